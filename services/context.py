@@ -1,0 +1,53 @@
+"""What every use case receives: the unit of work, the ports, the configuration and policy.
+
+Built once by the composition root (bot/bootstrap.py) from settings; tests build it with fakes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from services.persistence.unit_of_work import UnitOfWork
+from services.policy import ExchangePolicy
+from services.ports import Clock, Notifier, PaymentGateway
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    max_payment_cents: int = 1_000_000  # $10,000.00 at most in one payment
+    allow_overpayment: bool = False
+    session_idle_minutes: int = 15
+    lockout_after_failures: int = 5
+    lockout_minutes: int = 15
+    setup_token_minutes: int = 15
+    public_base_url: str = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class Secrets:
+    ssn_hash_key: bytes  # HMAC key for matching SSNs without storing them
+    session_key: bytes  # signs one-time tokens and opaque button keys
+
+
+@dataclass
+class Services:
+    uow_factory: Callable[[], UnitOfWork]
+    gateway: PaymentGateway
+    clock: Clock
+    config: ServiceConfig
+    policy: ExchangePolicy
+    secrets: Secrets
+    notifier: Notifier | None = None
+
+    def uow(self) -> UnitOfWork:
+        return self.uow_factory()
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def today(self) -> dt.date:
+        """Today in the exchange's time zone: due dates are calendar days there."""
+        return self.clock.now().astimezone(ZoneInfo(self.policy.time_zone)).date()

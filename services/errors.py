@@ -1,0 +1,78 @@
+"""Typed domain errors.
+
+Every error a use case raises carries a message written for the member, so a channel can show
+it as it is. Nothing is written to the database when one is raised: use cases validate before
+they change anything, and the unit of work rolls back on any exception.
+"""
+
+
+class DomainError(Exception):
+    """Base class: `str(error)` is safe and useful to show to a member."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class InvalidAmount(InvalidInput):
+    code = "invalid_amount"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class NotAllowed(DomainError):
+    """The acting member may not do this (wrong owner, wrong state)."""
+
+    code = "not_allowed"
+
+
+class IdentityNotVerified(DomainError):
+    code = "identity_not_verified"
+
+
+class WeakPassword(InvalidInput):
+    code = "weak_password"
+
+
+class UsernameUnavailable(InvalidInput):
+    code = "username_unavailable"
+
+
+class LoginFailed(DomainError):
+    code = "login_failed"
+
+
+class AccountLocked(DomainError):
+    code = "account_locked"
+
+    def __init__(self, message: str, locked_until):
+        super().__init__(message)
+        self.locked_until = locked_until
+
+
+class SessionExpired(DomainError):
+    code = "session_expired"
+
+
+class NotLoggedIn(DomainError):
+    code = "not_logged_in"
+
+
+class MethodUnusable(DomainError):
+    code = "method_unusable"
+
+
+class GatewayUnavailable(Exception):
+    """The payment gateway did not answer (timeout, connection error, 5xx, rate limit).
+
+    Not a DomainError: the payment stays pending with its idempotency key and reconciliation
+    settles it later; the member is told the payment is being checked.
+    """

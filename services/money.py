@@ -1,0 +1,51 @@
+"""Money: integer cents, parsed strictly from what members type, formatted the way they read it."""
+
+import re
+
+from services.errors import InvalidAmount
+
+# "$1,234.50", "1234.5", "120 dollars", "USD 80", "$ 12". Thousands separators must be
+# well-formed (groups of three) so "1,23" is refused rather than guessed at.
+_AMOUNT = re.compile(
+    r"""^\s*
+    (?:usd\s*)?\$?\s*
+    (?P<sign>[-+])?\s*\$?\s*
+    (?P<whole>\d{1,3}(?:,\d{3})+|\d+)?
+    (?:\.(?P<frac>\d+))?
+    \s*(?:dollars?|bucks|usd)?\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def parse_amount(text: str, *, max_cents: int | None = None) -> int:
+    """Parse a member-typed amount into cents, or raise InvalidAmount with the reason."""
+    if text is None or not str(text).strip():
+        raise InvalidAmount("Please type an amount, like 120 or $120.50.")
+    match = _AMOUNT.match(str(text))
+    if not match or (match.group("whole") is None and match.group("frac") is None):
+        raise InvalidAmount("I couldn't read that as an amount. Please type it like 120 or $120.50.")
+    if match.group("sign") == "-":
+        raise InvalidAmount("The amount can't be negative.")
+    frac = match.group("frac") or ""
+    if len(frac) > 2:
+        raise InvalidAmount("Amounts can have at most two decimals (cents).")
+    whole = int((match.group("whole") or "0").replace(",", ""))
+    cents = whole * 100 + int(frac.ljust(2, "0") or 0)
+    return check_amount(cents, max_cents=max_cents)
+
+
+def check_amount(cents: int, *, max_cents: int | None = None) -> int:
+    if not isinstance(cents, int) or isinstance(cents, bool):
+        raise InvalidAmount("The amount must be a whole number of cents.")
+    if cents <= 0:
+        raise InvalidAmount("The amount must be more than $0.00.")
+    if max_cents is not None and cents > max_cents:
+        raise InvalidAmount(f"The most you can pay at once is {format_cents(max_cents)}.")
+    return cents
+
+
+def format_cents(cents: int) -> str:
+    """1234550 -> '$12,345.50'; negative amounts (credits) get a leading minus."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}${whole:,}.{frac:02d}"

@@ -1,0 +1,320 @@
+"""SQLAlchemy 2.0 typed models: the exchange's records and HealthPay's own.
+
+Money columns are integer cents. Timestamps are timezone-aware UTC (`UtcDateTime` keeps them
+aware on SQLite too); calendar dates (due dates, coverage months) are plain dates in the
+exchange's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite drops the offset otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use UTC-aware datetimes")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UtcDateTime, dict: JSON}
+
+
+# --- what the exchange already knows -------------------------------------------------------
+
+
+class Enrollment(Base):
+    """An enrollment record: a member of the exchange, whether or not they have an account."""
+
+    __tablename__ = "enrollments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(12), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    # Keyed HMAC of the SSN for matching, plus the last four digits: never the number.
+    ssn_hash: Mapped[str] = mapped_column(String(64), index=True)
+    ssn_last4: Mapped[str] = mapped_column(String(4))
+    email: Mapped[str] = mapped_column(String(254))
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    # "tax_credit" (APTC), "connectorcare" or "unsubsidized": decides the grace period.
+    subsidy_type: Mapped[str] = mapped_column(String(20))
+
+    plans: Mapped[list[Plan]] = relationship(back_populates="enrollment", order_by="Plan.id")
+    account: Mapped[Account | None] = relationship(back_populates="enrollment")
+
+
+class Plan(Base):
+    """A health or dental plan; each is billed and paid separately."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "health" or "dental"
+    name: Mapped[str] = mapped_column(String(120))
+    monthly_premium_cents: Mapped[int] = mapped_column(Integer)
+    coverage_start: Mapped[dt.date] = mapped_column(Date)
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="plans")
+    invoices: Mapped[list[Invoice]] = relationship(
+        back_populates="plan", order_by="Invoice.coverage_month"
+    )
+
+
+class Invoice(Base):
+    """The premium bill for one plan and one coverage month."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("plan_id", "coverage_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    coverage_month: Mapped[dt.date] = mapped_column(Date)  # first day of the month covered
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    paid_cents: Mapped[int] = mapped_column(Integer, default=0)
+    issued_at: Mapped[dt.datetime]
+
+    plan: Mapped[Plan] = relationship(back_populates="invoices")
+
+    @property
+    def open_cents(self) -> int:
+        return max(self.amount_cents - self.paid_cents, 0)
+
+
+# --- HealthPay accounts and sessions --------------------------------------------------------
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), unique=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)  # stored lower-case
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    security_question_1: Mapped[str] = mapped_column(String(200))
+    security_answer_1_hash: Mapped[str] = mapped_column(String(200))
+    security_question_2: Mapped[str] = mapped_column(String(200))
+    security_answer_2_hash: Mapped[str] = mapped_column(String(200))
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Days before the due date to remind, e.g. [7, 3, 1, 0]; the scheduler reads it.
+    reminder_offsets: Mapped[list] = mapped_column(JSON, default=lambda: [7, 3, 1, 0])
+    quiet_hours_start: Mapped[int] = mapped_column(Integer, default=21)  # local hour, 0-23
+    quiet_hours_end: Mapped[int] = mapped_column(Integer, default=8)
+    gateway_customer_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime]
+    last_login_at: Mapped[dt.datetime | None]
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="account")
+
+
+class ChatLink(Base):
+    """A chat (channel + chat id) logged in to an account; idle links expire for money actions."""
+
+    __tablename__ = "chat_links"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    linked_at: Mapped[dt.datetime]
+    last_active_at: Mapped[dt.datetime]
+    # Set when the channel says the member blocked the bot: pushed messages stop.
+    unreachable_since: Mapped[dt.datetime | None]
+
+
+# --- payment methods, payments, autopay -----------------------------------------------------
+
+
+class PaymentMethod(Base):
+    """A saved method: only the gateway's token and what a member needs to recognise it."""
+
+    __tablename__ = "payment_methods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    gateway_token: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20))  # "card" or "bank_account"
+    brand: Mapped[str] = mapped_column(String(40))  # "Visa", "Checking", ...
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int | None] = mapped_column(Integer)
+    exp_year: Mapped[int | None] = mapped_column(Integer)
+    nickname: Mapped[str | None] = mapped_column(String(60))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime]
+    removed_at: Mapped[dt.datetime | None]  # kept for the history of past payments
+
+
+class MethodSetupToken(Base):
+    """A one-time link to the hosted page where a member adds a method (never card data in chat)."""
+
+    __tablename__ = "method_setup_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    # Derived from the draft: a second confirm, a retry or a restart reuse it, so the gateway
+    # charges once.
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))  # None: oldest first
+    # draft -> pending -> succeeded | processing -> succeeded | declined | failed | requires_action
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    decline_code: Mapped[str | None] = mapped_column(String(60))
+    gateway_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    action_url: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20), default="member")  # member | autopay | telegram
+    created_at: Mapped[dt.datetime]
+    confirmed_at: Mapped[dt.datetime | None]
+    settled_at: Mapped[dt.datetime | None]
+    expected_settlement_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    method: Mapped[PaymentMethod | None] = relationship()
+    allocations: Mapped[list[PaymentAllocation]] = relationship(back_populates="payment")
+    events: Mapped[list[PaymentEvent]] = relationship(
+        back_populates="payment", order_by="PaymentEvent.id"
+    )
+
+
+class PaymentAllocation(Base):
+    """How much of a payment went to which invoice (oldest open invoices first)."""
+
+    __tablename__ = "payment_allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+
+    payment: Mapped[Payment] = relationship(back_populates="allocations")
+    invoice: Mapped[Invoice] = relationship()
+
+
+class PaymentEvent(Base):
+    """The payment's timeline, for "my payment has not shown up"."""
+
+    __tablename__ = "payment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+    payment: Mapped[Payment] = relationship(back_populates="events")
+
+
+class AutopayMandate(Base):
+    __tablename__ = "autopay_mandates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    method_id: Mapped[int] = mapped_column(ForeignKey("payment_methods.id"))
+    amount_rule: Mapped[str] = mapped_column(String(20))  # "full_balance" or "fixed"
+    fixed_amount_cents: Mapped[int | None] = mapped_column(Integer)
+    frequency: Mapped[str] = mapped_column(String(20))  # "monthly" or "quarterly"
+    days_before_due: Mapped[int] = mapped_column(Integer, default=3)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # active | paused | cancelled
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    method: Mapped[PaymentMethod] = relationship()
+
+
+class AutopayCharge(Base):
+    """One billing period of one mandate. The unique constraint is what makes autopay charge
+    at most once per mandate and period, whatever the scheduler or a second worker does."""
+
+    __tablename__ = "autopay_charges"
+    __table_args__ = (UniqueConstraint("mandate_id", "billing_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mandate_id: Mapped[int] = mapped_column(ForeignKey("autopay_mandates.id"), index=True)
+    billing_period: Mapped[dt.date] = mapped_column(Date)  # the coverage month charged for
+    status: Mapped[str] = mapped_column(String(20))  # claimed | charged | declined | skipped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_on: Mapped[dt.date | None] = mapped_column(Date)
+    last_payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+# --- audit, and the sandbox gateway's own ledger --------------------------------------------
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_account_at", "account_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime]
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)  # never secrets
+
+
+class SandboxCharge(Base):
+    """The sandbox gateway's ledger. It plays the part of Stripe's own records (which survive
+    our crashes), so it is written in its own transaction, not the caller's unit of work."""
+
+    __tablename__ = "sandbox_charges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    charge_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    method_token: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(30))
+    decline_code: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime]
+    settles_on: Mapped[dt.date | None] = mapped_column(Date)

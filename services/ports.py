@@ -1,0 +1,71 @@
+"""Ports: what the service layer needs from the outside world, as small protocols.
+
+Adapters live in services/adapters/ (sandbox and Stripe gateways, clocks) and in bot/ (the
+notifier that pushes a message to a member's chat).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+ChargeStatus = Literal["succeeded", "processing", "declined", "requires_action"]
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    amount_cents: int
+    method_token: str
+    idempotency_key: str
+    customer_id: str | None = None
+    off_session: bool = False  # autopay: the member is not there to authenticate
+    description: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    status: ChargeStatus
+    gateway_ref: str
+    decline_code: str | None = None
+    action_url: str | None = None  # authentication_required: where the member finishes it
+
+
+@dataclass(frozen=True)
+class SavedMethod:
+    """What a gateway tells us about a method it saved: never the number itself."""
+
+    token: str
+    kind: Literal["card", "bank_account"]
+    brand: str
+    last4: str
+    exp_month: int | None = None
+    exp_year: int | None = None
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def ensure_customer(self, *, account_id: int, email: str, name: str,
+                        existing_id: str | None) -> str:
+        """Return the gateway customer id for an account, creating it on first need."""
+
+    def charge(self, request: ChargeRequest) -> ChargeResult:
+        """Charge once per idempotency key. Raises GatewayUnavailable when the outcome is
+        unknown (timeout, connection error, 5xx, rate limit): the caller keeps the payment
+        pending and reconciles it later with the same key."""
+
+    def retrieve(self, *, idempotency_key: str, gateway_ref: str | None) -> ChargeResult | None:
+        """The gateway's current view of a charge, or None when it never saw it."""
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware UTC."""
+
+
+class Notifier(Protocol):
+    def send_to_member(self, account_id: int, text: str,
+                       buttons: list[dict[str, str]] | None = None) -> None:
+        """Push a message to the member's linked chat (reminders, payment results)."""
