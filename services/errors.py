@@ -76,3 +76,13 @@ class GatewayUnavailable(Exception):
     Not a DomainError: the payment stays pending with its idempotency key and reconciliation
     settles it later; the member is told the payment is being checked.
     """
+
+
+class GatewayRequestError(Exception):
+    """The gateway refused the request itself (unknown method token, bad amount or key): a bug
+    in the caller, not a decline and not an outage. Not a DomainError, so it is never shown to
+    a member; Stripe answers such requests with HTTP 400."""
+
+
+class IdempotencyConflict(GatewayRequestError):
+    """The same idempotency key was sent again with different parameters."""

@@ -13,7 +13,7 @@ _AMOUNT = re.compile(
     (?P<whole>\d{1,3}(?:,\d{3})+|\d+)?
     (?:\.(?P<frac>\d+))?
     \s*(?:dollars?|bucks|usd)?\s*$""",
-    re.IGNORECASE | re.VERBOSE,
+    re.IGNORECASE | re.VERBOSE | re.ASCII,
 )
 
 
@@ -23,7 +23,8 @@ def parse_amount(text: str, *, max_cents: int | None = None) -> int:
         raise InvalidAmount("Please type an amount, like 120 or $120.50.")
     match = _AMOUNT.match(str(text))
     if not match or (match.group("whole") is None and match.group("frac") is None):
-        raise InvalidAmount("I couldn't read that as an amount. Please type it like 120 or $120.50.")
+        raise InvalidAmount(
+            "I couldn't read that as an amount. Please type it like 120 or $120.50.")
     if match.group("sign") == "-":
         raise InvalidAmount("The amount can't be negative.")
     frac = match.group("frac") or ""

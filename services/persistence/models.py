@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -255,6 +256,13 @@ class PaymentEvent(Base):
 
 class AutopayMandate(Base):
     __tablename__ = "autopay_mandates"
+    # One mandate in force (active or paused) per account, held by the database: two enrolments
+    # racing cannot both succeed.
+    __table_args__ = (
+        Index("uq_autopay_mandates_in_force", "account_id", unique=True,
+              sqlite_where=text("status != 'cancelled'"),
+              postgresql_where=text("status != 'cancelled'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -315,6 +323,63 @@ class SandboxCharge(Base):
     amount_cents: Mapped[int] = mapped_column(Integer)
     method_token: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(30))
+    # A replay of the key answers with the first result, even after a bank debit settled.
+    first_status: Mapped[str] = mapped_column(String(30))
     decline_code: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[dt.datetime]
     settles_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class SandboxMethod(Base):
+    """A method saved on the sandbox's hosted page: the test behaviour it has and what the
+    member sees. Never the card or account number."""
+
+    __tablename__ = "sandbox_methods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "card" or "bank_account"
+    behaviour: Mapped[str] = mapped_column(String(60))  # a Stripe test token, e.g. pm_card_visa
+    brand: Mapped[str] = mapped_column(String(40))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int | None] = mapped_column(Integer)
+    exp_year: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime]
+
+
+# --- conversations: the dialogue engine's tracker store -------------------------------------
+
+
+class Conversation(Base):
+    """One chat's conversation (channel + sender id): the row each turn locks, so two workers
+    never interleave one member's turns."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "sender_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    sender_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    last_event_at: Mapped[dt.datetime | None]
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The first event of the current session: a turn loads only what follows it.
+    session_start_seq: Mapped[int] = mapped_column(Integer, default=1)
+    # SQLite has no row locks: a turn holds this lease instead (PostgreSQL uses FOR UPDATE).
+    lease_owner: Mapped[str | None] = mapped_column(String(36))
+    lease_expires_at: Mapped[dt.datetime | None]
+
+
+class ConversationEvent(Base):
+    """A Rasa tracker event, as JSON. Sensitive slot values and the text that carried them are
+    stored only as a redacted marker."""
+
+    __tablename__ = "conversation_events"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime]
+    kind: Mapped[str] = mapped_column(String(40))  # the Rasa event type: user, bot, action, slot
+    data: Mapped[dict] = mapped_column(JSON)

@@ -17,11 +17,14 @@ class UnitOfWork:
         self.session = self._session_factory()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         assert self.session is not None
         try:
-            self.session.rollback()
+            if exc_type is not None:
+                self.session.rollback()
         finally:
+            # close() ends the transaction (anything uncommitted is rolled back) but, unlike
+            # rollback(), does not expire loaded objects: a read-only use case can return them.
             self.session.close()
             self.session = None
 

@@ -1,0 +1,74 @@
+"""The composition root: everything HealthPay runs on, built once from settings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.settings import Settings
+from services.adapters.clocks import SystemClock
+from services.context import Secrets, ServiceConfig, Services
+from services.persistence.database import make_engine, make_session_factory
+from services.persistence.unit_of_work import UnitOfWork
+from services.policy import load_policy
+from services.ports import Clock, Notifier
+from services.secrets import load_or_create_key
+
+
+def build_services(settings: Settings | None = None, *, clock: Clock | None = None,
+                   notifier: Notifier | None = None) -> Services:
+    settings = settings or Settings()
+    engine = make_engine(settings.effective_database_url)
+    session_factory = make_session_factory(engine)
+    clock = clock or SystemClock()
+    config = ServiceConfig(
+        max_payment_cents=settings.max_payment_cents,
+        allow_overpayment=settings.allow_overpayment,
+        session_idle_minutes=settings.session_idle_minutes,
+        lockout_after_failures=settings.lockout_after_failures,
+        lockout_minutes=settings.lockout_minutes,
+        public_base_url=settings.effective_public_base_url,
+    )
+    secrets = Secrets(
+        ssn_hash_key=load_or_create_key(settings.ssn_hash_key, settings.var_dir, "ssn_hash"),
+        session_key=load_or_create_key(settings.session_secret, settings.var_dir, "session"),
+    )
+    return Services(
+        uow_factory=lambda: UnitOfWork(session_factory),
+        gateway=_build_gateway(settings, session_factory, clock, config),
+        clock=clock,
+        config=config,
+        policy=load_policy(settings.policy_file),
+        secrets=secrets,
+        notifier=notifier,
+    )
+
+
+def with_clock(services: Services, clock: Clock) -> Services:
+    """The same services seen from another time (demos and `jobs run --today`)."""
+    return replace(services, clock=clock)
+
+
+def _build_gateway(settings: Settings, session_factory, clock: Clock, config: ServiceConfig):
+    if settings.payment_gateway == "sandbox":
+        from services.adapters.sandbox_gateway import SandboxGateway
+
+        return SandboxGateway(
+            session_factory,
+            clock,
+            settlement_business_days=settings.sandbox_settlement_business_days,
+            public_base_url=config.public_base_url,
+        )
+    if settings.payment_gateway == "stripe":
+        from services.adapters.stripe_gateway import StripeGateway
+
+        if not settings.stripe_api_key:
+            raise SystemExit("PAYMENT_GATEWAY=stripe needs STRIPE_API_KEY.")
+        return StripeGateway(
+            settings.stripe_api_key,
+            public_base_url=config.public_base_url,
+            api_base=settings.stripe_api_base or None,
+            max_network_retries=2,
+        )
+    raise SystemExit(
+        f"PAYMENT_GATEWAY={settings.payment_gateway!r} is unknown; use 'sandbox' or 'stripe'."
+    )

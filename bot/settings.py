@@ -1,0 +1,67 @@
+"""Settings from the environment (and an optional `.env`), with zero set-up defaults.
+
+Every setting is listed with its default in the README's settings table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    var_dir: Path = Field(default=PROJECT_ROOT / "var", alias="HEALTHPAY_VAR_DIR")
+    database_url: str = Field(default="", alias="DATABASE_URL")
+    policy_file: Path = Field(default=PROJECT_ROOT / "data" / "policy.yml", alias="POLICY_FILE")
+
+    # Secrets: generated once into var/secrets/ when empty.
+    ssn_hash_key: str = Field(default="", alias="SSN_HASH_KEY")
+    session_secret: str = Field(default="", alias="SESSION_SECRET")
+
+    # Payments
+    payment_gateway: str = Field(default="sandbox", alias="PAYMENT_GATEWAY")
+    stripe_api_key: str = Field(default="", alias="STRIPE_API_KEY")
+    stripe_webhook_secret: str = Field(default="", alias="STRIPE_WEBHOOK_SECRET")
+    stripe_api_base: str = Field(default="", alias="STRIPE_API_BASE")
+    max_payment_cents: int = Field(default=1_000_000, alias="MAX_PAYMENT_CENTS")
+    allow_overpayment: bool = Field(default=False, alias="ALLOW_OVERPAYMENT")
+    sandbox_settlement_business_days: int = Field(
+        default=4, alias="SANDBOX_SETTLEMENT_BUSINESS_DAYS"
+    )
+
+    # Sessions
+    session_idle_minutes: int = Field(default=15, alias="SESSION_IDLE_MINUTES")
+    lockout_after_failures: int = Field(default=5, alias="LOCKOUT_AFTER_FAILURES")
+    lockout_minutes: int = Field(default=15, alias="LOCKOUT_MINUTES")
+
+    # HTTP and channels
+    http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
+    http_port: int = Field(default=8000, alias="HTTP_PORT")
+    public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")
+    rest_auth_token: str = Field(default="", alias="REST_AUTH_TOKEN")
+    action_endpoint_url: str = Field(default="", alias="ACTION_ENDPOINT_URL")
+    telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_url: str = Field(default="", alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str = Field(default="", alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    telegram_payment_provider_token: str = Field(
+        default="", alias="TELEGRAM_PAYMENT_PROVIDER_TOKEN"
+    )
+
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'healthpay.db'}"
+
+    @property
+    def effective_public_base_url(self) -> str:
+        return self.public_base_url or f"http://{self.http_host}:{self.http_port}"

@@ -1,0 +1,179 @@
+"""Dates as members type them, resolved to calendar dates relative to the exchange's today.
+
+A date without a year means its next occurrence on or after today ("12/23", "the 23rd",
+"Dec 23"): members name dates to pay on or be reminded by. Weekdays follow Duckling, which
+Rasa bots use: "Friday" and "this Friday" are the next Friday on or after today, "next Friday"
+is the Friday of next week (weeks start on Monday), "Friday after next" a week after that.
+Numeric dates are month/day, as in the US; "23/12" is read as day/month only because 23 can't
+be a month.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+
+_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
+    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}
+# Full names, the usual abbreviations and the misspellings members actually send.
+_WEEKDAYS = {
+    "monday": 0, "mon": 0, "munday": 0,
+    "tuesday": 1, "tue": 1, "tues": 1, "tuesay": 1, "teusday": 1,
+    "wednesday": 2, "wed": 2, "wednsday": 2, "wendsday": 2, "wensday": 2, "wedsday": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "thrusday": 3, "thursay": 3,
+    "friday": 4, "fri": 4, "firday": 4, "fryday": 4, "frday": 4,
+    "saturday": 5, "sat": 5, "saterday": 5, "satuday": 5,
+    "sunday": 6, "sun": 6, "sundy": 6,
+}
+_SMALL_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+
+
+def _alternation(words: dict[str, int]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+_MONTH = rf"(?P<month>{_alternation(_MONTHS)})\.?"
+_ORDINAL = r"(?P<day>\d{1,2})(?:st|nd|rd|th)"
+_YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d{2}))?"
+_B = r"(?<![\w/.-])"  # no date starts inside a word, number or another date
+_E = r"(?![\w/-]|\.\d)"
+
+
+def _on_or_after(today: dt.date, candidates: Iterator[dt.date | None]) -> dt.date | None:
+    for candidate in candidates:
+        if candidate is not None and candidate >= today:
+            return candidate
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_day(today: dt.date, month: int, day: int, year: int | None) -> dt.date | None:
+    if year is not None:
+        return _safe_date(year, month, day)
+    # Feb 29 comes round within four years; any other valid date within one.
+    return _on_or_after(today, (_safe_date(today.year + k, month, day) for k in range(5)))
+
+
+def _day_of_month(today: dt.date, day: int) -> dt.date | None:
+    def months() -> Iterator[dt.date | None]:
+        for k in range(12):
+            year, month = divmod(today.month - 1 + k, 12)
+            yield _safe_date(today.year + year, month + 1, day)
+
+    return _on_or_after(today, months())
+
+
+def _year(match: re.Match[str]) -> int | None:
+    year = match.groupdict().get("year")
+    if year is None:
+        return None
+    return int(year) + 2000 if len(year) == 2 else int(year)
+
+
+def _iso(match: re.Match[str], today: dt.date) -> dt.date | None:
+    return _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+
+
+def _numeric(match: re.Match[str], today: dt.date) -> dt.date | None:
+    month, day = int(match["first"]), int(match["second"])
+    if month > 12 >= day:
+        month, day = day, month
+    return _month_day(today, month, day, _year(match))
+
+
+def _named_month(match: re.Match[str], today: dt.date) -> dt.date | None:
+    return _month_day(today, _MONTHS[match["month"].lower()], int(match["day"]), _year(match))
+
+
+def _ordinal_day(match: re.Match[str], today: dt.date) -> dt.date | None:
+    return _day_of_month(today, int(match["day"]))
+
+
+def _weekday(match: re.Match[str], today: dt.date) -> dt.date:
+    target = _WEEKDAYS[match["weekday"].lower()]
+    if (match["qualifier"] or "").lower() == "next":
+        next_monday = today + dt.timedelta(days=7 - today.weekday())
+        resolved = next_monday + dt.timedelta(days=target)
+    else:
+        resolved = today + dt.timedelta(days=(target - today.weekday()) % 7)
+    return resolved + dt.timedelta(days=7 if match["after_next"] else 0)
+
+
+_RELATIVE_DAYS = {
+    "today": 0, "tonight": 0, "tomorrow": 1, "tommorow": 1, "tomorow": 1, "tommorrow": 1,
+    "tmrw": 1, "tmr": 1, "day after tomorrow": 2, "yesterday": -1,
+}
+
+
+def _relative_day(match: re.Match[str], today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=_RELATIVE_DAYS[re.sub(r"\s+", " ", match["word"].lower())])
+
+
+def _in_n(match: re.Match[str], today: dt.date) -> dt.date:
+    count = match["count"].lower()
+    n = int(count) if count.isdigit() else _SMALL_NUMBERS[count]
+    return today + dt.timedelta(days=n * (7 if match["unit"].lower().startswith("week") else 1))
+
+
+def _end_of_month(match: re.Match[str], today: dt.date) -> dt.date:
+    return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+
+
+def _day_of_next_month(match: re.Match[str], today: dt.date) -> dt.date | None:
+    year, month = divmod(today.month, 12)
+    return _safe_date(today.year + year, month + 1, int(match["day"]))
+
+
+Resolver = Callable[[re.Match[str], dt.date], dt.date | None]
+_PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
+    (re.compile(rf"{_B}(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}}){_E}"), _iso),
+    (re.compile(rf"{_B}(?P<first>\d{{1,2}})/(?P<second>\d{{1,2}})(?:/(?P<year>\d{{4}}|\d{{2}}))?{_E}"),
+     _numeric),
+    (re.compile(rf"\b{_MONTH}\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR}\b",
+                re.IGNORECASE), _named_month),
+    (re.compile(rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b{_YEAR}\b",
+                re.IGNORECASE), _named_month),
+    (re.compile(rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+next\s+month\b",
+                re.IGNORECASE), _day_of_next_month),
+    (re.compile(rf"\b(?:the\s+)?{_ORDINAL}\b|(?<=\bon )the\s+(?P<day2>\d{{1,2}})\b(?![.,/:]\d)",
+                re.IGNORECASE), lambda m, today: _day_of_month(today, int(m["day"] or m["day2"]))),
+    (re.compile(rf"\b(?:(?P<qualifier>next|this|coming|this\s+coming)\s+)?"
+                rf"(?P<weekday>{_alternation(_WEEKDAYS)})\b(?P<after_next>\s+after\s+next)?",
+                re.IGNORECASE), _weekday),
+    (re.compile(rf"\b(?P<word>day\s+after\s+tomorrow|{_alternation(_RELATIVE_DAYS)})\b",
+                re.IGNORECASE), _relative_day),
+    (re.compile(rf"\bin\s+(?P<count>\d{{1,3}}|{_alternation(_SMALL_NUMBERS)})\s+"
+                r"(?P<unit>days?|weeks?)\b", re.IGNORECASE), _in_n),
+    (re.compile(r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month\b", re.IGNORECASE),
+     _end_of_month),
+]
+
+
+def find_dates(text: str, today: dt.date) -> list[tuple[int, int, dt.date]]:
+    """Non-overlapping (start, end, date) in `text`, the longest reading winning."""
+    candidates = []
+    for pattern, resolve in _PATTERNS:
+        for match in pattern.finditer(text):
+            resolved = resolve(match, today)
+            if resolved is not None:
+                candidates.append((match.start(), match.end(), resolved))
+    chosen: list[tuple[int, int, dt.date]] = []
+    for start, end, value in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
+        if all(end <= s or start >= e for s, e, _ in chosen):
+            chosen.append((start, end, value))
+    return sorted(chosen)

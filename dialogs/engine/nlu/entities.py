@@ -1,0 +1,216 @@
+"""Entities in a member's message: amounts, dates, payment references, member ids, and whatever
+the `regex:` and `lookup:` sections of nlu.yml add.
+
+Values come out normalized: amounts in integer cents (parsed as strictly as the payment form
+parses them), dates as ISO `YYYY-MM-DD`, references as `HC-XXXX-XXXX`, member ids as 12 digits.
+Card numbers, SSNs and phone numbers are masked first, so no part of one is ever taken for an
+amount or an id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from dialogs.engine.nlu.dates import find_dates
+from dialogs.engine.nlu.redaction import (
+    card_number_spans,
+    contains_card_number,
+    redact_card_numbers,
+)
+from dialogs.engine.nlu.training_data import NluData, TrainingDataError
+from services.errors import InvalidAmount
+from services.money import parse_amount
+from services.references import format_reference
+from services.references import normalize_reference as checked_reference
+
+__all__ = ["BUILTIN_ENTITIES", "EntityExtractor", "contains_card_number", "redact_card_numbers"]
+
+BUILTIN_EXTRACTOR = "HealthPayEntityExtractor"
+REGEX_EXTRACTOR = "RegexEntityExtractor"
+
+# Payment references (services.references): HC plus two groups of four from an alphabet
+# without 0/1/I/L/O/U. With the HC prefix the shape is enough: the payment lookup tells a
+# mistyped one apart. Without it, words like "best debt" have the shape too, so a bare code
+# needs a letter, a digit and a correct check character.
+_REF = "[2-9A-HJKMNP-TV-Z]{4}"
+_REFERENCE = re.compile(
+    rf"(?<![\w-])(?:(?P<prefix>HC)[ -]?)?(?P<a>{_REF})[ -]?(?P<b>{_REF})(?![\w-])", re.I
+)
+
+# Exactly twelve digits, grouped 4-4-4 or not, never a piece of a longer number.
+_MEMBER_ID = re.compile(r"(?<!\d)(?<!\d[ -])\d{4}(?P<sep>[ -]?)\d{4}(?P=sep)\d{4}(?![ -]?\d)")
+
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+_AMOUNT = re.compile(
+    rf"""(?<![\w.,/:#$-])
+    (?P<prefix>(?:usd|us\$)\s*|\$\s*)?
+    (?P<number>{_NUMBER})
+    (?:(?P<suffix>\s*(?:dollars?|dolars?|bucks|usd)\b|\s*\$)|(?![.,:/-]?\d|\w))""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A bare number is an amount unless it counts something else or names something.
+_NOT_MONEY_AFTER = re.compile(
+    r"\s*(?:days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|am|pm|a\.m\.|p\.m\."
+    r"|percent|times|digits?|o'?clock|invoices?|bills?|payments?)(?!\w)|\s*%",
+    re.IGNORECASE,
+)
+_NOT_MONEY_BEFORE = re.compile(
+    r"(?:(?:ending|ends|end)\s+(?:in|with)|\blast\s+(?:4|four)\b\D{0,25}|\bssn\b\D{0,20}"
+    r"|\bsocial\s+security\b\D{0,20}|#|\bno\."
+    r"|\b(?:number|zip|code|pin|box|option|step|id|apt|apartment|suite|unit|plan))\s*:?\s*$",
+    re.IGNORECASE,
+)
+_BARE_MAX_DIGITS = 6  # a bare 7+ digit number is an account, phone or id, not a premium
+
+# Numbers that must never be read as anything: SSNs and phone numbers.
+_MASKS = (
+    re.compile(r"(?<![\d-])\d{3}(?P<sep>[ -]?)\d{2}(?P=sep)\d{4}(?![\d-])"),
+    re.compile(r"(?<!\d)(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}(?!\d)"),
+)
+
+BUILTIN_ENTITIES = ("payment_reference", "member_id", "date", "amount")
+
+Span = tuple[int, int]
+
+
+def normalize_reference(text: str) -> str | None:
+    match = _REFERENCE.fullmatch(text.strip())
+    return _reference_value(match) if match else None
+
+
+def _reference_value(match: re.Match[str]) -> str | None:
+    code = (match["a"] + match["b"]).upper()
+    if match["prefix"]:
+        return format_reference(code)
+    if code.isdigit() or code.isalpha():
+        return None
+    return checked_reference(code)
+
+
+def normalize_member_id(text: str) -> str | None:
+    digits = re.sub(r"[\s-]", "", text)
+    return digits if len(digits) == 12 and digits.isdigit() else None
+
+
+def parse_money(text: str) -> int | None:
+    try:
+        return parse_amount(text)
+    except InvalidAmount:
+        return None
+
+
+def _first_date(text: str, today: dt.date) -> str | None:
+    found = find_dates(text, today)
+    return found[0][2].isoformat() if found else None
+
+
+# How a match of an nlu.yml `regex:` named after a built-in entity becomes a value.
+_NORMALIZERS: dict[str, Callable[[str, dt.date], Any]] = {
+    "payment_reference": lambda text, today: normalize_reference(text),
+    "member_id": lambda text, today: normalize_member_id(text),
+    "amount": lambda text, today: parse_money(text),
+    "date": _first_date,
+}
+
+
+class EntityExtractor:
+    """Built from the training data once; `extract` is called for every message."""
+
+    def __init__(self, data: NluData):
+        self._builtin_patterns = {
+            name: [_compile(p, name) for p in data.regexes.get(name, ())]
+            for name in BUILTIN_ENTITIES
+        }
+        self._custom_patterns = [
+            (name, _compile(p, name))
+            for name, patterns in data.regexes.items() if name not in BUILTIN_ENTITIES
+            for p in patterns
+        ]
+        self._custom_patterns += [
+            (name, _lookup_pattern(terms)) for name, terms in self._lookups(data).items()
+        ]
+        self._synonyms = dict(data.synonyms)
+
+    @staticmethod
+    def _lookups(data: NluData) -> dict[str, set[str]]:
+        """Lookup tables, plus the annotated values of every entity that has no pattern of its
+        own (built in or a `regex:`): what the examples show is then all there is to find."""
+        lookups = {name: set(terms) for name, terms in data.lookups.items()}
+        for example in data.examples:
+            for annotation in example.entities:
+                if annotation.entity not in BUILTIN_ENTITIES + tuple(data.regexes):
+                    lookups.setdefault(annotation.entity, set()).add(annotation.text)
+        return {name: terms for name, terms in lookups.items() if terms}
+
+    def extract(self, text: str, today: dt.date) -> list[dict[str, Any]]:
+        taken: list[Span] = list(card_number_spans(text))
+        taken += [m.span() for mask in _MASKS for m in mask.finditer(text)]
+        entities: list[dict[str, Any]] = []
+        for entity, start, end, value, processors in self._candidates(text, today):
+            if all(end <= s or start >= e for s, e in taken):
+                taken.append((start, end))
+                found = {"entity": entity, "start": start, "end": end, "value": value,
+                         "extractor": BUILTIN_EXTRACTOR if entity in BUILTIN_ENTITIES
+                         else REGEX_EXTRACTOR}
+                if processors:
+                    found["processors"] = processors
+                entities.append(found)
+        return sorted(entities, key=lambda e: e["start"])
+
+    def entity_spans(self, text: str, today: dt.date) -> list[tuple[str, int, int]]:
+        return [(e["entity"], e["start"], e["end"]) for e in self.extract(text, today)]
+
+    def _candidates(self, text: str, today: dt.date) -> Iterator[tuple]:
+        """(entity, start, end, value, processors) in priority order: earlier ones win."""
+        for match in _REFERENCE.finditer(text):
+            reference = _reference_value(match)
+            if reference is not None:
+                yield ("payment_reference", *match.span(), reference, None)
+        for match in _MEMBER_ID.finditer(text):
+            yield ("member_id", *match.span(), normalize_member_id(match.group()), None)
+        for start, end, value in find_dates(text, today):
+            yield ("date", start, end, value.isoformat(), None)
+        for match in _AMOUNT.finditer(text):
+            cents = _amount(text, match)
+            if cents is not None:
+                yield ("amount", *match.span(), cents, None)
+        for name, patterns in self._builtin_patterns.items():
+            for pattern in patterns:
+                for match in pattern.finditer(text):
+                    value = _NORMALIZERS[name](match.group(), today)
+                    if value is not None:
+                        yield (name, *match.span(), value, None)
+        for name, pattern in self._custom_patterns:
+            for match in pattern.finditer(text):
+                surface = match.group()
+                value = self._synonyms.get(surface.lower(), surface)
+                yield (name, *match.span(), value,
+                       ["EntitySynonymMapper"] if value != surface else None)
+
+
+def _amount(text: str, match: re.Match[str]) -> int | None:
+    number = match["number"]
+    if not (match["prefix"] or match["suffix"]):
+        integer_digits = number.split(".")[0]
+        if (
+            ("," not in integer_digits and len(integer_digits) > _BARE_MAX_DIGITS)
+            or _NOT_MONEY_AFTER.match(text, match.end())
+            or _NOT_MONEY_BEFORE.search(text[max(0, match.start() - 40):match.start()])
+        ):
+            return None
+    return parse_money(number)
+
+
+def _compile(pattern: str, name: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise TrainingDataError(f"regex {name!r}: {pattern!r} is not a valid pattern: {error}") from error
+
+
+def _lookup_pattern(terms: set[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)

@@ -1,0 +1,94 @@
+"""What to do next: Rasa's rule policy with forms, for the rules in data/rules.yml.
+
+In order: a follow-up action an action asked for; the active form, while it is taking the
+member's answers (its "happy path"); otherwise the rule whose steps match the end of the
+conversation best (longest match, then most conditions, then first in the file); otherwise, right
+after a member's message, the fallback, and after an action, listening.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dialogs.engine.domain import ACTION_DEFAULT_FALLBACK, ACTION_LISTEN, Domain
+from dialogs.engine.stories import IS_SET, UNSET, Rule, Step
+from dialogs.engine.tracker import HistoryStep, Tracker
+
+
+class RulePolicy:
+    def __init__(self, domain: Domain, rules: Sequence[Rule]):
+        self._domain = domain
+        self._rules = list(rules)
+
+    def predict(self, tracker: Tracker) -> str:
+        if tracker.followup_action:
+            return tracker.followup_action
+        if tracker.paused:
+            return ACTION_LISTEN
+        loop = tracker.active_loop_name
+        if loop and not tracker.loop_rejected:
+            return ACTION_LISTEN if tracker.latest_action_name == loop else loop
+        predicted = self.rule_prediction(tracker)
+        if predicted is not None:
+            return predicted
+        return ACTION_DEFAULT_FALLBACK if tracker.latest_action_name == ACTION_LISTEN \
+            else ACTION_LISTEN
+
+    def rule_prediction(self, tracker: Tracker) -> str | None:
+        history = tracker.history
+        best: tuple[tuple[int, int, int], str] | None = None
+        for index, rule in enumerate(self._rules):
+            for length, action in _predictions(rule):
+                if length > len(history) or (rule.conversation_start and length != len(history)):
+                    continue
+                rank = (length, rule.condition_count, -index)
+                if best is not None and rank <= best[0]:
+                    continue
+                if self._matches(rule, rule.steps[:length], history, tracker):
+                    best = (rank, action)
+        return best[1] if best else None
+
+    def _matches(self, rule: Rule, prefix: Sequence[Step], history: list[HistoryStep],
+                 tracker: Tracker) -> bool:
+        start = len(history) - len(prefix)
+        first = history[start]
+        if rule.condition_loop is not UNSET and first.loop_before != rule.condition_loop:
+            return False
+        if not self._slots_match(rule.condition_slots, first.slots_before):
+            return False
+        for offset, step in enumerate(prefix):
+            done = history[start + offset]
+            if step.kind != done.kind or step.name != done.name:
+                return False
+            after = history[start + offset + 1] if start + offset + 1 < len(history) else None
+            slots_after = after.slots_before if after else tracker.slots
+            loop_after = after.loop_before if after else tracker.active_loop_name
+            if step.active_loop is not UNSET and step.active_loop != loop_after:
+                return False
+            if not self._slots_match(step.slots, slots_after):
+                return False
+        return True
+
+    def _slots_match(self, expected: Sequence[tuple[str, Any]], actual: dict) -> bool:
+        return all(self._slot_matches(name, value, actual.get(name)) for name, value in expected)
+
+    def _slot_matches(self, name: str, expected: Any, actual: Any) -> bool:
+        if expected is IS_SET:
+            return actual is not None
+        slot = self._domain.slots.get(name)
+        # As Rasa featurizes slots: bool, categorical and float by value, the others by
+        # whether they are set at all.
+        if slot is not None and slot.type in ("bool", "categorical", "float"):
+            return actual == expected
+        return (actual is None) == (expected is None)
+
+
+def _predictions(rule: Rule):
+    """(length of the matched prefix, the action it predicts) for every action in the rule,
+    and listening once the whole rule has run."""
+    for position, step in enumerate(rule.steps):
+        if step.kind == "action" and position > 0:
+            yield position, step.name
+    if rule.wait_for_user_input and rule.steps[-1].kind == "action":
+        yield len(rule.steps), ACTION_LISTEN

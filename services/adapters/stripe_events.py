@@ -1,0 +1,175 @@
+"""Stripe webhooks: signature checks and a neutral reading of the events HealthPay acts on.
+
+The webhook route hands over the raw body and the Stripe-Signature header; what comes back
+says what changed in the words of the payment use cases (a payment's new status, a saved
+method), so nothing past this module needs a Stripe object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from services.ports import ChargeStatus
+
+# Every PaymentIntent HealthPay creates carries the payment's idempotency key under this
+# metadata key, so an event or a search leads back to the payment.
+IDEMPOTENCY_METADATA_KEY = "idempotency_key"
+
+PAYMENT_EVENT_TYPES = frozenset(
+    {"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing"}
+)
+METHOD_SETUP_EVENT_TYPES = frozenset({"checkout.session.completed", "setup_intent.succeeded"})
+DEFAULT_TOLERANCE_SECONDS = 300
+
+
+class InvalidWebhook(Exception):
+    """Not a genuine, fresh Stripe event: answer 400 and change nothing."""
+
+
+@dataclass(frozen=True)
+class StripeEvent:
+    id: str
+    type: str
+    created: dt.datetime
+    object: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PaymentUpdate:
+    """A PaymentIntent moved: find the payment by gateway_ref, or by its idempotency key."""
+
+    gateway_ref: str
+    idempotency_key: str | None
+    status: ChargeStatus
+    decline_code: str | None = None
+
+
+@dataclass(frozen=True)
+class MethodSetupCompleted:
+    """A member finished the hosted setup page. checkout.session.completed names only the
+    SetupIntent (read the method from it); setup_intent.succeeded names the method too."""
+
+    setup_intent_id: str
+    customer_id: str | None
+    account_id: int | None
+    payment_method_id: str | None
+
+
+def verify_and_parse(payload: bytes, sig_header: str | None, secret: str, *,
+                     tolerance: int = DEFAULT_TOLERANCE_SECONDS,
+                     now: dt.datetime | None = None) -> StripeEvent:
+    """Check the signature on the raw body and the signing time, then read the event."""
+    try:
+        # The SDK checks the HMAC; the age is checked below against `now`, which the SDK
+        # cannot be given.
+        stripe.WebhookSignature.verify_header(payload, sig_header, secret, tolerance=None)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
+        raise InvalidWebhook("The Stripe-Signature header does not match the body.") from exc
+    signed_at = _signed_at(sig_header or "")
+    now = now or dt.datetime.now(dt.UTC)
+    if abs(now.timestamp() - signed_at) > tolerance:
+        raise InvalidWebhook(f"The event was signed more than {tolerance} seconds from now.")
+    try:
+        body = json.loads(payload)
+        return StripeEvent(
+            id=str(body["id"]),
+            type=str(body["type"]),
+            created=dt.datetime.fromtimestamp(int(body["created"]), dt.UTC),
+            object=dict(body["data"]["object"]),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidWebhook("The event body is not a Stripe event.") from exc
+
+
+def sign_payload(payload: bytes | str, secret: str, timestamp: int) -> str:
+    """A Stripe-Signature header for a body, as Stripe would send it (tests and demos)."""
+    text = payload.decode() if isinstance(payload, bytes) else payload
+    return stripe.WebhookSignature.generate_signature_header(text, secret, timestamp)
+
+
+def intent_outcome(intent: Mapping[str, Any]) -> tuple[ChargeStatus, str | None]:
+    """A PaymentIntent's status and decline code in the gateway port's terms."""
+    status = intent["status"]
+    if status in ("succeeded", "processing", "requires_action"):
+        return status, None
+    if status in ("requires_payment_method", "canceled"):
+        # A failed attempt (card decline, returned bank debit) leaves the intent waiting for
+        # another method, with the reason in last_payment_error.
+        error = intent.get("last_payment_error") or {}
+        fallback = "canceled" if status == "canceled" else "generic_decline"
+        return "declined", error.get("decline_code") or error.get("code") or fallback
+    # requires_confirmation / requires_capture: not final; reconciliation looks again later.
+    return "processing", None
+
+
+def payment_update_from_event(event: StripeEvent) -> PaymentUpdate | None:
+    if event.type not in PAYMENT_EVENT_TYPES:
+        return None
+    intent = event.object
+    status, decline_code = intent_outcome(intent)
+    return PaymentUpdate(
+        gateway_ref=intent["id"],
+        idempotency_key=(intent.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY),
+        status=status,
+        decline_code=decline_code,
+    )
+
+
+def method_setup_from_event(event: StripeEvent) -> MethodSetupCompleted | None:
+    obj = event.object
+    if event.type == "checkout.session.completed" and obj.get("mode") == "setup":
+        setup_intent_id, method_id = _id_of(obj.get("setup_intent")), None
+    elif event.type == "setup_intent.succeeded":
+        setup_intent_id, method_id = obj["id"], _id_of(obj.get("payment_method"))
+    else:
+        return None
+    if not setup_intent_id:
+        return None
+    account_id = str((obj.get("metadata") or {}).get("account_id", ""))
+    return MethodSetupCompleted(
+        setup_intent_id=setup_intent_id,
+        customer_id=_id_of(obj.get("customer")),
+        account_id=int(account_id) if account_id.isdigit() else None,
+        payment_method_id=method_id,
+    )
+
+
+# Events can arrive late and out of order (a retried payment_failed after the success), so a
+# payment only ever moves up this ranking. Succeeded is final: money taken is never undone
+# here. A declined or failed payment may still succeed — the member finishing authentication
+# on the same PaymentIntent — and processing may still be declined when a bank debit returns.
+STATUS_RANK: dict[str, int] = {
+    "draft": 0,
+    "pending": 1,
+    "requires_action": 2,
+    "processing": 3,
+    "declined": 4,
+    "failed": 4,
+    "succeeded": 5,
+}
+
+
+def may_transition(old_status: str, new_status: str) -> bool:
+    try:
+        return STATUS_RANK[new_status] > STATUS_RANK[old_status]
+    except KeyError as exc:
+        raise ValueError(f"unknown payment status {exc.args[0]!r}") from exc
+
+
+def _signed_at(sig_header: str) -> int:
+    # The same element the SDK signed with: the first exact "t" (it accepted the header).
+    parts = (item.split("=", 2) for item in sig_header.split(","))
+    return next(int(part[1]) for part in parts if part[0] == "t")
+
+
+def _id_of(value: Any) -> str | None:
+    """A Stripe reference, whether sent as an id or expanded into an object."""
+    if isinstance(value, Mapping):
+        return value.get("id")
+    return value or None

@@ -1,0 +1,196 @@
+"""Autopay: a member's standing instruction to pay each bill from a saved method.
+
+A mandate says which method, how much (the full balance, or a fixed amount capped at what is
+owed), how often (monthly, or quarterly: January, April, July and October, three months at a
+time) and how many days before the due date to charge. One mandate is in force (active or
+paused) per account, held by a partial unique index. Charging lives in autopay_charges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.autopay_charges import AutopayResult, charge_autopay_due
+from services.billing_periods import PERIOD_MONTHS, charge_window, next_period, period_containing
+from services.context import Services
+from services.detached import detached
+from services.errors import InvalidAmount, InvalidInput, NotAllowed, NotFound
+from services.money import check_amount
+from services.payment_methods import card_expired, get_chargeable_method
+from services.persistence.models import AutopayCharge, AutopayMandate
+from services.policy import ExchangePolicy
+
+__all__ = [
+    "AutopayResult", "cancel", "card_expires_before_next_charge", "change",
+    "charge_autopay_due", "enroll", "get_mandate", "mandate_in_force", "next_charge_date",
+    "next_charge_date_in", "pause", "resume",
+]
+
+AMOUNT_RULES = ("full_balance", "fixed")
+MAX_DAYS_BEFORE_DUE = 20
+IN_FORCE = ("active", "paused")
+NO_AUTOPAY = "You don't have autopay set up."
+ALREADY_ENROLLED = ("You already have autopay set up. You can change, pause or cancel it "
+                    "instead.")
+
+
+def enroll(svc: Services, account_id: int, *, method_id: int, amount_rule: str,
+           fixed_amount_cents: int | None, frequency: str,
+           days_before_due: int) -> AutopayMandate:
+    now = svc.now()
+    with svc.uow() as uow:
+        session = uow.session
+        if mandate_in_force(session, account_id) is not None:
+            raise NotAllowed(ALREADY_ENROLLED)
+        terms = _valid_terms(svc, session, account_id, method_id=method_id,
+                             amount_rule=amount_rule, fixed_amount_cents=fixed_amount_cents,
+                             frequency=frequency, days_before_due=days_before_due)
+        mandate = AutopayMandate(account_id=account_id, status="active", created_at=now,
+                                 updated_at=now, **terms)
+        session.add(mandate)
+        try:
+            session.flush()
+        except IntegrityError:  # a second enrolment racing this one got there first
+            raise NotAllowed(ALREADY_ENROLLED) from None
+        audit.record(session, "autopay_enrolled", at=now, account_id=account_id,
+                     mandate_id=mandate.id, **terms)
+        uow.commit()
+        return detached(session, mandate, "method")
+
+
+def change(svc: Services, account_id: int, *, method_id: int | None = None,
+           amount_rule: str | None = None, fixed_amount_cents: int | None = None,
+           frequency: str | None = None, days_before_due: int | None = None) -> AutopayMandate:
+    """Change some terms of the mandate in force; what is not given stays as it is."""
+    now = svc.now()
+    with svc.uow() as uow:
+        session = uow.session
+        mandate = _in_force_or_not_found(session, account_id)
+        rule = amount_rule or mandate.amount_rule
+        if fixed_amount_cents is None and rule == "fixed":
+            fixed_amount_cents = mandate.fixed_amount_cents
+        terms = _valid_terms(
+            svc, session, account_id,
+            method_id=mandate.method_id if method_id is None else method_id,
+            amount_rule=rule, fixed_amount_cents=fixed_amount_cents,
+            frequency=frequency or mandate.frequency,
+            days_before_due=mandate.days_before_due if days_before_due is None
+            else days_before_due,
+        )
+        changed = {key: value for key, value in terms.items()
+                   if getattr(mandate, key) != value}
+        for key, value in changed.items():
+            setattr(mandate, key, value)
+        mandate.updated_at = now
+        audit.record(session, "autopay_changed", at=now, account_id=account_id,
+                     mandate_id=mandate.id, **changed)
+        uow.commit()
+        return detached(session, mandate, "method")
+
+
+def pause(svc: Services, account_id: int) -> AutopayMandate:
+    return _move(svc, account_id, "active", "paused", "Autopay is already paused.")
+
+
+def resume(svc: Services, account_id: int) -> AutopayMandate:
+    return _move(svc, account_id, "paused", "active", "Autopay is already on.")
+
+
+def cancel(svc: Services, account_id: int) -> AutopayMandate:
+    return _move(svc, account_id, None, "cancelled", "")
+
+
+def _move(svc: Services, account_id: int, from_status: str | None, to_status: str,
+          refusal: str) -> AutopayMandate:
+    now = svc.now()
+    with svc.uow() as uow:
+        session = uow.session
+        mandate = _in_force_or_not_found(session, account_id)
+        if from_status is not None and mandate.status != from_status:
+            raise NotAllowed(refusal)
+        if to_status == "active":  # the method may have expired while autopay was paused
+            get_chargeable_method(session, account_id, mandate.method_id, svc.today())
+        mandate.status = to_status
+        mandate.updated_at = now
+        audit.record(session, f"autopay_{to_status}", at=now, account_id=account_id,
+                     mandate_id=mandate.id)
+        uow.commit()
+        return detached(session, mandate, "method")
+
+
+def get_mandate(svc: Services, account_id: int) -> AutopayMandate | None:
+    with svc.uow() as uow:
+        mandate = mandate_in_force(uow.session, account_id)
+        return detached(uow.session, mandate, "method") if mandate else None
+
+
+def mandate_in_force(session: Session, account_id: int) -> AutopayMandate | None:
+    return session.scalar(select(AutopayMandate).where(
+        AutopayMandate.account_id == account_id, AutopayMandate.status.in_(IN_FORCE)))
+
+
+def next_charge_date(svc: Services, mandate: AutopayMandate, *,
+                     today: dt.date | None = None) -> dt.date | None:
+    """When autopay will next charge (a retry of a soft decline included); None unless
+    active."""
+    with svc.uow() as uow:
+        return next_charge_date_in(uow.session, svc.policy, mandate, today or svc.today())
+
+
+def next_charge_date_in(session: Session, policy: ExchangePolicy, mandate: AutopayMandate,
+                        today: dt.date) -> dt.date | None:
+    if mandate.status != "active":
+        return None
+    charges = dict(session.execute(
+        select(AutopayCharge.billing_period, AutopayCharge.next_attempt_on)
+        .where(AutopayCharge.mandate_id == mandate.id)
+    ).all())
+    period = period_containing(today, mandate.frequency)
+    while True:
+        opens, due = charge_window(policy, period, mandate.days_before_due)
+        if due >= today:
+            if period not in charges:
+                return max(opens, today)
+            if charges[period] is not None:
+                return charges[period]
+        period = next_period(period, mandate.frequency)
+
+
+def card_expires_before_next_charge(svc: Services, mandate: AutopayMandate) -> bool:
+    charge_on = next_charge_date(svc, mandate)
+    return charge_on is not None and card_expired(mandate.method, charge_on)
+
+
+def _valid_terms(svc: Services, session: Session, account_id: int, *, method_id: int,
+                 amount_rule: str, fixed_amount_cents: int | None, frequency: str,
+                 days_before_due: int) -> dict:
+    if amount_rule not in AMOUNT_RULES:
+        raise InvalidInput("Autopay can pay your full balance or a fixed amount. Which one?")
+    if amount_rule == "fixed":
+        if fixed_amount_cents is None:
+            raise InvalidAmount("Please tell me the fixed amount autopay should pay.")
+        check_amount(fixed_amount_cents, max_cents=svc.config.max_payment_cents)
+    else:
+        fixed_amount_cents = None
+    if frequency not in PERIOD_MONTHS:
+        raise InvalidInput("Autopay can run monthly or quarterly. Which one?")
+    if (not isinstance(days_before_due, int) or isinstance(days_before_due, bool)
+            or not 0 <= days_before_due <= MAX_DAYS_BEFORE_DUE):
+        raise InvalidInput(f"Autopay can charge from 0 to {MAX_DAYS_BEFORE_DUE} days before "
+                           "the due date. How many days before?")
+    method = get_chargeable_method(session, account_id, method_id, svc.today())
+    return {"method_id": method.id, "amount_rule": amount_rule,
+            "fixed_amount_cents": fixed_amount_cents, "frequency": frequency,
+            "days_before_due": days_before_due}
+
+
+def _in_force_or_not_found(session: Session, account_id: int) -> AutopayMandate:
+    mandate = mandate_in_force(session, account_id)
+    if mandate is None:
+        raise NotFound(NO_AUTOPAY)
+    return mandate

@@ -1,0 +1,256 @@
+"""Charging autopay: each mandate at most once per billing period, whatever the workers do.
+
+A worker claims a period by inserting its AutopayCharge row; the unique (mandate, period) is
+the guard, and a worker that loses the insert skips it. On PostgreSQL the due mandates are
+also locked with SKIP LOCKED, so two workers split the work instead of queueing on it.
+
+Each attempt is a payment with the key `hp-autopay-<mandate>-<period>-<attempt>`, made in its
+own transaction before the gateway is called; a worker that crashes mid-attempt leaves a
+claim that is picked up again after STALE_CLAIM_AFTER and finished under the same key.
+
+Amounts: the full balance owed through the period (earlier unpaid bills included), less any
+credit; for quarterly autopay, months of the quarter not billed yet count at the plans'
+premiums, and what they are paid ahead waits as credit for their bills. A fixed amount is
+capped at that same figure, so autopay never pays more than is owed; nothing owed: skipped.
+Soft declines are tried again 2 and then 4 days later, only up to the due date; hard
+declines never (which is which: troubleshooting.is_soft_decline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.billing_periods import month_start, period_months, period_to_charge
+from services.context import Services
+from services.errors import DomainError
+from services.ledger import credit_cents, outstanding
+from services.payment_methods import get_chargeable_method
+from services.payments import confirm_payment, new_payment
+from services.persistence.models import (
+    Account,
+    AutopayCharge,
+    AutopayMandate,
+    Invoice,
+    Payment,
+    Plan,
+)
+from services.troubleshooting import is_soft_decline
+
+RETRY_AFTER_DAYS = (2, 4)  # after the first and the second soft decline of a period
+STALE_CLAIM_AFTER = dt.timedelta(minutes=15)
+# The charge row's status for each payment status an attempt can end in.
+_CHARGE_STATUS = {
+    "succeeded": "charged", "processing": "charged", "pending": "pending",
+    "declined": "declined", "failed": "declined", "requires_action": "declined",
+}
+
+
+@dataclass(frozen=True)
+class AutopayResult:
+    """What one autopay attempt did, for the scheduler to tell the member."""
+
+    account_id: int
+    mandate_id: int
+    billing_period: dt.date
+    # The payment's status (succeeded, processing, pending, declined, failed,
+    # requires_action), or "skipped" (nothing owed) or "method_unusable".
+    status: str
+    amount_cents: int
+    reference: str | None
+    decline_code: str | None
+    next_attempt_on: dt.date | None  # a soft decline is tried again on this day
+
+
+def charge_autopay_due(svc: Services, today: dt.date) -> list[AutopayResult]:
+    """Charge every active mandate whose charge day has come, retry soft declines that are
+    due, finish attempts a crashed worker left, and report pending ones that have settled."""
+    results = []
+    with svc.uow() as uow:
+        mandate_ids = list(uow.session.scalars(
+            select(AutopayMandate.id).where(AutopayMandate.status == "active")
+            .order_by(AutopayMandate.id)))
+    claims = [_claim_period(svc, mandate_id, today) for mandate_id in mandate_ids]
+    claims += _claim_retries(svc, today) + _reclaim_stale(svc)
+    results += [_attempt(svc, charge_id, today) for charge_id in claims if charge_id]
+    settled = (_settled(svc, charge_id, today) for charge_id in _pending(svc))
+    results += [result for result in settled if result]
+    return results
+
+
+def _claim_period(svc: Services, mandate_id: int, today: dt.date) -> int | None:
+    now = svc.now()
+    with svc.uow() as uow:
+        session = uow.session
+        mandate = session.scalar(
+            select(AutopayMandate)
+            .where(AutopayMandate.id == mandate_id, AutopayMandate.status == "active")
+            .with_for_update(skip_locked=True))
+        if mandate is None:  # paused or cancelled meanwhile, or another worker has it
+            return None
+        period = period_to_charge(svc.policy, mandate.frequency, mandate.days_before_due, today)
+        if period is None:
+            return None
+        charge = AutopayCharge(mandate_id=mandate.id, billing_period=period, status="claimed",
+                               attempts=1, created_at=now, updated_at=now)
+        session.add(charge)
+        try:
+            session.flush()
+        except IntegrityError:  # this period is charged, or being charged, already
+            return None
+        uow.commit()
+        return charge.id
+
+
+def _claim_retries(svc: Services, today: dt.date) -> list[int]:
+    with svc.uow() as uow:
+        candidates = list(uow.session.scalars(
+            select(AutopayCharge.id)
+            .join(AutopayMandate, AutopayMandate.id == AutopayCharge.mandate_id)
+            .where(AutopayCharge.status == "declined", AutopayCharge.next_attempt_on <= today,
+                   AutopayMandate.status == "active")))
+    return [charge_id for charge_id in candidates if _reclaim(
+        svc, charge_id, AutopayCharge.status == "declined",
+        AutopayCharge.next_attempt_on <= today, next_attempt=True)]
+
+
+def _reclaim_stale(svc: Services) -> list[int]:
+    cutoff = svc.now() - STALE_CLAIM_AFTER
+    with svc.uow() as uow:
+        stale = list(uow.session.execute(
+            select(AutopayCharge.id, AutopayCharge.updated_at)
+            .where(AutopayCharge.status == "claimed", AutopayCharge.updated_at < cutoff)))
+    return [charge_id for charge_id, seen in stale if _reclaim(
+        svc, charge_id, AutopayCharge.status == "claimed", AutopayCharge.updated_at == seen)]
+
+
+def _reclaim(svc: Services, charge_id: int, *conditions, next_attempt: bool = False) -> bool:
+    """Take a charge row for this worker with a conditional UPDATE: True if it was ours."""
+    values = {"status": "claimed", "updated_at": svc.now(), "next_attempt_on": None}
+    if next_attempt:
+        values["attempts"] = AutopayCharge.attempts + 1
+    with svc.uow() as uow:
+        won = uow.session.execute(
+            update(AutopayCharge).where(AutopayCharge.id == charge_id, *conditions)
+            .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+        uow.commit()
+        return won
+
+
+def _attempt(svc: Services, charge_id: int, today: dt.date) -> AutopayResult:
+    with svc.uow() as uow:
+        session = uow.session
+        charge = session.get(AutopayCharge, charge_id)
+        mandate = session.get(AutopayMandate, charge.mandate_id)
+        key = f"hp-autopay-{mandate.id}-{charge.billing_period:%Y-%m}-{charge.attempts}"
+        payment = session.scalar(select(Payment).where(Payment.idempotency_key == key))
+        if payment is None:
+            amount = autopay_amount(svc, session, mandate, charge.billing_period)
+            if amount == 0:
+                return _close(svc, session, charge, mandate, "skipped", amount)
+            try:
+                method = get_chargeable_method(session, mandate.account_id, mandate.method_id,
+                                               today)
+            except DomainError:
+                return _close(svc, session, charge, mandate, "method_unusable", amount)
+            payment = new_payment(svc, session, account_id=mandate.account_id,
+                                  amount_cents=amount, method_id=method.id, plan_id=None,
+                                  source="autopay", idempotency_key=key)
+            charge.last_payment_id = payment.id
+            uow.commit()
+        account_id, payment_id = mandate.account_id, payment.id
+    try:
+        payment = confirm_payment(svc, account_id, payment_id)
+    except DomainError:  # the method was removed or expired since the payment was made
+        with svc.uow() as uow:
+            charge = uow.session.get(AutopayCharge, charge_id)
+            mandate = uow.session.get(AutopayMandate, charge.mandate_id)
+            return _close(svc, uow.session, charge, mandate, "method_unusable", 0)
+    return _record(svc, charge_id, payment, today)
+
+
+def _record(svc: Services, charge_id: int, payment: Payment, today: dt.date) -> AutopayResult:
+    """Write the attempt's outcome on its charge row; schedule a retry of a soft decline."""
+    now = svc.now()
+    with svc.uow() as uow:
+        session = uow.session
+        charge = session.get(AutopayCharge, charge_id)
+        mandate = session.get(AutopayMandate, charge.mandate_id)
+        charge.status = _CHARGE_STATUS[payment.status]
+        charge.next_attempt_on = None
+        if charge.status == "declined" and is_soft_decline(payment.decline_code) \
+                and charge.attempts <= len(RETRY_AFTER_DAYS):
+            retry_on = today + dt.timedelta(days=RETRY_AFTER_DAYS[charge.attempts - 1])
+            if retry_on <= svc.policy.due_date_for(charge.billing_period):
+                charge.next_attempt_on = retry_on
+        charge.updated_at = now
+        audit.record(session, f"autopay_{charge.status}", at=now, account_id=mandate.account_id,
+                     mandate_id=mandate.id, billing_period=charge.billing_period.isoformat(),
+                     attempt=charge.attempts, payment_id=payment.id,
+                     decline_code=payment.decline_code)
+        uow.commit()
+        return AutopayResult(
+            account_id=mandate.account_id, mandate_id=mandate.id,
+            billing_period=charge.billing_period, status=payment.status,
+            amount_cents=payment.amount_cents, reference=payment.reference,
+            decline_code=payment.decline_code, next_attempt_on=charge.next_attempt_on)
+
+
+def _close(svc: Services, session: Session, charge: AutopayCharge, mandate: AutopayMandate,
+           outcome: str, amount: int) -> AutopayResult:
+    """End a period's attempt without a charge: nothing owed, or no usable method."""
+    now = svc.now()
+    charge.status = "skipped" if outcome == "skipped" else "failed"
+    charge.updated_at = now
+    audit.record(session, f"autopay_{outcome}", at=now, account_id=mandate.account_id,
+                 mandate_id=mandate.id, billing_period=charge.billing_period.isoformat())
+    session.commit()
+    return AutopayResult(
+        account_id=mandate.account_id, mandate_id=mandate.id,
+        billing_period=charge.billing_period, status=outcome, amount_cents=amount,
+        reference=None, decline_code=None, next_attempt_on=None)
+
+
+def _pending(svc: Services) -> list[int]:
+    """Charges whose payment was left pending and has since been settled by reconciliation."""
+    with svc.uow() as uow:
+        return list(uow.session.scalars(
+            select(AutopayCharge.id)
+            .join(Payment, Payment.id == AutopayCharge.last_payment_id)
+            .where(AutopayCharge.status == "pending", Payment.status != "pending")))
+
+
+def _settled(svc: Services, charge_id: int, today: dt.date) -> AutopayResult | None:
+    if not _reclaim(svc, charge_id, AutopayCharge.status == "pending"):
+        return None
+    with svc.uow() as uow:
+        payment = uow.session.get(Payment, uow.session.get(AutopayCharge, charge_id)
+                                  .last_payment_id)
+        uow.session.expunge(payment)
+    return _record(svc, charge_id, payment, today)
+
+
+def autopay_amount(svc: Services, session: Session, mandate: AutopayMandate,
+                   period: dt.date) -> int:
+    """What autopay pays for a period: see the module's docstring."""
+    account = session.get(Account, mandate.account_id)
+    months = period_months(period, mandate.frequency)
+    items = outstanding(session, account_id=account.id, enrollment_id=account.enrollment_id)
+    owed = sum(item.due_cents for item in items if item.invoice.coverage_month <= months[-1])
+    billed = set(session.execute(
+        select(Invoice.plan_id, Invoice.coverage_month)
+        .where(Invoice.enrollment_id == account.enrollment_id,
+               Invoice.coverage_month.in_(months))))
+    for plan in session.scalars(select(Plan).where(Plan.enrollment_id == account.enrollment_id)):
+        owed += sum(plan.monthly_premium_cents for month in months
+                    if month >= month_start(plan.coverage_start)
+                    and (plan.id, month) not in billed)
+    owed -= credit_cents(session, account.id)
+    if mandate.amount_rule == "fixed":
+        owed = min(owed, mandate.fixed_amount_cents)
+    return max(0, min(owed, svc.config.max_payment_cents))

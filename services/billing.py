@@ -1,0 +1,221 @@
+"""Premium bills: issuing invoices, what a member owes and by when, and their payment history.
+
+Bills are issued a month ahead, as the exchange mails them: on a given day, every coverage
+month up to the next one has its invoice (the next month's premium is due on the 23rd of this
+one). A plan's first ("binder") invoice is issued as soon as the plan exists, however far
+ahead its coverage starts. Issuing is idempotent: the unique (plan, coverage month) keeps a
+second run, or a second worker, from billing a month twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from services import autopay
+from services.billing_periods import add_months, month_start
+from services.context import Services
+from services.errors import NotFound
+from services.grace import GraceStatus, grace_status
+from services.ledger import (
+    OpenItem,
+    accounts_with_credit,
+    apply_credit,
+    credit_cents,
+    open_invoices,
+    outstanding,
+)
+from services.payment_methods import method_label
+from services.payments import recent_payments
+from services.persistence.models import Account, Enrollment, Invoice, Plan
+
+__all__ = [
+    "AccountSummary", "AutopayLine", "GraceStatus", "PaymentView", "PlanLine",
+    "account_summary", "invoice_state", "issue_invoices", "open_invoices", "payment_history",
+]
+
+InvoiceState = Literal["open", "partly_paid", "paid", "past_due"]
+
+
+def issue_invoices(svc: Services, *, through: dt.date) -> int:
+    """Issue every missing invoice up to the coverage month after `through`'s; returns how
+    many were issued. Credit waiting on an account is applied to the new bills."""
+    last_month = add_months(month_start(through), 1)
+    try:
+        return _issue(svc, last_month)
+    except IntegrityError:
+        # Another worker issued some of the same bills meanwhile: what is left is ours.
+        return _issue(svc, last_month)
+
+
+def _issue(svc: Services, last_month: dt.date) -> int:
+    with svc.uow() as uow:
+        session = uow.session
+        issued = set(session.execute(select(Invoice.plan_id, Invoice.coverage_month)))
+        created = 0
+        for plan in session.scalars(select(Plan).order_by(Plan.id)):
+            month = month_start(plan.coverage_start)
+            while month <= max(last_month, month_start(plan.coverage_start)):
+                if (plan.id, month) not in issued:
+                    session.add(Invoice(
+                        plan_id=plan.id, enrollment_id=plan.enrollment_id, coverage_month=month,
+                        due_date=svc.policy.due_date_for(month),
+                        amount_cents=plan.monthly_premium_cents, paid_cents=0,
+                        issued_at=svc.now(),
+                    ))
+                    created += 1
+                month = add_months(month, 1)
+        session.flush()
+        for account in session.scalars(
+                select(Account).where(Account.id.in_(accounts_with_credit(session)))):
+            apply_credit(session, account.id, account.enrollment_id)
+        uow.commit()
+        return created
+
+
+def invoice_state(invoice: Invoice, today: dt.date) -> InvoiceState:
+    if invoice.open_cents == 0:
+        return "paid"
+    if today > invoice.due_date:
+        return "past_due"
+    return "partly_paid" if invoice.paid_cents > 0 else "open"
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    plan_id: int
+    kind: str  # "health" or "dental": billed and paid separately
+    name: str
+    monthly_premium_cents: int
+    balance_cents: int  # still to pay, net of payments in flight
+    pending_cents: int  # covered by payments still settling
+    past_due_cents: int
+    next_due_date: dt.date  # of the oldest bill still to pay, else of the next bill
+
+
+@dataclass(frozen=True)
+class AutopayLine:
+    status: str  # "active", "paused" or "off"
+    next_charge_on: dt.date | None
+    frequency: str | None = None
+    amount_rule: str | None = None
+    fixed_amount_cents: int | None = None
+    method_label: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    account_id: int
+    member_name: str
+    subsidy_type: str
+    plans: tuple[PlanLine, ...]
+    total_due_cents: int
+    pending_cents: int  # payments in flight, shown as "pending", not as owed
+    past_due_cents: int
+    credit_cents: int  # paid beyond the bills so far; applied to the next bills
+    next_due_date: dt.date | None
+    autopay: AutopayLine
+    grace: GraceStatus | None
+
+
+def account_summary(svc: Services, account_id: int) -> AccountSummary:
+    today = svc.today()
+    with svc.uow() as uow:
+        session = uow.session
+        account = session.get(Account, account_id)
+        if account is None:
+            raise NotFound("I couldn't find your account. Please log in again.")
+        enrollment = session.get(Enrollment, account.enrollment_id)
+        items = outstanding(session, account_id=account.id, enrollment_id=enrollment.id)
+        last_billed = dict(session.execute(
+            select(Invoice.plan_id, func.max(Invoice.coverage_month))
+            .where(Invoice.enrollment_id == enrollment.id).group_by(Invoice.plan_id)
+        ).all())
+        plans = tuple(_plan_line(svc, plan, items, last_billed.get(plan.id), today)
+                      for plan in enrollment.plans)
+        owed = [line for line in plans if line.balance_cents > 0] or plans
+        return AccountSummary(
+            account_id=account.id,
+            member_name=enrollment.full_name,
+            subsidy_type=enrollment.subsidy_type,
+            plans=plans,
+            total_due_cents=sum(line.balance_cents for line in plans),
+            pending_cents=sum(line.pending_cents for line in plans),
+            past_due_cents=sum(line.past_due_cents for line in plans),
+            credit_cents=credit_cents(session, account.id),
+            next_due_date=min((line.next_due_date for line in owed), default=None),
+            autopay=_autopay_line(svc, session, account.id, today),
+            grace=grace_status(svc.policy, enrollment.subsidy_type, items, today),
+        )
+
+
+def _plan_line(svc: Services, plan: Plan, items: list[OpenItem], last_billed: dt.date | None,
+               today: dt.date) -> PlanLine:
+    mine = [item for item in items if item.invoice.plan_id == plan.id]
+    to_pay = [item for item in mine if item.due_cents > 0]
+    if to_pay:
+        next_due = to_pay[0].invoice.due_date
+    else:
+        next_month = add_months(last_billed, 1) if last_billed else month_start(plan.coverage_start)
+        next_due = svc.policy.due_date_for(next_month)
+    return PlanLine(
+        plan_id=plan.id, kind=plan.kind, name=plan.name,
+        monthly_premium_cents=plan.monthly_premium_cents,
+        balance_cents=sum(item.due_cents for item in mine),
+        pending_cents=sum(item.pending_cents for item in mine),
+        past_due_cents=sum(item.due_cents for item in to_pay if item.invoice.due_date < today),
+        next_due_date=next_due,
+    )
+
+
+def _autopay_line(svc: Services, session, account_id: int, today: dt.date) -> AutopayLine:
+    mandate = autopay.mandate_in_force(session, account_id)
+    if mandate is None:
+        return AutopayLine(status="off", next_charge_on=None)
+    return AutopayLine(
+        status=mandate.status,
+        next_charge_on=autopay.next_charge_date_in(session, svc.policy, mandate, today),
+        frequency=mandate.frequency,
+        amount_rule=mandate.amount_rule,
+        fixed_amount_cents=mandate.fixed_amount_cents,
+        method_label=method_label(mandate.method, on=today),
+    )
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    payment_id: int
+    date: dt.date  # when it was made, in the exchange's time zone
+    amount_cents: int
+    method_label: str | None
+    status: str
+    reference: str
+    plan_kinds: tuple[str, ...]  # what it paid ("health", "dental"); empty until it succeeds
+    source: str  # member | autopay | telegram
+    decline_code: str | None
+
+
+def payment_history(svc: Services, account_id: int, *, limit: int = 5,
+                    before_id: int | None = None) -> list[PaymentView]:
+    """The member's payments, newest first, without unconfirmed drafts."""
+    zone = ZoneInfo(svc.policy.time_zone)
+    return [
+        PaymentView(
+            payment_id=payment.id,
+            date=(payment.confirmed_at or payment.created_at).astimezone(zone).date(),
+            amount_cents=payment.amount_cents,
+            method_label=method_label(payment.method) if payment.method else None,
+            status=payment.status,
+            reference=payment.reference,
+            plan_kinds=tuple(sorted({a.invoice.plan.kind for a in payment.allocations},
+                                    key=("health", "dental").index)),
+            source=payment.source,
+            decline_code=payment.decline_code,
+        )
+        for payment in recent_payments(svc, account_id, limit=limit, before_id=before_id)
+    ]

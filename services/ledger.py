@@ -1,0 +1,151 @@
+"""The ledger: what is still owed on which invoice, and how payments are applied to it.
+
+Payments go to the oldest open invoices first: by coverage month, and health before dental
+within a month (a payment for one plan only goes to that plan's invoices).
+
+Payments in flight — `pending` (the gateway's answer is not known yet) and `processing` (a bank
+debit settling) — are allocated only when they succeed. Until then balances are shown net of
+them, as "pending", so a member does not see as unpaid what the bank is about to settle, and a
+bank payment that fails simply leaves its invoices open.
+
+Credit: the part of a succeeded payment that no open invoice needed stays unallocated. That
+remainder is the member's credit; `apply_credit` spends it on invoices issued later.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from services.persistence.models import Invoice, Payment, PaymentAllocation, Plan
+
+IN_FLIGHT = ("pending", "processing")
+_HEALTH_FIRST = case((Plan.kind == "health", 0), else_=1)
+
+
+def open_invoices(session: Session, enrollment_id: int, *, plan_id: int | None = None,
+                  lock: bool = False) -> list[Invoice]:
+    """Invoices with something left to pay, oldest first (health before dental in a month).
+    `lock` takes row locks on PostgreSQL, so two payments never split the same cents."""
+    query = (
+        select(Invoice)
+        .join(Plan, Plan.id == Invoice.plan_id)
+        .where(Invoice.enrollment_id == enrollment_id, Invoice.paid_cents < Invoice.amount_cents)
+        .order_by(Invoice.coverage_month, _HEALTH_FIRST, Plan.id)
+    )
+    if plan_id is not None:
+        query = query.where(Invoice.plan_id == plan_id)
+    if lock:
+        query = query.with_for_update(of=Invoice)
+    return list(session.scalars(query))
+
+
+def spread(invoices: Iterable[Invoice], amount_cents: int, *, plan_id: int | None = None,
+           taken: dict[int, int] | None = None) -> list[tuple[Invoice, int]]:
+    """How `amount_cents` covers `invoices` in their order, beyond what `taken` already holds
+    of each; whatever is left over is not placed."""
+    taken = taken or {}
+    shares: list[tuple[Invoice, int]] = []
+    left = amount_cents
+    for invoice in invoices:
+        if left <= 0:
+            break
+        if plan_id is not None and invoice.plan_id != plan_id:
+            continue
+        room = invoice.open_cents - taken.get(invoice.id, 0)
+        if room > 0:
+            share = min(room, left)
+            shares.append((invoice, share))
+            left -= share
+    return shares
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An open invoice, and how much of it payments in flight are expected to cover."""
+
+    invoice: Invoice
+    pending_cents: int
+
+    @property
+    def due_cents(self) -> int:
+        return self.invoice.open_cents - self.pending_cents
+
+
+def outstanding(session: Session, *, account_id: int, enrollment_id: int) -> list[OpenItem]:
+    """Every open invoice, oldest first, with the payments in flight placed as they would be."""
+    invoices = open_invoices(session, enrollment_id)
+    in_flight = session.scalars(
+        select(Payment)
+        .where(Payment.account_id == account_id, Payment.status.in_(IN_FLIGHT))
+        .order_by(Payment.id)
+    )
+    taken: dict[int, int] = defaultdict(int)
+    for payment in in_flight:
+        for invoice, share in spread(invoices, payment.amount_cents, plan_id=payment.plan_id,
+                                     taken=taken):
+            taken[invoice.id] += share
+    return [OpenItem(invoice, taken[invoice.id]) for invoice in invoices]
+
+
+def due_cents(items: Sequence[OpenItem], *, plan_id: int | None = None) -> int:
+    return sum(item.due_cents for item in items if plan_id in (None, item.invoice.plan_id))
+
+
+def allocate(session: Session, payment: Payment, enrollment_id: int, amount_cents: int) -> int:
+    """Apply up to `amount_cents` of a succeeded payment to the oldest open invoices; returns
+    what was applied (the rest is credit)."""
+    invoices = open_invoices(session, enrollment_id, plan_id=payment.plan_id, lock=True)
+    applied = 0
+    for invoice, share in spread(invoices, amount_cents):
+        session.add(PaymentAllocation(payment_id=payment.id, invoice_id=invoice.id,
+                                      amount_cents=share))
+        # Incremented in SQL, so a concurrent writer's cents are never overwritten.
+        invoice.paid_cents = Invoice.paid_cents + share
+        applied += share
+    session.flush()
+    return applied
+
+
+def _allocated_cents():
+    return (
+        select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0))
+        .where(PaymentAllocation.payment_id == Payment.id)
+        .scalar_subquery()
+    )
+
+
+def _with_credit(account_id: int | None = None):
+    allocated = _allocated_cents()
+    query = select(Payment, Payment.amount_cents - allocated).where(
+        Payment.status == "succeeded", Payment.amount_cents > allocated
+    )
+    if account_id is not None:
+        query = query.where(Payment.account_id == account_id)
+    return query.order_by(Payment.id)
+
+
+def credit_cents(session: Session, account_id: int) -> int:
+    return sum(left for _, left in session.execute(_with_credit(account_id)))
+
+
+def accounts_with_credit(session: Session) -> list[int]:
+    return sorted({payment.account_id for payment, _ in session.execute(_with_credit())})
+
+
+def apply_credit(session: Session, account_id: int, enrollment_id: int) -> int:
+    """Spend the account's credit on its open invoices, oldest payment first."""
+    applied = 0
+    for payment, _ in session.execute(_with_credit(account_id).with_for_update(of=Payment)).all():
+        # Read again under the row lock: another worker may have spent it meanwhile.
+        left = payment.amount_cents - session.scalar(
+            select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0))
+            .where(PaymentAllocation.payment_id == payment.id)
+        )
+        if left > 0:
+            applied += allocate(session, payment, enrollment_id, left)
+    return applied

@@ -1,0 +1,92 @@
+"""What a gateway's answer does to a payment: its status, the invoices it pays, its timeline.
+
+A payment moves:  draft -> pending (confirmed; the gateway is being asked) -> one of
+  succeeded        the money is in: allocated to the oldest open invoices at once;
+  processing       a bank debit settling (up to `bank_settlement_business_days`);
+  declined         refused at once, with the gateway's decline code;
+  requires_action  the member must finish it on a secure page (3-D Secure);
+and later  processing -> succeeded | failed (the bank returned it: its invoices stay open),
+requires_action -> succeeded | processing | declined.
+
+Each move is a conditional UPDATE on the status the payment was read in, so when a confirm
+and a reconciliation (or two workers) apply the same answer, exactly one of them allocates.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.business_days import add_business_days
+from services.context import Services
+from services.ledger import allocate
+from services.persistence.models import Account, Payment, PaymentEvent
+from services.ports import ChargeResult
+
+_NEXT_STATUS = {
+    ("pending", "succeeded"): "succeeded",
+    ("pending", "processing"): "processing",
+    ("pending", "declined"): "declined",
+    ("pending", "requires_action"): "requires_action",
+    ("processing", "succeeded"): "succeeded",
+    ("processing", "declined"): "failed",
+    ("requires_action", "succeeded"): "succeeded",
+    ("requires_action", "processing"): "processing",
+    ("requires_action", "declined"): "declined",
+}
+
+# Timeline notes are shown to the member as they are: never the real reason of a decline
+# (a lost or stolen card must read like any other decline).
+_NOTES = {
+    "succeeded": "Payment received and applied to your bill.",
+    "processing": "Bank payment submitted; it is settling with your bank.",
+    "declined": "The payment was declined.",
+    "requires_action": "Waiting for you to confirm the payment on the secure page.",
+    "failed": "Your bank returned the payment; the amount is still owed.",
+}
+UNANSWERED_NOTE = "The payment service didn't answer in time; we are checking the result."
+
+
+def record_event(session: Session, payment: Payment, status: str, note: str, at) -> None:
+    session.add(PaymentEvent(payment_id=payment.id, at=at, status=status, note=note))
+
+
+def apply_charge_result(svc: Services, session: Session, payment: Payment,
+                        result: ChargeResult) -> bool:
+    """Move the payment on by the gateway's answer; False when the answer changes nothing or
+    another worker already applied it."""
+    new_status = _NEXT_STATUS.get((payment.status, result.status))
+    if new_status is None:
+        return False
+    now, today = svc.now(), svc.today()
+    values: dict = {"status": new_status, "gateway_ref": result.gateway_ref}
+    if new_status == "succeeded":
+        values["settled_at"] = now
+    elif new_status == "processing":
+        values["expected_settlement_on"] = add_business_days(
+            today, svc.policy.bank_settlement_business_days)
+    elif new_status in ("declined", "failed"):
+        values["decline_code"] = result.decline_code
+    elif new_status == "requires_action":
+        values["action_url"] = result.action_url
+    moved = session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == payment.status)
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if moved != 1:
+        return False
+    session.refresh(payment)
+    if new_status == "succeeded":
+        enrollment_id = session.get(Account, payment.account_id).enrollment_id
+        allocate(session, payment, enrollment_id, payment.amount_cents)
+    note = _NOTES[new_status]
+    if new_status == "processing":
+        note += f" Expected by {payment.expected_settlement_on:%B %-d, %Y}."
+    record_event(session, payment, new_status, note, now)
+    audit.record(session, f"payment_{new_status}", at=now, account_id=payment.account_id,
+                 payment_id=payment.id, reference=payment.reference,
+                 amount_cents=payment.amount_cents, decline_code=payment.decline_code)
+    return True

@@ -1,0 +1,249 @@
+"""Paying a premium: a draft the member checks, then a confirmation that charges exactly once.
+
+The idempotency key is fixed when the draft is made (`hp-pay-<reference>`), so every confirm,
+retry and reconciliation of that draft asks the gateway with the same key and the gateway
+charges once. The draft becomes `pending` and is committed before the gateway is called: a
+crash or timeout after the charge leaves a pending payment with its key, which
+`reconcile_payment` resolves without charging again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from services import audit
+from services.context import Services
+from services.detached import detached
+from services.errors import GatewayUnavailable, InvalidAmount, NotAllowed, NotFound
+from services.ledger import due_cents, outstanding
+from services.money import check_amount, format_cents
+from services.payment_methods import get_chargeable_method
+from services.payment_outcomes import UNANSWERED_NOTE, apply_charge_result, record_event
+from services.payment_trace import PaymentTrace, trace_payment
+from services.persistence.models import Account, Invoice, Payment, PaymentAllocation, Plan
+from services.ports import ChargeRequest, ChargeResult
+from services.references import new_reference
+
+__all__ = [
+    "PaymentTrace", "confirm_payment", "create_draft", "latest_declined_payment", "new_payment",
+    "pending_payments", "processing_payments", "reconcile_payment", "recent_payments",
+    "trace_payment",
+]
+
+PAYMENT_NOT_FOUND = "I couldn't find that payment."
+# A pending payment this old is not a confirm still talking to the gateway: reconcile it.
+RECONCILE_PENDING_AFTER = dt.timedelta(minutes=2)
+
+
+def create_draft(svc: Services, account_id: int, *, amount_cents: int, method_id: int,
+                 plan_id: int | None = None) -> Payment:
+    """A payment for the member to check before confirming; nothing is charged yet."""
+    with svc.uow() as uow:
+        session = uow.session
+        account = _account(session, account_id)
+        check_amount(amount_cents, max_cents=svc.config.max_payment_cents)
+        if plan_id is not None and session.scalar(select(Plan.id).where(
+                Plan.id == plan_id, Plan.enrollment_id == account.enrollment_id)) is None:
+            raise NotFound("I couldn't find that plan on your account.")
+        _check_against_balance(svc, session, account, amount_cents, plan_id)
+        method = get_chargeable_method(session, account_id, method_id, svc.today())
+        payment = new_payment(svc, session, account_id=account_id, amount_cents=amount_cents,
+                              method_id=method.id, plan_id=plan_id, source="member")
+        uow.commit()
+        return detached(session, payment, "method")
+
+
+def new_payment(svc: Services, session: Session, *, account_id: int, amount_cents: int,
+                method_id: int, plan_id: int | None, source: str,
+                idempotency_key: str | None = None) -> Payment:
+    """Add a draft with a fresh reference; the key defaults to one derived from it."""
+    reference = new_reference()
+    while session.scalar(select(Payment.id).where(Payment.reference == reference)) is not None:
+        reference = new_reference()
+    now = svc.now()
+    payment = Payment(
+        account_id=account_id, reference=reference, amount_cents=amount_cents,
+        idempotency_key=idempotency_key or f"hp-pay-{reference}", method_id=method_id,
+        plan_id=plan_id, status="draft", source=source, created_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    record_event(session, payment, "draft", "Payment prepared, waiting for your go-ahead.", now)
+    return payment
+
+
+def confirm_payment(svc: Services, account_id: int, payment_id: int) -> Payment:
+    """Charge a draft once. A payment already past draft comes back as it is; a pending one
+    (a timeout, a crash) is resolved with the gateway under the same key, never charged anew."""
+    with svc.uow() as uow:
+        session = uow.session
+        payment = _owned_payment(session, account_id, payment_id)
+        if payment.status not in ("draft", "pending"):
+            return detached(session, payment, "method")
+        sent_before = payment.status == "pending"
+        if not sent_before and not _mark_pending(svc, session, payment):
+            # Another tap or worker confirmed it first: that one charges, not this one.
+            uow.rollback()
+            return detached(session, session.get(Payment, payment_id), "method")
+    return _ask_gateway(svc, payment_id, ask_first=sent_before, charge_if_unseen=True)
+
+
+def _mark_pending(svc: Services, session: Session, payment: Payment) -> bool:
+    """Re-check the draft, then claim it: draft -> pending, committed before any charge.
+    False when another confirm claimed it first."""
+    if payment.source != "autopay":
+        # The balance may have changed since the draft (another payment, a new bill).
+        _check_against_balance(svc, session, _account(session, payment.account_id),
+                               payment.amount_cents, payment.plan_id)
+    get_chargeable_method(session, payment.account_id, payment.method_id, svc.today())
+    now = svc.now()
+    won = session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == "draft")
+        .values(status="pending", confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if won:
+        record_event(session, payment, "pending", "Sent to the payment service.", now)
+        audit.record(session, "payment_confirmed", at=now, account_id=payment.account_id,
+                     payment_id=payment.id, reference=payment.reference,
+                     amount_cents=payment.amount_cents, source=payment.source)
+        session.commit()
+    return won
+
+
+def reconcile_payment(svc: Services, payment_id: int) -> Payment:
+    """Settle a payment whose outcome is not final by asking the gateway about its key.
+    A pending payment the gateway never saw is charged with the same key; idempotent."""
+    with svc.uow() as uow:
+        status = uow.session.scalar(select(Payment.status).where(Payment.id == payment_id))
+    if status is None:
+        raise NotFound(PAYMENT_NOT_FOUND)
+    return _ask_gateway(svc, payment_id, charge_if_unseen=status == "pending", ask_first=True)
+
+
+def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
+                 ask_first: bool) -> Payment:
+    with svc.uow() as uow:
+        payment = uow.session.get(Payment, payment_id)
+        account = uow.session.get(Account, payment.account_id)
+        request = ChargeRequest(
+            amount_cents=payment.amount_cents,
+            method_token=payment.method.gateway_token,
+            idempotency_key=payment.idempotency_key,
+            customer_id=account.gateway_customer_id,
+            off_session=payment.source == "autopay",
+            description=f"{svc.policy.name} premium, payment {payment.reference}",
+            metadata={"reference": payment.reference, "account_id": str(account.id)},
+        )
+        gateway_ref = payment.gateway_ref
+    try:
+        result: ChargeResult | None = None
+        if ask_first:
+            result = svc.gateway.retrieve(idempotency_key=request.idempotency_key,
+                                          gateway_ref=gateway_ref)
+        if result is None and charge_if_unseen:
+            result = svc.gateway.charge(request)
+    except GatewayUnavailable:
+        result = None
+    with svc.uow() as uow:
+        session = uow.session
+        payment = session.get(Payment, payment_id)
+        if result is not None:
+            apply_charge_result(svc, session, payment, result)
+        elif payment.status == "pending" and not any(
+                event.note == UNANSWERED_NOTE for event in payment.events):
+            record_event(session, payment, "pending", UNANSWERED_NOTE, svc.now())
+        uow.commit()
+        return detached(session, payment, "method")
+
+
+def pending_payments(svc: Services, *, older_than: dt.timedelta = RECONCILE_PENDING_AFTER
+                     ) -> list[int]:
+    """Payments confirmed but never answered, for the reconciliation job."""
+    cutoff = svc.now() - older_than
+    with svc.uow() as uow:
+        return list(uow.session.scalars(
+            select(Payment.id)
+            .where(Payment.status == "pending", Payment.confirmed_at <= cutoff)
+            .order_by(Payment.id)
+        ))
+
+
+def processing_payments(svc: Services, *, as_of: dt.date) -> list[int]:
+    """Bank payments expected to have settled by `as_of` (pass a later date to poll all)."""
+    with svc.uow() as uow:
+        return list(uow.session.scalars(
+            select(Payment.id)
+            .where(Payment.status == "processing", Payment.expected_settlement_on <= as_of)
+            .order_by(Payment.id)
+        ))
+
+
+def latest_declined_payment(svc: Services, account_id: int) -> Payment | None:
+    with svc.uow() as uow:
+        payment = uow.session.scalar(
+            select(Payment)
+            .where(Payment.account_id == account_id, Payment.status.in_(("declined", "failed")))
+            .order_by(Payment.id.desc())
+            .limit(1)
+        )
+        return detached(uow.session, payment, "method") if payment else None
+
+
+def recent_payments(svc: Services, account_id: int, limit: int = 5,
+                    before_id: int | None = None) -> list[Payment]:
+    """The member's payments newest first, drafts left out; `before_id` pages back."""
+    query = (
+        select(Payment)
+        .where(Payment.account_id == account_id, Payment.status != "draft")
+        .options(
+            selectinload(Payment.method),
+            selectinload(Payment.allocations)
+            .selectinload(PaymentAllocation.invoice)
+            .selectinload(Invoice.plan),
+        )
+        .order_by(Payment.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(Payment.id < before_id)
+    with svc.uow() as uow:
+        payments = list(uow.session.scalars(query))
+        uow.session.expunge_all()
+        return payments
+
+
+def _account(session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("I couldn't find your account. Please log in again.")
+    return account
+
+
+def _owned_payment(session: Session, account_id: int, payment_id: int) -> Payment:
+    """The member's own payment; someone else's is "not found", exactly like a missing one."""
+    payment = session.scalar(
+        select(Payment).where(Payment.id == payment_id, Payment.account_id == account_id))
+    if payment is None:
+        raise NotFound(PAYMENT_NOT_FOUND)
+    return payment
+
+
+def _check_against_balance(svc: Services, session: Session, account: Account,
+                           amount_cents: int, plan_id: int | None) -> None:
+    items = outstanding(session, account_id=account.id, enrollment_id=account.enrollment_id)
+    owed = due_cents(items, plan_id=plan_id)
+    if owed == 0:
+        in_flight = sum(item.pending_cents for item in items
+                        if plan_id in (None, item.invoice.plan_id))
+        if in_flight:
+            raise NotAllowed(f"Nothing more is due: {format_cents(in_flight)} you already paid "
+                             "is being processed.")
+        raise NotAllowed("You don't owe anything right now, so there is nothing to pay.")
+    if amount_cents > owed and not svc.config.allow_overpayment:
+        raise InvalidAmount(f"That's more than you owe ({format_cents(owed)}). "
+                            f"Please pay {format_cents(owed)} or less.")

@@ -1,0 +1,136 @@
+"""Chat sessions: which account a chat is logged in to, and whether it is fresh enough to move
+money.
+
+A chat is identified by its channel AND its chat id together, so a chat id on one channel can
+never reach a session made on another. A session idle for `session_idle_minutes` still answers
+questions, but money actions need the password again; only a fresh login or `reauthenticate`
+makes it fresh again — reading a balance does not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.accounts import get_account, register_password_attempt
+from services.context import Services
+from services.errors import NotLoggedIn, SessionExpired
+from services.persistence.models import Account, ChatLink
+
+NOT_LOGGED_IN = "You're not logged in. Please log in to continue."
+SESSION_EXPIRED = "For your security, please enter your password again to continue."
+
+
+def link_chat(svc: Services, *, channel: str, chat_id: str | int, account_id: int) -> None:
+    """Log the chat in to the account (after log_in or create_account), replacing whatever
+    account it was logged in to before."""
+    get_account(svc, account_id)  # NotFound before anything is written
+    with svc.uow() as uow:
+        session = uow.session
+        now = svc.now()
+        link = _link(session, channel, chat_id, for_update=True)
+        if link is None:
+            link = ChatLink(channel=channel, chat_id=str(chat_id))
+            session.add(link)
+        link.account_id = account_id
+        link.linked_at = now
+        link.last_active_at = now
+        link.unreachable_since = None
+        audit.record(session, "chat_linked", at=now, account_id=account_id, channel=channel,
+                     chat_id=str(chat_id))
+        uow.commit()
+
+
+def unlink_chat(svc: Services, *, channel: str, chat_id: str | int) -> bool:
+    """Log the chat out; False if it was not logged in."""
+    with svc.uow() as uow:
+        session = uow.session
+        link = _link(session, channel, chat_id)
+        if link is None:
+            return False
+        audit.record(session, "chat_unlinked", at=svc.now(), account_id=link.account_id,
+                     channel=channel, chat_id=str(chat_id))
+        session.delete(link)
+        uow.commit()
+    return True
+
+
+def current_account_id(svc: Services, *, channel: str, chat_id: str | int) -> int | None:
+    with svc.uow() as uow:
+        link = _link(uow.session, channel, chat_id)
+        uow.commit()
+    return None if link is None else link.account_id
+
+
+def require_member(svc: Services, *, channel: str, chat_id: str | int,
+                   for_money: bool = False) -> int:
+    """The account the chat acts for: NotLoggedIn without a session; SessionExpired for a money
+    action after the session sat idle too long."""
+    with svc.uow() as uow:
+        link = _link(uow.session, channel, chat_id, for_update=True)
+        if link is None:
+            raise NotLoggedIn(NOT_LOGGED_IN)
+        if _is_idle(svc, link):
+            if for_money:
+                raise SessionExpired(SESSION_EXPIRED)
+        else:
+            link.last_active_at = svc.now()
+        uow.commit()
+    return link.account_id
+
+
+def reauthenticate(svc: Services, *, channel: str, chat_id: str | int, password: str) -> int:
+    """Check the password of the chat's account again (same lock-out as logging in) and make
+    the session fresh."""
+    with svc.uow() as uow:
+        session = uow.session
+        link = _link(session, channel, chat_id, for_update=True)
+        if link is None:
+            raise NotLoggedIn(NOT_LOGGED_IN)
+        account = session.get(Account, link.account_id, with_for_update=True)
+        failure = register_password_attempt(svc, session, account, password, channel=channel)
+        if failure is None:
+            link.last_active_at = svc.now()
+        uow.commit()
+    if failure is not None:
+        raise failure
+    return link.account_id
+
+
+def touch(svc: Services, *, channel: str, chat_id: str | int) -> None:
+    """The member did something: keep a fresh session fresh. An idle one stays idle."""
+    with svc.uow() as uow:
+        link = _link(uow.session, channel, chat_id, for_update=True)
+        if link is not None and not _is_idle(svc, link):
+            link.last_active_at = svc.now()
+        uow.commit()
+
+
+def mark_unreachable(svc: Services, *, channel: str, chat_id: str | int) -> None:
+    """The channel says the member blocked the bot: stop pushing messages to this chat."""
+    with svc.uow() as uow:
+        link = _link(uow.session, channel, chat_id, for_update=True)
+        if link is not None and link.unreachable_since is None:
+            link.unreachable_since = svc.now()
+        uow.commit()
+
+
+def mark_reachable(svc: Services, *, channel: str, chat_id: str | int) -> None:
+    with svc.uow() as uow:
+        link = _link(uow.session, channel, chat_id, for_update=True)
+        if link is not None:
+            link.unreachable_since = None
+        uow.commit()
+
+
+def _is_idle(svc: Services, link: ChatLink) -> bool:
+    return svc.now() - link.last_active_at > dt.timedelta(minutes=svc.config.session_idle_minutes)
+
+
+def _link(session: Session, channel: str, chat_id: str | int, *,
+          for_update: bool = False) -> ChatLink | None:
+    query = select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == str(chat_id))
+    return session.scalar(query.with_for_update() if for_update else query)
