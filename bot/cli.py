@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
-from bot import demo_commands, nlu_commands
+from bot import demo_commands, jobs_commands, nlu_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +23,19 @@ def main(argv: list[str] | None = None) -> int:
 
     demo_commands.register(sub)
     nlu_commands.register(sub)
+    jobs_commands.register(sub)
 
-    chat = sub.add_parser("chat", help="talk to HealthPay in this terminal")
-    chat.set_defaults(handler=_chat)
+    sub.add_parser("chat", help="talk to HealthPay in this terminal (or pipe messages in)"
+                   ).set_defaults(handler=_chat)
+
+    serve = sub.add_parser("serve", help="run the HTTP app: REST channel, webhooks, pages")
+    serve.add_argument("--host", help="address to listen on (default HTTP_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default HTTP_PORT, 8000)")
+    serve.set_defaults(handler=_serve)
+
+    actions = sub.add_parser("actions", help="run a rasa-sdk action server for dialogs.actions")
+    actions.add_argument("--port", type=int, default=5055)
+    actions.set_defaults(handler=_actions)
 
     args = parser.parse_args(argv)
     return args.handler(args) or 0
@@ -34,16 +45,63 @@ def _db_upgrade(_args) -> int:
     from bot.settings import Settings
     from services.persistence.migrate import upgrade
 
-    settings = Settings()
-    upgrade(settings.effective_database_url)
+    upgrade(Settings().effective_database_url)
     print("Database is up to date.")
     return 0
 
 
 def _chat(_args) -> int:
-    print("The console chat is not available yet: the conversation engine is still being built.",
-          file=sys.stderr)
-    return 1
+    from bot.console_chat import run_interactive, run_piped
+    from bot.http.app import create_app
+    from bot.http_server import serve_in_background
+    from bot.runtime import build_runtime
+
+    runtime = build_runtime()
+    settings = runtime.settings
+    if runtime.services.gateway.name == "sandbox":
+        # Links to the hosted "add a card or bank account" page must open on this machine.
+        serve_in_background(create_app(runtime), settings.http_host, settings.http_port)
+    if sys.stdin.isatty():
+        asyncio.run(run_interactive(runtime.engine, _chat_intro()))
+    else:
+        asyncio.run(run_piped(runtime.engine, sys.stdin))
+    return 0
+
+
+def _chat_intro() -> str:
+    from services.demo_seed import load_demo
+
+    demo = load_demo()
+    names = ", ".join(member["username"] for member in demo["members"])
+    return (
+        "HealthPay console chat. Type a message, or a number to pick a button; 'quit' ends.\n"
+        f"Demo logins: {names} — password {demo['password']} "
+        "(`healthpay demo accounts` says what each one shows).\n"
+    )
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    from bot.http.app import create_app
+    from bot.http_server import check_bind_allowed
+    from bot.runtime import build_runtime
+
+    runtime = build_runtime()
+    settings = runtime.settings
+    host = args.host or settings.http_host
+    port = args.port or settings.http_port
+    check_bind_allowed(host, settings.rest_auth_token)
+    uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+    return 0
+
+
+def _actions(args) -> int:
+    from bot.bootstrap import build_services
+    from dialogs.engine.action_server import run_action_server
+
+    run_action_server(args.port, host="127.0.0.1", services=build_services())
+    return 0
 
 
 if __name__ == "__main__":

@@ -56,6 +56,22 @@ class Settings(BaseSettings):
         default="", alias="TELEGRAM_PAYMENT_PROVIDER_TOKEN"
     )
 
+    # Scheduled jobs (bot/scheduler.py): times of day are in the exchange's time zone.
+    scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
+    issue_invoices_at: str = Field(default="01:00", alias="ISSUE_INVOICES_AT")
+    charge_autopay_at: str = Field(default="06:00", alias="CHARGE_AUTOPAY_AT")
+    plan_reminders_at: str = Field(default="08:00", alias="PLAN_REMINDERS_AT")
+    grace_notices_at: str = Field(default="09:00", alias="GRACE_NOTICES_AT")
+    deliver_every_seconds: int = Field(default=10, alias="DELIVER_EVERY_SECONDS")
+    settle_every_minutes: int = Field(default=15, alias="SETTLE_EVERY_MINUTES")
+    # Messages a second for all workers together (Telegram allows about 30 a bot).
+    delivery_rate_per_second: float = Field(default=30.0, alias="DELIVERY_RATE_PER_SECOND")
+    delivery_batch: int = Field(default=100, alias="DELIVERY_BATCH")
+    autopay_notice_days: int = Field(default=3, alias="AUTOPAY_NOTICE_DAYS")
+    card_expiry_warning_days: int = Field(default=14, alias="CARD_EXPIRY_WARNING_DAYS")
+    # Gateway calls a second for all workers together; 0: not paced (Stripe live allows 100).
+    gateway_rate_per_second: float = Field(default=0.0, alias="GATEWAY_RATE_PER_SECOND")
+
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @property

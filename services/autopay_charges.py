@@ -11,7 +11,8 @@ claim that is picked up again after STALE_CLAIM_AFTER and finished under the sam
 Amounts: the full balance owed through the period (earlier unpaid bills included), less any
 credit; for quarterly autopay, months of the quarter not billed yet count at the plans'
 premiums, and what they are paid ahead waits as credit for their bills. A fixed amount is
-capped at that same figure, so autopay never pays more than is owed; nothing owed: skipped.
+capped at that same figure, so autopay never pays more than is owed. Nothing owed, or less
+than the gateway's minimum charge: the period is skipped.
 Soft declines are tried again 2 and then 4 days later, only up to the due date; hard
 declines never (which is which: troubleshooting.is_soft_decline).
 """
@@ -31,7 +32,7 @@ from services.context import Services
 from services.errors import DomainError
 from services.ledger import credit_cents, outstanding
 from services.payment_methods import get_chargeable_method
-from services.payments import confirm_payment, new_payment
+from services.payments import MIN_PAYMENT_CENTS, confirm_payment, new_payment
 from services.persistence.models import (
     Account,
     AutopayCharge,
@@ -109,14 +110,16 @@ def _claim_period(svc: Services, mandate_id: int, today: dt.date) -> int | None:
 
 def _claim_retries(svc: Services, today: dt.date) -> list[int]:
     with svc.uow() as uow:
-        candidates = list(uow.session.scalars(
-            select(AutopayCharge.id)
+        candidates = list(uow.session.execute(
+            select(AutopayCharge.id, AutopayCharge.billing_period)
             .join(AutopayMandate, AutopayMandate.id == AutopayCharge.mandate_id)
             .where(AutopayCharge.status == "declined", AutopayCharge.next_attempt_on <= today,
                    AutopayMandate.status == "active")))
-    return [charge_id for charge_id in candidates if _reclaim(
-        svc, charge_id, AutopayCharge.status == "declined",
-        AutopayCharge.next_attempt_on <= today, next_attempt=True)]
+    # A retry a pause pushed past the due date is dropped: the bill is late either way.
+    return [charge_id for charge_id, period in candidates
+            if today <= svc.policy.due_date_for(period) and _reclaim(
+                svc, charge_id, AutopayCharge.status == "declined",
+                AutopayCharge.next_attempt_on <= today, next_attempt=True)]
 
 
 def _reclaim_stale(svc: Services) -> list[int]:
@@ -183,8 +186,8 @@ def _record(svc: Services, charge_id: int, payment: Payment, today: dt.date) -> 
         mandate = session.get(AutopayMandate, charge.mandate_id)
         charge.status = _CHARGE_STATUS[payment.status]
         charge.next_attempt_on = None
-        if charge.status == "declined" and is_soft_decline(payment.decline_code) \
-                and charge.attempts <= len(RETRY_AFTER_DAYS):
+        if (charge.status == "declined" and is_soft_decline(payment.decline_code)
+                and charge.attempts <= len(RETRY_AFTER_DAYS)):
             retry_on = today + dt.timedelta(days=RETRY_AFTER_DAYS[charge.attempts - 1])
             if retry_on <= svc.policy.due_date_for(charge.billing_period):
                 charge.next_attempt_on = retry_on
@@ -253,4 +256,5 @@ def autopay_amount(svc: Services, session: Session, mandate: AutopayMandate,
     owed -= credit_cents(session, account.id)
     if mandate.amount_rule == "fixed":
         owed = min(owed, mandate.fixed_amount_cents)
-    return max(0, min(owed, svc.config.max_payment_cents))
+    # Less than a gateway can charge is left for the next period's full balance.
+    return 0 if owed < MIN_PAYMENT_CENTS else min(owed, svc.config.max_payment_cents)

@@ -56,19 +56,21 @@ def issue_invoices(svc: Services, *, through: dt.date) -> int:
 def _issue(svc: Services, last_month: dt.date) -> int:
     with svc.uow() as uow:
         session = uow.session
-        issued = set(session.execute(select(Invoice.plan_id, Invoice.coverage_month)))
+        # Bills are issued in order, so a plan's missing months are those after its latest.
+        latest = dict(session.execute(
+            select(Invoice.plan_id, func.max(Invoice.coverage_month)).group_by(Invoice.plan_id)
+        ).all())
         created = 0
         for plan in session.scalars(select(Plan).order_by(Plan.id)):
-            month = month_start(plan.coverage_start)
-            while month <= max(last_month, month_start(plan.coverage_start)):
-                if (plan.id, month) not in issued:
-                    session.add(Invoice(
-                        plan_id=plan.id, enrollment_id=plan.enrollment_id, coverage_month=month,
-                        due_date=svc.policy.due_date_for(month),
-                        amount_cents=plan.monthly_premium_cents, paid_cents=0,
-                        issued_at=svc.now(),
-                    ))
-                    created += 1
+            first = month_start(plan.coverage_start)
+            month = add_months(latest[plan.id], 1) if plan.id in latest else first
+            while month <= max(last_month, first):
+                session.add(Invoice(
+                    plan_id=plan.id, enrollment_id=plan.enrollment_id, coverage_month=month,
+                    due_date=svc.policy.due_date_for(month),
+                    amount_cents=plan.monthly_premium_cents, paid_cents=0, issued_at=svc.now(),
+                ))
+                created += 1
                 month = add_months(month, 1)
         session.flush()
         for account in session.scalars(

@@ -86,3 +86,17 @@ class GatewayRequestError(Exception):
 
 class IdempotencyConflict(GatewayRequestError):
     """The same idempotency key was sent again with different parameters."""
+
+
+class DeliveryRetryLater(Exception):
+    """A chat channel could not take a message now (HTTP 429, 5xx, network): send it again
+    later, after `retry_after_seconds` when the channel said how long to wait."""
+
+    def __init__(self, reason: str, retry_after_seconds: float | None = None):
+        super().__init__(reason)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class RecipientUnreachable(Exception):
+    """The channel will never deliver to this chat (the member blocked the bot, the chat is
+    gone, or the channel cannot push messages)."""

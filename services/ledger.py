@@ -111,16 +111,17 @@ def allocate(session: Session, payment: Payment, enrollment_id: int, amount_cent
     return applied
 
 
-def _allocated_cents():
+def _allocated_cents(payment_id):
+    """What a payment has paid on invoices so far (a column expression or a payment id)."""
     return (
         select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0))
-        .where(PaymentAllocation.payment_id == Payment.id)
+        .where(PaymentAllocation.payment_id == payment_id)
         .scalar_subquery()
     )
 
 
 def _with_credit(account_id: int | None = None):
-    allocated = _allocated_cents()
+    allocated = _allocated_cents(Payment.id)
     query = select(Payment, Payment.amount_cents - allocated).where(
         Payment.status == "succeeded", Payment.amount_cents > allocated
     )
@@ -142,10 +143,7 @@ def apply_credit(session: Session, account_id: int, enrollment_id: int) -> int:
     applied = 0
     for payment, _ in session.execute(_with_credit(account_id).with_for_update(of=Payment)).all():
         # Read again under the row lock: another worker may have spent it meanwhile.
-        left = payment.amount_cents - session.scalar(
-            select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0))
-            .where(PaymentAllocation.payment_id == payment.id)
-        )
+        left = payment.amount_cents - session.scalar(select(_allocated_cents(payment.id)))
         if left > 0:
             applied += allocate(session, payment, enrollment_id, left)
     return applied

@@ -121,22 +121,33 @@ def redeem_setup_token(svc: Services, token: str, saved: SavedMethod, *,
         ).rowcount
         if claimed != 1:
             raise NotAllowed(_USED_LINK)
-        others = _active_methods(session, setup.account_id)
-        is_default = not others or bool(make_default)
-        if is_default:
-            for other in others:
-                other.is_default = False
-        method = PaymentMethod(
-            account_id=setup.account_id, gateway_token=saved.token, kind=saved.kind,
-            brand=saved.brand, last4=saved.last4, exp_month=saved.exp_month,
-            exp_year=saved.exp_year, nickname=nickname, is_default=is_default, created_at=now,
-        )
-        session.add(method)
-        session.flush()
+        method = add_saved_method(session, setup.account_id, saved, at=now, nickname=nickname,
+                                  make_default=make_default)
         setup.method_id = method.id
-        _audit(session, "method_added", now, method, default=is_default)
         uow.commit()
         return method
+
+
+def add_saved_method(session: Session, account_id: int, saved: SavedMethod, *,
+                     at: dt.datetime, nickname: str | None = None,
+                     make_default: bool | None = None) -> PaymentMethod:
+    """Add a method the gateway saved to an account, in the caller's transaction: the first
+    method (or one asked to be) becomes the default."""
+    _check_saved(saved)
+    others = _active_methods(session, account_id)
+    is_default = not others or bool(make_default)
+    if is_default:
+        for other in others:
+            other.is_default = False
+    method = PaymentMethod(
+        account_id=account_id, gateway_token=saved.token, kind=saved.kind,
+        brand=saved.brand, last4=saved.last4, exp_month=saved.exp_month,
+        exp_year=saved.exp_year, nickname=nickname, is_default=is_default, created_at=at,
+    )
+    session.add(method)
+    session.flush()
+    _audit(session, "method_added", at, method, default=is_default)
+    return method
 
 
 # --- managing saved methods -----------------------------------------------------------------

@@ -6,7 +6,11 @@ A payment moves:  draft -> pending (confirmed; the gateway is being asked) -> on
   declined         refused at once, with the gateway's decline code;
   requires_action  the member must finish it on a secure page (3-D Secure);
 and later  processing -> succeeded | failed (the bank returned it: its invoices stay open),
-requires_action -> succeeded | processing | declined.
+requires_action -> succeeded | processing | declined, and declined | failed -> succeeded.
+
+Only these moves exist, and every one goes forward, so answers arriving late or out of order
+(a webhook's `processing` after its `succeeded`) are ignored: this table is the one place that
+decides it, for confirms, reconciliation and webhooks alike. Succeeded is final.
 
 Each move is a conditional UPDATE on the status the payment was read in, so when a confirm
 and a reconciliation (or two workers) apply the same answer, exactly one of them allocates.
@@ -34,7 +38,17 @@ _NEXT_STATUS = {
     ("requires_action", "succeeded"): "succeeded",
     ("requires_action", "processing"): "processing",
     ("requires_action", "declined"): "declined",
+    # The gateway says it took the money after all (the member finished authenticating the
+    # same PaymentIntent): money taken is always recorded, or the member would pay twice.
+    ("declined", "succeeded"): "succeeded",
+    ("failed", "succeeded"): "succeeded",
 }
+
+
+def next_status(current: str, reported: str) -> str | None:
+    """Where a payment in `current` goes when the gateway reports `reported`; None: nowhere."""
+    return _NEXT_STATUS.get((current, reported))
+
 
 # Timeline notes are shown to the member as they are: never the real reason of a decline
 # (a lost or stolen card must read like any other decline).
@@ -46,6 +60,7 @@ _NOTES = {
     "failed": "Your bank returned the payment; the amount is still owed.",
 }
 UNANSWERED_NOTE = "The payment service didn't answer in time; we are checking the result."
+REFUSED_NOTE = "The payment service couldn't process this payment; you were not charged."
 
 
 def record_event(session: Session, payment: Payment, status: str, note: str, at) -> None:
@@ -56,24 +71,40 @@ def apply_charge_result(svc: Services, session: Session, payment: Payment,
                         result: ChargeResult) -> bool:
     """Move the payment on by the gateway's answer; False when the answer changes nothing or
     another worker already applied it."""
-    new_status = _NEXT_STATUS.get((payment.status, result.status))
+    new_status = next_status(payment.status, result.status)
     if new_status is None:
         return False
-    now, today = svc.now(), svc.today()
-    values: dict = {"status": new_status, "gateway_ref": result.gateway_ref}
+    values: dict = {"gateway_ref": result.gateway_ref}
     if new_status == "succeeded":
-        values["settled_at"] = now
+        values["settled_at"] = svc.now()
     elif new_status == "processing":
         values["expected_settlement_on"] = add_business_days(
-            today, svc.policy.bank_settlement_business_days)
+            svc.today(), svc.policy.bank_settlement_business_days)
     elif new_status in ("declined", "failed"):
         values["decline_code"] = result.decline_code
     elif new_status == "requires_action":
         values["action_url"] = result.action_url
+    note = _NOTES[new_status]
+    if new_status == "processing":
+        note += f" Expected by {values['expected_settlement_on']:%B %-d, %Y}."
+    return _move(svc, session, payment, new_status, values, note)
+
+
+def apply_refusal(svc: Services, session: Session, payment: Payment) -> bool:
+    """The gateway refused the request itself (GatewayRequestError), so nothing was charged:
+    the payment fails rather than staying pending for reconciliation to send again."""
+    if payment.status != "pending":
+        return False
+    return _move(svc, session, payment, "failed", {}, REFUSED_NOTE)
+
+
+def _move(svc: Services, session: Session, payment: Payment, new_status: str, values: dict,
+          note: str) -> bool:
+    now = svc.now()
     moved = session.execute(
         update(Payment)
         .where(Payment.id == payment.id, Payment.status == payment.status)
-        .values(**values)
+        .values(status=new_status, **values)
         .execution_options(synchronize_session="fetch")
     ).rowcount
     if moved != 1:
@@ -82,9 +113,6 @@ def apply_charge_result(svc: Services, session: Session, payment: Payment,
     if new_status == "succeeded":
         enrollment_id = session.get(Account, payment.account_id).enrollment_id
         allocate(session, payment, enrollment_id, payment.amount_cents)
-    note = _NOTES[new_status]
-    if new_status == "processing":
-        note += f" Expected by {payment.expected_settlement_on:%B %-d, %Y}."
     record_event(session, payment, new_status, note, now)
     audit.record(session, f"payment_{new_status}", at=now, account_id=payment.account_id,
                  payment_id=payment.id, reference=payment.reference,

@@ -9,21 +9,38 @@ crash or timeout after the charge leaves a pending payment with its key, which
 
 from __future__ import annotations
 
-import datetime as dt
+import logging
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from services import audit
 from services.context import Services
 from services.detached import detached
-from services.errors import GatewayUnavailable, InvalidAmount, NotAllowed, NotFound
+from services.errors import (
+    GatewayRequestError,
+    GatewayUnavailable,
+    InvalidAmount,
+    NotAllowed,
+    NotFound,
+)
 from services.ledger import due_cents, outstanding
 from services.money import check_amount, format_cents
 from services.payment_methods import get_chargeable_method
-from services.payment_outcomes import UNANSWERED_NOTE, apply_charge_result, record_event
+from services.payment_outcomes import (
+    UNANSWERED_NOTE,
+    apply_charge_result,
+    apply_refusal,
+    record_event,
+)
+from services.payment_queries import (
+    latest_declined_payment,
+    pending_payments,
+    processing_payments,
+    recent_payments,
+)
 from services.payment_trace import PaymentTrace, trace_payment
-from services.persistence.models import Account, Invoice, Payment, PaymentAllocation, Plan
+from services.persistence.models import Account, Payment, Plan
 from services.ports import ChargeRequest, ChargeResult
 from services.references import new_reference
 
@@ -33,9 +50,11 @@ __all__ = [
     "trace_payment",
 ]
 
+logger = logging.getLogger(__name__)
+
 PAYMENT_NOT_FOUND = "I couldn't find that payment."
-# A pending payment this old is not a confirm still talking to the gateway: reconcile it.
-RECONCILE_PENDING_AFTER = dt.timedelta(minutes=2)
+# Card networks and Stripe refuse US-dollar charges under $0.50.
+MIN_PAYMENT_CENTS = 50
 
 
 def create_draft(svc: Services, account_id: int, *, amount_cents: int, method_id: int,
@@ -45,6 +64,9 @@ def create_draft(svc: Services, account_id: int, *, amount_cents: int, method_id
         session = uow.session
         account = _account(session, account_id)
         check_amount(amount_cents, max_cents=svc.config.max_payment_cents)
+        if amount_cents < MIN_PAYMENT_CENTS:
+            raise InvalidAmount(
+                f"The smallest payment I can take is {format_cents(MIN_PAYMENT_CENTS)}.")
         if plan_id is not None and session.scalar(select(Plan.id).where(
                 Plan.id == plan_id, Plan.enrollment_id == account.enrollment_id)) is None:
             raise NotFound("I couldn't find that plan on your account.")
@@ -140,8 +162,9 @@ def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
             metadata={"reference": payment.reference, "account_id": str(account.id)},
         )
         gateway_ref = payment.gateway_ref
+    result: ChargeResult | None = None
+    refused = False
     try:
-        result: ChargeResult | None = None
         if ask_first:
             result = svc.gateway.retrieve(idempotency_key=request.idempotency_key,
                                           gateway_ref=gateway_ref)
@@ -149,72 +172,23 @@ def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
             result = svc.gateway.charge(request)
     except GatewayUnavailable:
         result = None
+    except GatewayRequestError:
+        # A request the gateway will never accept (a bug, not the member's doing): recorded
+        # for operators, and the payment fails instead of being sent again and again.
+        logger.exception("gateway refused payment %s", payment_id)
+        refused = True
     with svc.uow() as uow:
         session = uow.session
         payment = session.get(Payment, payment_id)
-        if result is not None:
+        if refused:
+            apply_refusal(svc, session, payment)
+        elif result is not None:
             apply_charge_result(svc, session, payment, result)
         elif payment.status == "pending" and not any(
                 event.note == UNANSWERED_NOTE for event in payment.events):
             record_event(session, payment, "pending", UNANSWERED_NOTE, svc.now())
         uow.commit()
         return detached(session, payment, "method")
-
-
-def pending_payments(svc: Services, *, older_than: dt.timedelta = RECONCILE_PENDING_AFTER
-                     ) -> list[int]:
-    """Payments confirmed but never answered, for the reconciliation job."""
-    cutoff = svc.now() - older_than
-    with svc.uow() as uow:
-        return list(uow.session.scalars(
-            select(Payment.id)
-            .where(Payment.status == "pending", Payment.confirmed_at <= cutoff)
-            .order_by(Payment.id)
-        ))
-
-
-def processing_payments(svc: Services, *, as_of: dt.date) -> list[int]:
-    """Bank payments expected to have settled by `as_of` (pass a later date to poll all)."""
-    with svc.uow() as uow:
-        return list(uow.session.scalars(
-            select(Payment.id)
-            .where(Payment.status == "processing", Payment.expected_settlement_on <= as_of)
-            .order_by(Payment.id)
-        ))
-
-
-def latest_declined_payment(svc: Services, account_id: int) -> Payment | None:
-    with svc.uow() as uow:
-        payment = uow.session.scalar(
-            select(Payment)
-            .where(Payment.account_id == account_id, Payment.status.in_(("declined", "failed")))
-            .order_by(Payment.id.desc())
-            .limit(1)
-        )
-        return detached(uow.session, payment, "method") if payment else None
-
-
-def recent_payments(svc: Services, account_id: int, limit: int = 5,
-                    before_id: int | None = None) -> list[Payment]:
-    """The member's payments newest first, drafts left out; `before_id` pages back."""
-    query = (
-        select(Payment)
-        .where(Payment.account_id == account_id, Payment.status != "draft")
-        .options(
-            selectinload(Payment.method),
-            selectinload(Payment.allocations)
-            .selectinload(PaymentAllocation.invoice)
-            .selectinload(Invoice.plan),
-        )
-        .order_by(Payment.id.desc())
-        .limit(limit)
-    )
-    if before_id is not None:
-        query = query.where(Payment.id < before_id)
-    with svc.uow() as uow:
-        payments = list(uow.session.scalars(query))
-        uow.session.expunge_all()
-        return payments
 
 
 def _account(session: Session, account_id: int) -> Account:

@@ -1,7 +1,7 @@
 """Ports: what the service layer needs from the outside world, as small protocols.
 
-Adapters live in services/adapters/ (sandbox and Stripe gateways, clocks) and in bot/ (the
-notifier that pushes a message to a member's chat).
+Adapters live in services/adapters/ (sandbox and Stripe gateways, clocks, the outbox
+notifier, pacers) and in bot/ (the chat senders of each channel).
 """
 
 from __future__ import annotations
@@ -67,5 +67,29 @@ class Clock(Protocol):
 
 class Notifier(Protocol):
     def send_to_member(self, account_id: int, text: str,
-                       buttons: list[dict[str, str]] | None = None) -> None:
-        """Push a message to the member's linked chat (reminders, payment results)."""
+                       buttons: list[dict[str, str]] | None = None, *,
+                       dedupe_key: str | None = None) -> None:
+        """Push a message to the member's linked chat (reminders, payment results). Callers
+        reporting an event pass a `dedupe_key` derived from it, so a retried or concurrent
+        report sends the message once."""
+
+
+class ChatSender(Protocol):
+    """Sends a message to one chat on one channel (Telegram, the console). Raises
+    errors.DeliveryRetryLater for a failure worth retrying and errors.RecipientUnreachable
+    for one that is permanent."""
+
+    channels: frozenset[str]  # the channels this sender can push to
+
+    def send(self, channel: str, chat_id: str, text: str,
+             buttons: list[dict[str, str]] | None = None) -> None: ...
+
+
+class Pacer(Protocol):
+    """Spaces out calls to keep a rate (Telegram's messages a second, a gateway's limit)."""
+
+    def acquire(self) -> None:
+        """Wait until the next call may go."""
+
+    def pause(self, seconds: float) -> None:
+        """Hold every call for `seconds`: the other side said it is over its limit."""

@@ -12,7 +12,7 @@ import os
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 
 from services.adapters.clocks import FixedClock
 from services.context import Secrets, ServiceConfig, Services
@@ -60,7 +60,10 @@ def database_url(request, tmp_path):
         return f"sqlite:///{tmp_path / 'healthpay.db'}"
     url = request.getfixturevalue("postgres_url")
     engine = create_engine(url)
-    Base.metadata.drop_all(engine)
+    # Reflect rather than use the models: alembic_version and any leftovers go too.
+    existing = MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
     engine.dispose()
     return url
 

@@ -80,5 +80,5 @@ class RecordingNotifier:
     def __init__(self):
         self.sent: list[tuple[int, str, list | None]] = []
 
-    def send_to_member(self, account_id, text, buttons=None):
+    def send_to_member(self, account_id, text, buttons=None, *, dedupe_key=None):
         self.sent.append((account_id, text, buttons))

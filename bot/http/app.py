@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot.http import health
+from bot.http import (
+    access_log,
+    health,
+    method_setup_page,
+    rest_channel,
+    sandbox_authentication_page,
+    stripe_webhook,
+)
 
 
 def create_app(runtime) -> FastAPI:
     """`runtime` is the composition root's Runtime (settings, services, dialogue engine)."""
     app = FastAPI(title="HealthPay", version="0.1.0")
     app.state.runtime = runtime
+    access_log.hide_link_secrets()
     app.include_router(health.router)
+    if getattr(runtime, "engine", None) is not None:
+        app.include_router(rest_channel.router)
+    gateway = runtime.services.gateway.name
+    if gateway == "stripe" or runtime.settings.stripe_webhook_secret:
+        app.include_router(stripe_webhook.router)
+    # Before the sandbox's /methods/setup/{token}, which would take "done" for a token.
+    app.include_router(method_setup_page.return_router)
+    if gateway == "sandbox":
+        app.include_router(method_setup_page.router)
+        app.include_router(sandbox_authentication_page.router)
     return app

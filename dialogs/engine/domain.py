@@ -14,25 +14,26 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 REQUESTED_SLOT = "requested_slot"
 ACTION_LISTEN = "action_listen"
-ACTION_SESSION_START = "action_session_start"
 ACTION_DEFAULT_FALLBACK = "action_default_fallback"
 NLU_FALLBACK_INTENT = "nlu_fallback"
 # Actions the engine itself runs, as Rasa does; any other action is a response, a form or a
-# rasa-sdk action declared in the domain.
-BUILTIN_ACTIONS = frozenset({ACTION_LISTEN, ACTION_SESSION_START, ACTION_DEFAULT_FALLBACK})
+# rasa-sdk action declared in the domain. (A session starts by itself, without an action.)
+BUILTIN_ACTIONS = frozenset({ACTION_LISTEN, ACTION_DEFAULT_FALLBACK})
 # Intents Rasa adds to every domain.
 BUILTIN_INTENTS = frozenset({NLU_FALLBACK_INTENT, "out_of_scope", "session_start", "restart",
                              "back"})
+ACTION_FAILED_RESPONSE = "utter_action_failed"
+CARD_NUMBER_RESPONSE = "utter_card_number_warning"
 # Responses the engine needs for its own behaviour (see engine.py and dispatcher.py).
 ENGINE_RESPONSES = ("utter_default", "utter_did_you_mean", "utter_help_menu",
-                    "utter_action_failed", "utter_card_number_warning")
+                    ACTION_FAILED_RESPONSE, CARD_NUMBER_RESPONSE)
 INTENT_LABEL_PREFIX = "utter_intent_"
 
 SLOT_TYPES = frozenset({"text", "bool", "categorical", "float", "list", "any"})
 MAPPING_TYPES = frozenset({"from_entity", "from_text", "from_intent", "custom"})
 
 
-class DomainError(ValueError):
+class DomainFileError(ValueError):
     """The domain file asks for something this engine does not do."""
 
 
@@ -80,7 +81,7 @@ class Domain:
             slots[REQUESTED_SLOT] = Slot(REQUESTED_SLOT, "text", None, (), ())
         unknown = set(sensitive_slots) - set(slots)
         if unknown:
-            raise DomainError(f"sensitive slots not in the domain: {sorted(unknown)}")
+            raise DomainFileError(f"sensitive slots not in the domain: {sorted(unknown)}")
         session = raw.get("session_config") or {}
         return cls(
             raw=raw,
@@ -120,12 +121,13 @@ def _names(entries) -> list[str]:
 def _slot(name: str, spec: dict) -> Slot:
     slot_type = spec.get("type")
     if slot_type not in SLOT_TYPES:
-        raise DomainError(f"slot {name!r} has type {slot_type!r}; supported: {sorted(SLOT_TYPES)}")
+        raise DomainFileError(f"slot {name!r} has type {slot_type!r}; "
+                              f"supported: {sorted(SLOT_TYPES)}")
     mappings = tuple(spec.get("mappings") or ())
     for mapping in mappings:
         if mapping.get("type") not in MAPPING_TYPES:
-            raise DomainError(f"slot {name!r} has a {mapping.get('type')!r} mapping; "
-                              f"supported: {sorted(MAPPING_TYPES)}")
+            raise DomainFileError(f"slot {name!r} has a {mapping.get('type')!r} mapping; "
+                                  f"supported: {sorted(MAPPING_TYPES)}")
     return Slot(
         name=name,
         type=slot_type,

@@ -7,6 +7,7 @@ rule policy matches rules against.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,14 @@ class Tracker:
 
     def extended(self, events) -> Tracker:
         """A copy with more events: what a form shows its validation action."""
-        return Tracker(self.sender_id, self.domain, [*self.events, *events])
+        clone = copy.copy(self)
+        clone.events = list(self.events)
+        clone.slots = dict(self.slots)
+        clone.active_loop = dict(self.active_loop) if self.active_loop else None
+        clone.history = list(self.history)
+        for event in events:
+            clone.update(event)
+        return clone
 
     # --- state ------------------------------------------------------------------------------
 

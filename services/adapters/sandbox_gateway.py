@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +39,8 @@ FaultStage = Literal["before_charge", "after_charge"]
 FaultInjector = Callable[[FaultStage, ChargeRequest], None]
 
 MINIMUM_CHARGE_CENTS = 50  # Stripe refuses smaller US-dollar charges (amount_too_small)
+# Stripe's decline code when 3-D Secure was refused or failed.
+AUTHENTICATION_FAILED = "payment_intent_authentication_failure"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
@@ -124,6 +126,26 @@ class SandboxGateway:
     def charge_count(self) -> int:
         with self._session_factory() as session:
             return session.scalar(select(func.count()).select_from(SandboxCharge)) or 0
+
+    # --- the 3-D Secure page's side ---------------------------------------------------------
+
+    def complete_authentication(self, charge_ref: str, *, approve: bool) -> ChargeResult | None:
+        """The member answered the sandbox's 3-D Secure page: the charge succeeds, or is
+        declined as Stripe's is when authentication fails. Only a charge still waiting for it
+        moves (a second answer changes nothing); None for an unknown charge."""
+        status, decline_code = (
+            ("succeeded", None) if approve else ("declined", AUTHENTICATION_FAILED))
+        with self._session_factory() as session:
+            session.execute(
+                update(SandboxCharge)
+                .where(SandboxCharge.charge_ref == charge_ref,
+                       SandboxCharge.status == "requires_action")
+                .values(status=status, decline_code=decline_code)
+            )
+            session.commit()
+            row = session.scalar(select(SandboxCharge).where(
+                SandboxCharge.charge_ref == charge_ref))
+            return self._result(row, row.status) if row else None
 
     # --- inside ---------------------------------------------------------------------------
 

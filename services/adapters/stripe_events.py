@@ -140,28 +140,6 @@ def method_setup_from_event(event: StripeEvent) -> MethodSetupCompleted | None:
     )
 
 
-# Events can arrive late and out of order (a retried payment_failed after the success), so a
-# payment only ever moves up this ranking. Succeeded is final: money taken is never undone
-# here. A declined or failed payment may still succeed — the member finishing authentication
-# on the same PaymentIntent — and processing may still be declined when a bank debit returns.
-STATUS_RANK: dict[str, int] = {
-    "draft": 0,
-    "pending": 1,
-    "requires_action": 2,
-    "processing": 3,
-    "declined": 4,
-    "failed": 4,
-    "succeeded": 5,
-}
-
-
-def may_transition(old_status: str, new_status: str) -> bool:
-    try:
-        return STATUS_RANK[new_status] > STATUS_RANK[old_status]
-    except KeyError as exc:
-        raise ValueError(f"unknown payment status {exc.args[0]!r}") from exc
-
-
 def _signed_at(sig_header: str) -> int:
     # The same element the SDK signed with: the first exact "t" (it accepted the header).
     parts = (item.split("=", 2) for item in sig_header.split(","))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -247,11 +248,26 @@ class PaymentEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    at: Mapped[dt.datetime]
+    # Indexed: the scheduler looks for recent outcomes to tell members about.
+    at: Mapped[dt.datetime] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(300), default="")
 
     payment: Mapped[Payment] = relationship(back_populates="events")
+
+
+class WebhookEvent(Base):
+    """A gateway event (Stripe webhook) already applied. It is recorded in the transaction that
+    applies it, so a redelivered event finds its id here and changes nothing."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(60))
+    received_at: Mapped[dt.datetime]
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
 
 
 class AutopayMandate(Base):
@@ -383,3 +399,57 @@ class ConversationEvent(Base):
     at: Mapped[dt.datetime]
     kind: Mapped[str] = mapped_column(String(40))  # the Rasa event type: user, bot, action, slot
     data: Mapped[dict] = mapped_column(JSON)
+
+
+# --- pushed messages and scheduled jobs -----------------------------------------------------
+
+
+class Notification(Base):
+    """A message pushed to a member (reminder, autopay result, past-due notice), in an outbox.
+
+    `dedupe_key` is unique: planning the same reminder twice, or two workers planning it at
+    once, makes one row. Delivery claims rows with a lease, so each is sent at most once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # reminder, autopay_result, past_due, ...
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list | None] = mapped_column(JSON)  # [{"title", "payload"}]
+    # A reminder or notice about a bill is dropped at delivery if the bill is paid by then.
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    # Not sent before this time: quiet hours and retry back-off move it on.
+    not_before: Mapped[dt.datetime]
+    # queued | held (quiet hours) | claimed | sending -> sent, or undeliverable | unreachable |
+    # failed | obsolete | unknown (a worker died mid-send: maybe sent, never sent again)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(36))
+    lease_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class SendPacer(Base):
+    """A rate shared by every worker (messages to Telegram, calls to the gateway): each send
+    reserves the next free slot with one UPDATE, so N workers together keep to the rate."""
+
+    __tablename__ = "send_pacers"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_slot_at: Mapped[float] = mapped_column(Double)  # Unix time of the next free slot
+
+
+class JobRun(Base):
+    """When each scheduled job last ran, so a process that was down catches up once."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_started_at: Mapped[dt.datetime | None]
+    last_finished_at: Mapped[dt.datetime | None]
+    last_outcome: Mapped[str | None] = mapped_column(String(300))

@@ -10,8 +10,16 @@ from sqlalchemy import func, select
 
 from services import payments
 from services.billing import account_summary, issue_invoices
+from services.business_days import add_business_days
 from services.context import ServiceConfig
-from services.errors import InvalidAmount, InvalidInput, MethodUnusable, NotAllowed, NotFound
+from services.errors import (
+    GatewayRequestError,
+    InvalidAmount,
+    InvalidInput,
+    MethodUnusable,
+    NotAllowed,
+    NotFound,
+)
 from services.money import parse_amount
 from services.payment_outcomes import UNANSWERED_NOTE
 from services.persistence.models import AuditEvent, Invoice, PaymentAllocation, PaymentEvent
@@ -91,6 +99,12 @@ def test_draft_has_a_reference_and_a_key_derived_from_it_and_charges_nothing(svc
 def test_draft_refuses_amounts_that_are_not_positive_whole_cents(svc, member, amount):
     with pytest.raises(InvalidAmount):
         draft(svc, member, amount)
+
+
+def test_draft_refuses_less_than_a_gateway_can_charge(svc, member):
+    with pytest.raises(InvalidAmount, match=r"\$0\.50"):
+        draft(svc, member, 49)
+    assert draft(svc, member, 50).amount_cents == 50
 
 
 def test_amounts_with_more_than_two_decimals_never_reach_a_draft(svc, member):
@@ -257,6 +271,18 @@ def test_timeout_after_the_charge_is_settled_without_charging_again(svc, member,
     assert len(gateway.requests) == 1 and allocated_total(svc) == 10_000
 
 
+def test_a_request_the_gateway_refuses_fails_instead_of_staying_pending(svc, member, gateway,
+                                                                      monkeypatch):
+    def refuse(request):
+        raise GatewayRequestError("amount_too_small")
+
+    monkeypatch.setattr(gateway, "charge", refuse)
+    payment = pay(svc, member, 10_000)
+    assert payment.status == "failed"
+    assert payments.pending_payments(svc, older_than=dt.timedelta(0)) == []
+    assert account_summary(svc, member.account_id).total_due_cents == TOTAL
+
+
 def test_pending_payments_wait_before_reconciliation(svc, member, gateway, clock):
     gateway.fail_next(1)
     payment = pay(svc, member, 10_000)
@@ -296,6 +322,18 @@ def test_expected_settlement_skips_thanksgiving_and_the_weekend(svc, member, clo
     payment = pay(svc, member, 20_000, BANK)
     # Wed 25, (Thanksgiving 26), Fri 27, (weekend), Mon 30, Tue Dec 1.
     assert payment.expected_settlement_on == dt.date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("start, days, expected", [
+    (dt.date(2026, 11, 24), 4, dt.date(2026, 12, 1)),  # Thanksgiving and a weekend
+    (dt.date(2026, 11, 10), 1, dt.date(2026, 11, 12)),  # Veterans Day
+    (dt.date(2026, 12, 24), 1, dt.date(2026, 12, 28)),  # Christmas on a Friday
+    (dt.date(2026, 7, 1), 2, dt.date(2026, 7, 3)),  # July 4th on a Saturday: banks open Friday
+    (dt.date(2027, 7, 2), 1, dt.date(2027, 7, 6)),  # July 4th on a Sunday: closed Monday
+    (dt.date(2026, 11, 20), 0, dt.date(2026, 11, 20)),
+])
+def test_business_days_follow_the_federal_reserve(start, days, expected):
+    assert add_business_days(start, days) == expected
 
 
 # --- trace ----------------------------------------------------------------------------------

@@ -1,11 +1,10 @@
-"""Stripe webhook verification, event reading, and the order payments may move in."""
+"""Stripe webhook verification and event reading."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
-import itertools
 import json
 
 import pytest
@@ -18,7 +17,6 @@ from services.adapters.stripe_events import (
     PaymentUpdate,
     StripeEvent,
     intent_outcome,
-    may_transition,
     method_setup_from_event,
     payment_update_from_event,
     sign_payload,
@@ -182,40 +180,3 @@ def test_setup_events_name_the_account_and_the_setup_intent(event_type, obj, exp
 ])
 def test_intent_statuses_map_to_the_ports_statuses(obj, expected):
     assert intent_outcome(obj) == expected
-
-
-STATUSES = ["draft", "pending", "requires_action", "processing", "declined", "failed",
-            "succeeded"]
-FORWARD = {
-    "draft": {"pending", "requires_action", "processing", "declined", "failed", "succeeded"},
-    "pending": {"requires_action", "processing", "declined", "failed", "succeeded"},
-    "requires_action": {"processing", "declined", "failed", "succeeded"},
-    "processing": {"declined", "failed", "succeeded"},
-    "declined": {"succeeded"},
-    "failed": {"succeeded"},
-    "succeeded": set(),
-}
-
-
-@pytest.mark.parametrize("old, new", list(itertools.product(STATUSES, STATUSES)))
-def test_a_payment_only_moves_forward(old, new):
-    assert may_transition(old, new) is (new in FORWARD[old])
-
-
-@pytest.mark.parametrize("events, final", [
-    (["processing", "declined", "succeeded"], "succeeded"),
-    (["processing", "declined"], "declined"),
-    (["requires_action", "processing", "succeeded"], "succeeded"),
-])
-def test_events_in_any_order_end_at_the_furthest_status(events, final):
-    for arrival in itertools.permutations(events):
-        status = "pending"
-        for new in arrival:
-            if may_transition(status, new):
-                status = new
-        assert status == final, arrival
-
-
-def test_an_unknown_status_is_an_error_not_a_silent_no():
-    with pytest.raises(ValueError):
-        may_transition("pending", "refunded")

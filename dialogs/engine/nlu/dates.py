@@ -15,6 +15,8 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 
+from dialogs.engine.nlu.spans import SpanSet
+
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
     "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
@@ -148,7 +150,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
                 re.IGNORECASE), _named_month),
     (re.compile(rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b{_YEAR}\b",
                 re.IGNORECASE), _named_month),
-    (re.compile(rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+next\s+month\b",
+    (re.compile(r"\b(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+of\s+next\s+month\b",
                 re.IGNORECASE), _day_of_next_month),
     (re.compile(rf"\b(?:the\s+)?{_ORDINAL}\b|(?<=\bon )the\s+(?P<day2>\d{{1,2}})\b(?![.,/:]\d)",
                 re.IGNORECASE), lambda m, today: _day_of_month(today, int(m["day"] or m["day2"]))),
@@ -172,8 +174,7 @@ def find_dates(text: str, today: dt.date) -> list[tuple[int, int, dt.date]]:
             resolved = resolve(match, today)
             if resolved is not None:
                 candidates.append((match.start(), match.end(), resolved))
-    chosen: list[tuple[int, int, dt.date]] = []
-    for start, end, value in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
-        if all(end <= s or start >= e for s, e, _ in chosen):
-            chosen.append((start, end, value))
-    return sorted(chosen)
+    taken = SpanSet()
+    longest_first = sorted(candidates, key=lambda c: (c[0] - c[1], c[0]))
+    return sorted((start, end, value) for start, end, value in longest_first
+                  if taken.claim(start, end))

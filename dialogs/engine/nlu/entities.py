@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dialogs.engine.nlu.dates import find_dates
 from dialogs.engine.nlu.redaction import (
+    CARD_PLACEHOLDER,
     card_number_spans,
     contains_card_number,
     redact_card_numbers,
 )
+from dialogs.engine.nlu.spans import SpanSet
 from dialogs.engine.nlu.training_data import NluData, TrainingDataError
 from services.errors import InvalidAmount
 from services.money import parse_amount
@@ -48,7 +50,7 @@ _AMOUNT = re.compile(
     rf"""(?<![\w.,/:#$-])
     (?P<prefix>(?:usd|us\$)\s*|\$\s*)?
     (?P<number>{_NUMBER})
-    (?:(?P<suffix>\s*(?:dollars?|dolars?|bucks|usd)\b|\s*\$)|(?![.,:/-]?\d|\w))""",
+    (?:(?P<suffix>\s*(?:dollars?|dolars?|bucks|usd)\b|\$(?!\.?\d))|(?![.,:/-]?\d|\w|-\w))""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A bare number is an amount unless it counts something else or names something.
@@ -58,23 +60,24 @@ _NOT_MONEY_AFTER = re.compile(
     re.IGNORECASE,
 )
 _NOT_MONEY_BEFORE = re.compile(
-    r"(?:(?:ending|ends|end)\s+(?:in|with)|\blast\s+(?:4|four)\b\D{0,25}|\bssn\b\D{0,20}"
-    r"|\bsocial\s+security\b\D{0,20}|#|\bno\."
+    r"(?:\b(?:ending|ends)(?:\s+(?:in|with))?|\bend\s+(?:in|with)|\blast\s+(?:4|four)\b\D{0,25}|\bssn\b\D{0,20}"
+    r"|\bsocial\s+security\b\D{0,20}|#|\bno\.|\blast"
     r"|\b(?:number|zip|code|pin|box|option|step|id|apt|apartment|suite|unit|plan))\s*:?\s*$",
     re.IGNORECASE,
 )
+# "everything I paid in 2026": a year, not $2,026.
+_YEAR_CONTEXT = re.compile(r"\b(?:in|since|during|of|year)\s+$", re.IGNORECASE)
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _BARE_MAX_DIGITS = 6  # a bare 7+ digit number is an account, phone or id, not a premium
 
-# Numbers that must never be read as anything: SSNs and phone numbers.
+# Never read as anything: SSNs, phone numbers, and where a card number was redacted.
 _MASKS = (
+    re.compile(re.escape(CARD_PLACEHOLDER)),
     re.compile(r"(?<![\d-])\d{3}(?P<sep>[ -]?)\d{2}(?P=sep)\d{4}(?![\d-])"),
     re.compile(r"(?<!\d)(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}(?!\d)"),
 )
 
 BUILTIN_ENTITIES = ("payment_reference", "member_id", "date", "amount")
-
-Span = tuple[int, int]
-
 
 def normalize_reference(text: str) -> str | None:
     match = _REFERENCE.fullmatch(text.strip())
@@ -91,8 +94,8 @@ def _reference_value(match: re.Match[str]) -> str | None:
 
 
 def normalize_member_id(text: str) -> str | None:
-    digits = re.sub(r"[\s-]", "", text)
-    return digits if len(digits) == 12 and digits.isdigit() else None
+    digits = re.sub(r"\D", "", text)
+    return digits if len(digits) == 12 else None
 
 
 def parse_money(text: str) -> int | None:
@@ -119,39 +122,52 @@ _NORMALIZERS: dict[str, Callable[[str, dt.date], Any]] = {
 class EntityExtractor:
     """Built from the training data once; `extract` is called for every message."""
 
-    def __init__(self, data: NluData):
+    def __init__(self, regexes: Mapping[str, Sequence[str]],
+                 lookups: Mapping[str, Sequence[str]], synonyms: Mapping[str, str]):
+        self.config = {"regexes": {k: list(v) for k, v in regexes.items()},
+                       "lookups": {k: sorted(v) for k, v in lookups.items()},
+                       "synonyms": dict(synonyms)}
         self._builtin_patterns = {
-            name: [_compile(p, name) for p in data.regexes.get(name, ())]
+            name: [_compile(p, name) for p in regexes.get(name, ())]
             for name in BUILTIN_ENTITIES
         }
-        self._custom_patterns = [
+        self._regex_patterns = [
             (name, _compile(p, name))
-            for name, patterns in data.regexes.items() if name not in BUILTIN_ENTITIES
+            for name, patterns in regexes.items() if name not in BUILTIN_ENTITIES
             for p in patterns
         ]
-        self._custom_patterns += [
-            (name, _lookup_pattern(terms)) for name, terms in self._lookups(data).items()
+        self._lookup_patterns = [
+            (name, _lookup_pattern(terms)) for name, terms in lookups.items() if terms
         ]
-        self._synonyms = dict(data.synonyms)
+        self._synonyms = dict(synonyms)
 
-    @staticmethod
-    def _lookups(data: NluData) -> dict[str, set[str]]:
-        """Lookup tables, plus the annotated values of every entity that has no pattern of its
-        own (built in or a `regex:`): what the examples show is then all there is to find."""
+    @classmethod
+    def from_data(cls, data: NluData) -> EntityExtractor:
+        """The data's regexes, synonyms and lookup tables, plus the annotated values of every
+        entity with no pattern of its own (built in or a `regex:`): for those, what the
+        examples show is all there is to find. The result goes into the cache, so no card
+        number does, even one annotated in the data."""
         lookups = {name: set(terms) for name, terms in data.lookups.items()}
         for example in data.examples:
             for annotation in example.entities:
                 if annotation.entity not in BUILTIN_ENTITIES + tuple(data.regexes):
                     lookups.setdefault(annotation.entity, set()).add(annotation.text)
-        return {name: terms for name, terms in lookups.items() if terms}
+        lookups = {name: {t for t in terms if not contains_card_number(t)}
+                   for name, terms in lookups.items()}
+        synonyms = {surface: value for surface, value in data.synonyms.items()
+                    if not contains_card_number(f"{surface} {value}")}
+        return cls(data.regexes, lookups, synonyms)
 
     def extract(self, text: str, today: dt.date) -> list[dict[str, Any]]:
-        taken: list[Span] = list(card_number_spans(text))
-        taken += [m.span() for mask in _MASKS for m in mask.finditer(text)]
+        taken = SpanSet()
+        for start, end in card_number_spans(text):
+            taken.claim(start, end)
+        for mask in _MASKS:
+            for match in mask.finditer(text):
+                taken.claim(*match.span())
         entities: list[dict[str, Any]] = []
         for entity, start, end, value, processors in self._candidates(text, today):
-            if all(end <= s or start >= e for s, e in taken):
-                taken.append((start, end))
+            if taken.claim(start, end):
                 found = {"entity": entity, "start": start, "end": end, "value": value,
                          "extractor": BUILTIN_EXTRACTOR if entity in BUILTIN_ENTITIES
                          else REGEX_EXTRACTOR}
@@ -164,31 +180,37 @@ class EntityExtractor:
         return [(e["entity"], e["start"], e["end"]) for e in self.extract(text, today)]
 
     def _candidates(self, text: str, today: dt.date) -> Iterator[tuple]:
-        """(entity, start, end, value, processors) in priority order: earlier ones win."""
+        """(entity, start, end, value, processors) in priority order: earlier ones win. The
+        patterns nlu.yml declares come before the guesswork of dates and bare numbers."""
         for match in _REFERENCE.finditer(text):
             reference = _reference_value(match)
             if reference is not None:
                 yield ("payment_reference", *match.span(), reference, None)
         for match in _MEMBER_ID.finditer(text):
             yield ("member_id", *match.span(), normalize_member_id(match.group()), None)
-        for start, end, value in find_dates(text, today):
-            yield ("date", start, end, value.isoformat(), None)
-        for match in _AMOUNT.finditer(text):
-            cents = _amount(text, match)
-            if cents is not None:
-                yield ("amount", *match.span(), cents, None)
         for name, patterns in self._builtin_patterns.items():
             for pattern in patterns:
                 for match in pattern.finditer(text):
                     value = _NORMALIZERS[name](match.group(), today)
                     if value is not None:
                         yield (name, *match.span(), value, None)
-        for name, pattern in self._custom_patterns:
-            for match in pattern.finditer(text):
-                surface = match.group()
-                value = self._synonyms.get(surface.lower(), surface)
-                yield (name, *match.span(), value,
-                       ["EntitySynonymMapper"] if value != surface else None)
+        for name, pattern in self._regex_patterns:
+            yield from self._custom(name, pattern, text)
+        for start, end, value in find_dates(text, today):
+            yield ("date", start, end, value.isoformat(), None)
+        for match in _AMOUNT.finditer(text):
+            cents = _amount(text, match)
+            if cents is not None:
+                yield ("amount", *match.span(), cents, None)
+        for name, pattern in self._lookup_patterns:
+            yield from self._custom(name, pattern, text)
+
+    def _custom(self, name: str, pattern: re.Pattern[str], text: str) -> Iterator[tuple]:
+        for match in pattern.finditer(text):
+            surface = match.group()
+            value = self._synonyms.get(surface.lower(), surface)
+            yield (name, *match.span(), value,
+                   ["EntitySynonymMapper"] if value != surface else None)
 
 
 def _amount(text: str, match: re.Match[str]) -> int | None:
@@ -199,6 +221,7 @@ def _amount(text: str, match: re.Match[str]) -> int | None:
             ("," not in integer_digits and len(integer_digits) > _BARE_MAX_DIGITS)
             or _NOT_MONEY_AFTER.match(text, match.end())
             or _NOT_MONEY_BEFORE.search(text[max(0, match.start() - 40):match.start()])
+            or (_YEAR.fullmatch(number) and _YEAR_CONTEXT.search(text, 0, match.start()))
         ):
             return None
     return parse_money(number)
@@ -208,7 +231,9 @@ def _compile(pattern: str, name: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as error:
-        raise TrainingDataError(f"regex {name!r}: {pattern!r} is not a valid pattern: {error}") from error
+        raise TrainingDataError(
+            f"regex {name!r}: {pattern!r} is not a valid pattern: {error}"
+        ) from error
 
 
 def _lookup_pattern(terms: set[str]) -> re.Pattern[str]:

@@ -18,49 +18,64 @@ _GROUP = re.compile(r"\d+")
 _MIN_DIGITS, _MAX_DIGITS = 13, 19
 
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if position % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
 def card_number_spans(text: str) -> list[tuple[int, int]]:
     """Spans of `text` holding a Luhn-valid 13–19 digit number, merged, in order."""
     spans: list[tuple[int, int]] = []
     for run in _DIGIT_RUN.finditer(text):
-        if sum(c.isdigit() for c in run.group()) < _MIN_DIGITS:
-            continue
-        spans.extend(_card_spans_in_run(run.group(), run.start()))
+        groups = [(run.start() + m.start(), run.start() + m.end())
+                  for m in _GROUP.finditer(run.group())]
+        digits = "".join(text[start:end] for start, end in groups)
+        if len(digits) >= _MIN_DIGITS:
+            spans.extend(_card_spans_in_run(groups, _LuhnSums(digits)))
     return _merge(spans)
 
 
-def _card_spans_in_run(run: str, offset: int) -> list[tuple[int, int]]:
-    groups = [(m.start(), m.end()) for m in _GROUP.finditer(run)]
+def _card_spans_in_run(groups: list[tuple[int, int]],
+                       luhn: _LuhnSums) -> list[tuple[int, int]]:
     found = []
-    for first, (start, _) in enumerate(groups):
-        digits = ""
+    first_digit = 0
+    for first, (start, first_end) in enumerate(groups):
+        last_digit = first_digit
         for last in range(first, len(groups)):
-            digits += run[groups[last][0]:groups[last][1]]
-            if len(digits) > _MAX_DIGITS:
+            last_digit += groups[last][1] - groups[last][0]
+            length = last_digit - first_digit
+            if length > _MAX_DIGITS:
                 break
-            if len(digits) >= _MIN_DIGITS and luhn_valid(digits):
-                found.append((offset + start, offset + groups[last][1]))
-        if groups[first][1] - start > _MAX_DIGITS:
-            found.extend(_card_spans_in_long_group(run[start:groups[first][1]], offset + start))
+            if length >= _MIN_DIGITS and luhn.valid(first_digit, last_digit):
+                found.append((start, groups[last][1]))
+        group_length = first_end - start
+        # A group longer than any card may still hide one: then the whole group goes.
+        if group_length > _MAX_DIGITS and luhn.any_valid_window(first_digit, group_length):
+            found.append((start, first_end))
+        first_digit += group_length
     return found
 
 
-def _card_spans_in_long_group(digits: str, offset: int) -> list[tuple[int, int]]:
-    """A group longer than any card may still hide one: redact the whole group if so."""
-    for length in range(_MIN_DIGITS, _MAX_DIGITS + 1):
-        for start in range(len(digits) - length + 1):
-            if luhn_valid(digits[start:start + length]):
-                return [(offset, offset + len(digits))]
-    return []
+class _LuhnSums:
+    """Prefix sums that make the Luhn check of any window of `digits` O(1).
+
+    Whether a digit is doubled depends on its distance from the window's last digit, so there
+    are two prefix sums: one for windows ending on an even index, one for an odd one.
+    """
+
+    def __init__(self, digits: str):
+        self._sums: tuple[list[int], list[int]] = ([0], [0])
+        for index, char in enumerate(digits):
+            value = ord(char) - 48
+            doubled = value * 2 - 9 if value > 4 else value * 2
+            for parity, sums in enumerate(self._sums):
+                sums.append(sums[-1] + (doubled if (index + parity) % 2 else value))
+
+    def valid(self, start: int, end: int) -> bool:
+        sums = self._sums[(end - 1) % 2]
+        return (sums[end] - sums[start]) % 10 == 0
+
+    def any_valid_window(self, start: int, length: int) -> bool:
+        return any(
+            self.valid(s, s + size)
+            for size in range(_MIN_DIGITS, _MAX_DIGITS + 1)
+            for s in range(start, start + length - size + 1)
+        )
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -69,14 +69,19 @@ def load_nlu_data(path: Path) -> NluData:
 
 
 def parse_nlu_yaml(content: str, *, source: str = "<string>") -> NluData:
-    document = yaml.safe_load(content) or {}
-    if not isinstance(document, dict):
+    try:
+        document = yaml.safe_load(content) or {}
+    except yaml.YAMLError as error:
+        raise TrainingDataError(f"{source}: not valid YAML: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("nlu") or [], list):
         raise TrainingDataError(f"{source}: expected a mapping with an `nlu:` list")
     examples: list[Example] = []
     regexes: dict[str, tuple[str, ...]] = {}
     lookups: dict[str, tuple[str, ...]] = {}
     synonyms: dict[str, str] = {}
     for item in document.get("nlu") or []:
+        if not isinstance(item, dict):
+            raise TrainingDataError(f"{source}: every `nlu:` entry must be a mapping")
         lines = _example_lines(item.get("examples"), source)
         if "intent" in item:
             parsed = [parse_example(line, str(item["intent"])) for line in lines]

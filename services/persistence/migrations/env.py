@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from HealthPay's settings (see services/persistence/migrate.py)."""
+"""Alembic environment: the URL comes from settings (services/persistence/migrate.py)."""
 
 from alembic import context
 from sqlalchemy import pool

@@ -1,0 +1,28 @@
+"""Cancel: leave whatever form is going on, forgetting its half-given answers."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
+
+
+class ActionCancel(Action):
+    def name(self) -> str:
+        return "action_cancel"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        form = tracker.active_loop_name
+        # Either way the member is shown what they can do next.
+        if form is None:
+            dispatcher.utter_message(response="utter_nothing_to_cancel")
+            dispatcher.utter_message(response="utter_help_menu")
+            return []
+        dispatcher.utter_message(response="utter_cancelled")
+        dispatcher.utter_message(response="utter_help_menu")
+        answers = domain.get("forms", {}).get(form, {}).get("required_slots", [])
+        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None),
+                *(SlotSet(slot, None) for slot in answers)]

@@ -1,0 +1,263 @@
+"""One member message in, the bot's replies out: the turn.
+
+A turn locks the conversation (channel + sender id) in the tracker store, starts a new session
+when the last one expired, understands the message (a button payload directly, anything else
+through the NLU), fills slots, then runs what the policy predicts until it says to listen, and
+stores the new events. Card numbers and the answers to sensitive slots are kept out of the
+store and the logs, and the channel is told to delete the member's message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rasa_sdk.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+
+from dialogs.engine.action_runner import ActionRejected, ActionRunner
+from dialogs.engine.dispatcher import ActionDispatcher
+from dialogs.engine.domain import (
+    ACTION_FAILED_RESPONSE,
+    ACTION_LISTEN,
+    CARD_NUMBER_RESPONSE,
+    NLU_FALLBACK_INTENT,
+    REQUESTED_SLOT,
+    Domain,
+)
+from dialogs.engine.forms import LoopRejected
+from dialogs.engine.nlu.redaction import contains_card_number, redact_card_numbers
+from dialogs.engine.payloads import parse_payload
+from dialogs.engine.policy import RulePolicy
+from dialogs.engine.redaction import redact_for_storage
+from dialogs.engine.responses import ResponseGenerator
+from dialogs.engine.slot_mappings import extract_slots
+from dialogs.engine.stories import Rule
+from dialogs.engine.tracker import Tracker
+from dialogs.engine.tracker_store import TrackerStore
+
+logger = logging.getLogger(__name__)
+
+
+class Interpreter(Protocol):
+    """The NLU: Rasa's parse format, and the intents worth offering when it should not guess."""
+
+    def parse(self, text: str, *, today: dt.date | None = None) -> dict: ...
+
+    def suggestions(self, parse: dict, n: int = 3) -> list[str] | None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    text: str | None
+    buttons: list[dict[str, str]] = field(default_factory=list)  # {"title", "payload"}
+    custom: dict | None = None
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    messages: list[BotMessage]
+    # The member's message carried a secret (a card number, a password...): delete it.
+    delete_user_message: bool = False
+    sensitive: bool = False
+
+
+class Engine:
+    def __init__(self, domain: Domain, rules: Sequence[Rule], interpreter: Interpreter,
+                 tracker_store: TrackerStore, action_runner: ActionRunner, *,
+                 clock: Clock | None = None, today: Callable[[], dt.date] | None = None,
+                 rng: random.Random | None = None, max_actions_per_turn: int = 10):
+        self.domain = domain
+        self._policy = RulePolicy(domain, rules)
+        self._interpreter = interpreter
+        self._store = tracker_store
+        self._clock = clock
+        self._today = today
+        self._dispatcher = ActionDispatcher(
+            domain, ResponseGenerator(domain.responses, hidden_slots=domain.sensitive_slots,
+                                      rng=rng), action_runner)
+        self._max_actions = max_actions_per_turn
+
+    async def handle_message(self, channel: str, sender_id: str, text: str, *,
+                             metadata: dict | None = None) -> TurnResult:
+        started = time.perf_counter()
+        now = self._now()
+        async with self._store.conversation(channel, sender_id) as conversation:
+            tracker = Tracker(f"{channel}:{sender_id}", self.domain, conversation.events)
+            turn = _Turn(tracker, now.timestamp(), first_new=len(tracker.events))
+            if self._session_expired(conversation.last_event_at, now):
+                self._start_session(turn)
+            user_event = self._user_event(turn, channel, sender_id, text, metadata or {})
+            if turn.card_number:
+                await self._run(turn, CARD_NUMBER_RESPONSE)
+                if tracker.active_loop_name:
+                    await self._run(turn, tracker.active_loop_name)  # ask its question again
+            else:
+                await self._predict_and_run(turn)
+            turn.add(ActionExecuted(ACTION_LISTEN))
+            new_events = tracker.events[turn.first_new:]
+            conversation.append(
+                redact_for_storage(new_events, self.domain.sensitive_slots,
+                                   redact_text_of=user_event if turn.secret_answer else None),
+                at=now)
+        logger.debug("turn %s:%s intent=%s actions=%s in %.1f ms", channel, sender_id,
+                     tracker.latest_intent, turn.actions, (time.perf_counter() - started) * 1000)
+        return TurnResult(
+            messages=[_bot_message(e) for e in new_events if e["event"] == "bot"],
+            delete_user_message=turn.sensitive,
+            sensitive=turn.sensitive,
+        )
+
+    def parse(self, text: str) -> dict:
+        """The NLU's reading of a text in Rasa's parse format (`/model/parse`, tooling). A card
+        number is redacted first: it is never parsed, echoed back or cached."""
+        if contains_card_number(text):
+            text = redact_card_numbers(text)
+        return self._interpreter.parse(text, today=self._today() if self._today else None)
+
+    # --- the member's message ---------------------------------------------------------------
+
+    def _user_event(self, turn: _Turn, channel: str, sender_id: str, text: str,
+                    metadata: dict) -> dict:
+        tracker = turn.tracker
+        metadata = {**metadata, "channel": channel, "chat_id": sender_id}
+        if contains_card_number(text):
+            # Never understood, stored or logged as it is: only the redacted text goes on.
+            turn.card_number = True
+            redacted = redact_card_numbers(text)
+            event = _user_uttered(redacted, {"intent": {"name": None, "confidence": 0.0},
+                                             "entities": [], "text": redacted},
+                                  channel, metadata)
+            turn.add(event)
+            return event
+        requested = tracker.slots.get(REQUESTED_SLOT) if tracker.active_loop_name else None
+        parse = parse_payload(text, self.domain.intents) or self._understand(text)
+        event = _user_uttered(text, parse, channel, metadata)
+        turn.add(event)
+        filled = extract_slots(self.domain, tracker)
+        for slot_event in filled:
+            turn.add(slot_event)
+        sensitive = self.domain.sensitive_slots
+        turn.secret_answer = requested in sensitive or any(e["name"] in sensitive for e in filled)
+        return event
+
+    def _understand(self, text: str) -> dict:
+        parse = self._interpreter.parse(text, today=self._today() if self._today else None)
+        offered = self._interpreter.suggestions(parse)
+        if offered is None:
+            return parse
+        # Not sure: as Rasa's FallbackClassifier does, the intent becomes nlu_fallback; the
+        # ranking keeps the intents worth offering, likeliest first.
+        confidence = {ranked["name"]: ranked["confidence"]
+                      for ranked in parse.get("intent_ranking") or ()}
+        top = parse["intent"].get("confidence", 0.0)
+        fallback = {"name": NLU_FALLBACK_INTENT, "confidence": top}
+        ranking = [fallback] + [{"name": name, "confidence": confidence.get(name, 0.0)}
+                                for name in offered]
+        return {**parse, "intent": fallback, "intent_ranking": ranking}
+
+    # --- what happens next ------------------------------------------------------------------
+
+    async def _predict_and_run(self, turn: _Turn) -> None:
+        for _ in range(self._max_actions):
+            action = self._policy.predict(turn.tracker)
+            if action == ACTION_LISTEN:
+                return
+            if not await self._run(turn, action):
+                return
+        logger.warning("turn %s stopped after %d actions", turn.tracker.sender_id,
+                       self._max_actions)
+
+    async def _run(self, turn: _Turn, action: str) -> bool:
+        """Run one action; False when the turn should stop here."""
+        turn.actions.append(action)
+        try:
+            events = await self._dispatcher.run(action, turn.tracker)
+        except LoopRejected:
+            turn.add(ActionExecutionRejected(action))
+            return True
+        except ActionRejected:
+            logger.warning("action %s rejected for sender %s", action, turn.tracker.sender_id)
+            turn.add(ActionExecutionRejected(action))
+            return False
+        except Exception:
+            # The member gets a short apology and can go on; the details go to the log.
+            logger.exception("action %s failed for sender %s", action, turn.tracker.sender_id)
+            turn.add(ActionExecuted(ACTION_FAILED_RESPONSE))
+            turn.add(self._dispatcher.utter(ACTION_FAILED_RESPONSE, turn.tracker))
+            return False
+        turn.add(ActionExecuted(action))
+        for event in events:
+            turn.add(event)
+        return True
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def _now(self) -> dt.datetime:
+        return self._clock.now() if self._clock else dt.datetime.now(dt.UTC)
+
+    def _session_expired(self, last_event_at: dt.datetime | None, now: dt.datetime) -> bool:
+        if last_event_at is None:
+            return True
+        minutes = self.domain.session_expiration_minutes
+        return minutes > 0 and now - last_event_at > dt.timedelta(minutes=minutes)
+
+    def _start_session(self, turn: _Turn) -> None:
+        """Rasa's action_session_start. Slots carry over when the domain says so, except a
+        form's half-given answers and secrets: they belong to the session they were given in."""
+        tracker = turn.tracker
+        kept = {}
+        if self.domain.carry_over_slots:
+            initial = self.domain.initial_slots()
+            left_behind = self.domain.form_slots() | self.domain.sensitive_slots | {REQUESTED_SLOT}
+            kept = {name: value for name, value in tracker.slots.items()
+                    if name not in left_behind and value != initial.get(name)}
+        turn.add(SessionStarted())
+        for name, value in kept.items():
+            turn.add(SlotSet(name, value))
+        turn.add(ActionExecuted(ACTION_LISTEN))
+
+
+class _Turn:
+    """What one turn has done so far."""
+
+    def __init__(self, tracker: Tracker, timestamp: float, first_new: int):
+        self.tracker = tracker
+        self.timestamp = timestamp
+        self.first_new = first_new
+        self.actions: list[str] = []
+        self.card_number = False
+        self.secret_answer = False  # the answer to a sensitive slot: stored as a marker
+
+    @property
+    def sensitive(self) -> bool:
+        return self.card_number or self.secret_answer
+
+    def add(self, event: dict) -> None:
+        if event.get("timestamp") is None:
+            event["timestamp"] = self.timestamp
+        self.tracker.update(event)
+
+
+def _user_uttered(text: str, parse: dict, channel: str, metadata: dict) -> dict:
+    return {**UserUttered(text, parse, input_channel=channel), "metadata": metadata}
+
+
+def _bot_message(event: dict) -> BotMessage:
+    data = event.get("data") or {}
+    return BotMessage(text=event.get("text"), buttons=list(data.get("buttons") or []),
+                      custom=data.get("custom") or None)

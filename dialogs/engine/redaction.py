@@ -1,0 +1,30 @@
+"""What of a turn may be stored: sensitive slot values and the member message that carried
+them become a marker. The turn itself runs on the real values, in memory only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+REDACTED = "[redacted]"
+
+
+def redact_for_storage(events: Sequence[dict], sensitive_slots: Iterable[str], *,
+                       redact_text_of: dict | None = None) -> list[dict]:
+    """Copies of `events` safe to store; `redact_text_of` is the user event to hide."""
+    sensitive = frozenset(sensitive_slots)
+    stored = []
+    for event in events:
+        if event is redact_text_of:
+            event = _redacted_user_event(event)
+        elif event["event"] == "slot" and event["name"] in sensitive \
+                and event.get("value") is not None:
+            event = {**event, "value": REDACTED}
+        stored.append(event)
+    return stored
+
+
+def _redacted_user_event(event: dict) -> dict:
+    parse = dict(event.get("parse_data") or {})
+    parse["text"] = REDACTED
+    parse["entities"] = [{**entity, "value": REDACTED} for entity in parse.get("entities") or ()]
+    return {**event, "text": REDACTED, "parse_data": parse}

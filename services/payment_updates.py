@@ -1,0 +1,87 @@
+"""Payment outcomes the gateway reports after the fact: Stripe's webhooks, and the member
+answering 3-D Secure on the sandbox's page.
+
+Where a payment may go is payment_outcomes' call (forward only, by a conditional update), so a
+late or out-of-order report changes nothing. This module finds the payment, applies each event
+once, and tells the member when their payment actually moved.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.adapters.stripe_events import PaymentUpdate
+from services.context import Services
+from services.detached import detached
+from services.member_notices import notify_payment_result
+from services.payment_outcomes import apply_charge_result
+from services.payments import reconcile_payment
+from services.persistence.models import Payment
+from services.ports import ChargeResult
+from services.webhook_events import ReceivedEvent, claim_event
+
+logger = logging.getLogger(__name__)
+
+
+def apply_payment_update(svc: Services, update: PaymentUpdate, *,
+                         event: ReceivedEvent) -> Payment | None:
+    """Apply a webhook's news about a payment, once per event. Returns the payment when it
+    moved; None for a replayed event, a payment HealthPay does not know, or news that changes
+    nothing (a late `processing` after `succeeded`)."""
+    with svc.uow() as uow:
+        session = uow.session
+        record = claim_event(session, event, svc.now())
+        if record is None:
+            return None
+        payment = _reported_payment(session, update)
+        if payment is None:
+            logger.info("event %s (%s) names no HealthPay payment", event.id, event.type)
+            uow.commit()
+            return None
+        record.payment_id = payment.id
+        moved = apply_charge_result(
+            svc, session, payment,
+            ChargeResult(update.status, update.gateway_ref, update.decline_code))
+        uow.commit()
+        if not moved:
+            return None
+        payment = detached(session, payment, "method")
+    notify_payment_result(svc, payment)
+    return payment
+
+
+def payment_awaiting_authentication(svc: Services, gateway_ref: str) -> Payment | None:
+    """The payment a 3-D Secure page is about, while it still waits for the member."""
+    with svc.uow() as uow:
+        payment = uow.session.scalar(select(Payment).where(
+            Payment.gateway_ref == gateway_ref, Payment.status == "requires_action"))
+        return detached(uow.session, payment) if payment else None
+
+
+def refresh_after_authentication(svc: Services, gateway_ref: str) -> Payment | None:
+    """The member answered 3-D Secure: read the outcome from the gateway, and tell the member
+    in chat when the payment moved."""
+    with svc.uow() as uow:
+        found = uow.session.execute(select(Payment.id, Payment.status).where(
+            Payment.gateway_ref == gateway_ref)).first()
+    if found is None:
+        return None
+    payment = reconcile_payment(svc, found.id)
+    if payment.status != found.status:
+        notify_payment_result(svc, payment)
+    return payment
+
+
+def _reported_payment(session: Session, update: PaymentUpdate) -> Payment | None:
+    """By the gateway's reference, or, when the charge's answer never reached us (a timeout),
+    by the idempotency key in the PaymentIntent's metadata. Locked, so two events about one
+    payment are applied one after the other, each seeing the other's move."""
+    payment = session.scalar(
+        select(Payment).where(Payment.gateway_ref == update.gateway_ref).with_for_update())
+    if payment is None and update.idempotency_key:
+        payment = session.scalar(select(Payment).where(
+            Payment.idempotency_key == update.idempotency_key).with_for_update())
+    return payment

@@ -1,0 +1,238 @@
+"""Planning what members are told before a premium is due: bill reminders, the autopay notice a
+few days before a charge, and a warning when autopay's card expires before the charge.
+
+Planning is set-based so that 100,000 members take seconds: one query finds the open bills
+within the reminder horizon with each member's settings and autopay, texts are made in Python,
+and the notifications are bulk-inserted under their dedupe keys — a second run, or a second
+worker, plans nothing twice. A job that did not run for some days catches up with the latest
+reminder due for each bill, never with every one it missed.
+
+No reminder for a bill that is paid (payments still settling count as paid) or that active
+autopay will pay; those members get the autopay notice instead. A bill stops counting as
+covered when autopay gave up on its period (a hard decline, retries used up, no usable method).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from services.accounts import MAX_REMINDER_DAYS
+from services.autopay import MAX_DAYS_BEFORE_DUE
+from services.billing_periods import (
+    PERIOD_MONTHS,
+    charge_window,
+    next_period,
+    period_containing,
+    period_months,
+)
+from services.context import Services
+from services.ledger import IN_FLIGHT, outstanding
+from services.money import format_cents
+from services.notice_texts import (
+    ADD_METHOD,
+    AUTOPAY_SETTINGS,
+    PAY_NOW,
+    REMINDER_SETTINGS,
+    day,
+    month,
+)
+from services.outbox import NewNotification, enqueue
+from services.payment_methods import card_expired, method_label
+from services.persistence.models import (
+    Account,
+    AutopayCharge,
+    AutopayMandate,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    Plan,
+)
+
+AUTOPAY_NOTICE_DAYS = 3  # the notice goes this many days before the charge
+CARD_WARNING_DAYS = 14  # the expiring-card warning: early enough to add a new card
+
+
+def plan_reminders(svc: Services, today: dt.date, *,
+                   autopay_notice_days: int = AUTOPAY_NOTICE_DAYS,
+                   card_warning_days: int = CARD_WARNING_DAYS) -> int:
+    """Plan today's bill reminders, autopay notices and card warnings; how many are new."""
+    now = svc.now()
+    with svc.uow() as uow:
+        session = uow.session
+        planned = [
+            *_bill_reminders(session, today),
+            *_autopay_notices(svc, session, today, autopay_notice_days),
+            *_card_warnings(svc, session, today, card_warning_days),
+        ]
+        created = enqueue(session, planned, now=now)
+        uow.commit()
+    return len(created)
+
+
+# --- bill reminders -------------------------------------------------------------------------
+
+
+def _bill_reminders(session: Session, today: dt.date) -> Iterable[NewNotification]:
+    rows = session.execute(
+        select(Invoice.id, Invoice.due_date, Invoice.coverage_month,
+               (Invoice.amount_cents - Invoice.paid_cents).label("open_cents"), Plan.kind,
+               Account.id.label("account_id"), Account.enrollment_id, Account.reminder_offsets,
+               AutopayMandate.id.label("mandate_id"), AutopayMandate.frequency,
+               AutopayMandate.amount_rule, AutopayMandate.fixed_amount_cents)
+        .join(Plan, Plan.id == Invoice.plan_id)
+        .join(Account, Account.enrollment_id == Invoice.enrollment_id)
+        .outerjoin(AutopayMandate, and_(AutopayMandate.account_id == Account.id,
+                                        AutopayMandate.status == "active"))
+        .where(Account.reminders_enabled.is_(True),
+               Invoice.paid_cents < Invoice.amount_cents,
+               Invoice.due_date >= today,
+               Invoice.due_date <= today + dt.timedelta(days=MAX_REMINDER_DAYS))
+    ).all()
+    given_up = _periods_autopay_gave_up(session, today)
+    in_flight = _accounts_paying(session)
+    still_due: dict[int, dict[int, int]] = {}  # account -> invoice -> cents not yet in flight
+    for row in rows:
+        offset = _latest_offset_due(row.reminder_offsets, (row.due_date - today).days)
+        if offset is None or _autopay_covers(row, given_up):
+            continue
+        due_cents = row.open_cents
+        if row.account_id in in_flight:
+            if row.account_id not in still_due:
+                still_due[row.account_id] = {
+                    item.invoice.id: item.due_cents
+                    for item in outstanding(session, account_id=row.account_id,
+                                            enrollment_id=row.enrollment_id)}
+            due_cents = still_due[row.account_id].get(row.id, 0)
+            if due_cents <= 0:
+                continue
+        when = "due today," if offset == 0 else "due"
+        yield NewNotification(
+            account_id=row.account_id, kind="reminder",
+            dedupe_key=f"reminder:{row.account_id}:{row.id}:{offset}",
+            text=(f"Your {row.kind} premium of {format_cents(due_cents)} for "
+                  f"{month(row.coverage_month)} is {when} {day(row.due_date)}."),
+            buttons=[PAY_NOW, REMINDER_SETTINGS], invoice_id=row.id)
+
+
+def _latest_offset_due(offsets: list[int] | None, days_left: int) -> int | None:
+    """The reminder whose day is the latest to have come: the offsets whose day is past were
+    sent then, or are not worth sending late as well."""
+    due = [offset for offset in offsets or () if offset >= days_left]
+    return min(due) if due else None
+
+
+def _autopay_covers(row, given_up: set[tuple[int, dt.date]]) -> bool:
+    if row.mandate_id is None:
+        return False
+    if row.amount_rule == "fixed" and row.fixed_amount_cents < row.open_cents:
+        return False  # autopay pays part of it: the rest still needs a reminder
+    period = period_containing(row.coverage_month, row.frequency)
+    return (row.mandate_id, period) not in given_up
+
+
+def _periods_autopay_gave_up(session: Session, today: dt.date) -> set[tuple[int, dt.date]]:
+    """(mandate, period) pairs autopay will not charge any more: declined with no retry left,
+    or no usable method."""
+    since = period_containing(today, "quarterly").replace(year=today.year - 1)
+    return {tuple(row) for row in session.execute(
+        select(AutopayCharge.mandate_id, AutopayCharge.billing_period)
+        .where(AutopayCharge.billing_period >= since,
+               or_(AutopayCharge.status == "failed",
+                   and_(AutopayCharge.status == "declined",
+                        AutopayCharge.next_attempt_on.is_(None)))))}
+
+
+def _accounts_paying(session: Session) -> set[int]:
+    """Accounts with payments in flight: their bills are checked one by one."""
+    return set(session.scalars(
+        select(Payment.account_id).where(Payment.status.in_(IN_FLIGHT)).distinct()))
+
+
+# --- autopay notices and expiring cards -----------------------------------------------------
+
+
+def _autopay_notices(svc: Services, session: Session, today: dt.date,
+                     lead_days: int) -> Iterable[NewNotification]:
+    for mandate, method, invoice_id, period, charge_on in _upcoming_charges(
+            svc, session, today, lead_days):
+        if card_expired(method, charge_on):
+            continue  # the card warning tells them instead
+        amount = ("your premium" if mandate.amount_rule == "full_balance"
+                  else f"{format_cents(mandate.fixed_amount_cents)} toward your premium")
+        months = period_months(period, mandate.frequency)
+        if len(months) > 1:
+            amount += f"s for {month(months[0])} to {month(months[-1])}"
+        due = svc.policy.due_date_for(period)
+        yield NewNotification(
+            account_id=mandate.account_id, kind="autopay_notice",
+            dedupe_key=f"autopay_notice:{mandate.account_id}:{mandate.id}:{period:%Y-%m}",
+            text=(f"Autopay will pay {amount} from {method_label(method)} on {day(charge_on)}, "
+                  f"ahead of the {day(due)} due date. There's nothing you need to do."),
+            buttons=[AUTOPAY_SETTINGS], invoice_id=invoice_id)
+
+
+def _card_warnings(svc: Services, session: Session, today: dt.date,
+                   lead_days: int) -> Iterable[NewNotification]:
+    for mandate, method, invoice_id, period, charge_on in _upcoming_charges(
+            svc, session, today, lead_days):
+        if not card_expired(method, charge_on):
+            continue
+        yield NewNotification(
+            account_id=mandate.account_id, kind="card_expiring",
+            dedupe_key=(f"card_expiring:{mandate.account_id}:{mandate.id}:{period:%Y-%m}:"
+                        f"{method.id}"),
+            text=(f"Your {method_label(method)} expires before autopay uses it on "
+                  f"{day(charge_on)}, so autopay can't pay your premium due "
+                  f"{day(svc.policy.due_date_for(period))}. Add a new card or bank account and "
+                  "switch autopay to it, or pay another way."),
+            buttons=[ADD_METHOD, AUTOPAY_SETTINGS, PAY_NOW], invoice_id=invoice_id)
+
+
+def _upcoming_charges(svc: Services, session: Session, today: dt.date, lead_days: int):
+    """(mandate, method, invoice id, period, charge day) for every active mandate whose next
+    charge is 1 to `lead_days` days away, not charged yet, with its first bill open."""
+    windows = _charge_days_ahead(svc, today, lead_days)
+    if not windows:
+        return []
+    rows = session.execute(
+        select(AutopayMandate, PaymentMethod, Invoice.id, Invoice.coverage_month)
+        .join(PaymentMethod, PaymentMethod.id == AutopayMandate.method_id)
+        .join(Account, Account.id == AutopayMandate.account_id)
+        .join(Invoice, and_(Invoice.enrollment_id == Account.enrollment_id,
+                            Invoice.paid_cents < Invoice.amount_cents))
+        .where(AutopayMandate.status == "active",
+               or_(*(and_(AutopayMandate.frequency == frequency,
+                          AutopayMandate.days_before_due == days,
+                          Invoice.coverage_month == period)
+                     for (frequency, days), (period, _) in windows.items())),
+               ~exists().where(AutopayCharge.mandate_id == AutopayMandate.id,
+                               AutopayCharge.billing_period == Invoice.coverage_month))
+        .order_by(AutopayMandate.id, Invoice.id)
+    ).all()
+    seen: set[int] = set()
+    upcoming = []
+    for mandate, method, invoice_id, period in rows:
+        if mandate.id not in seen:  # health and dental bills of one period: one notice
+            seen.add(mandate.id)
+            charge_on = windows[(mandate.frequency, mandate.days_before_due)][1]
+            upcoming.append((mandate, method, invoice_id, period, charge_on))
+    return upcoming
+
+
+def _charge_days_ahead(svc: Services, today: dt.date,
+                       lead_days: int) -> dict[tuple[str, int], tuple[dt.date, dt.date]]:
+    """For each (frequency, days before due) a mandate can have, the next period to charge and
+    its charge day, where that day is 1 to `lead_days` days after today."""
+    windows = {}
+    for frequency in PERIOD_MONTHS:
+        for days in range(MAX_DAYS_BEFORE_DUE + 1):
+            period = period_containing(today, frequency)
+            while (charge_on := charge_window(svc.policy, period, days)[0]) <= today:
+                period = next_period(period, frequency)
+            if (charge_on - today).days <= lead_days:
+                windows[(frequency, days)] = (period, charge_on)
+    return windows

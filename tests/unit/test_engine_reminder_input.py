@@ -1,0 +1,132 @@
+"""Reading reminder days and quiet hours (dialogs/actions/reminder_input.py)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dialogs.actions.reminder_input import (
+    LATEST_REMINDER_DAY,
+    MAX_REMINDER_DAYS,
+    ReminderInputError,
+    describe_hour,
+    describe_reminder_days,
+    parse_quiet_hours,
+    parse_reminder_days,
+)
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("7, 3 and 1", [7, 3, 1]),
+    ("1 3 7", [7, 3, 1]),
+    ("3 days before", [3]),
+    ("a week and 2 days", [7, 2]),
+    ("two weeks", [14]),
+    ("0", [0]),
+    ("3, 3 and 3", [3]),
+    ("5 days ahead", [5]),
+])
+def test_reminder_days(text, days):
+    assert parse_reminder_days(text) == days
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("", "not_understood"),
+    ("soon", "not_understood"),
+    ("-1", "not_understood"),
+    ("weeks", "not_understood"),
+    ("31", "out_of_range"),
+    ("5 weeks", "out_of_range"),
+    ("1, 2, 3, 4, 5, 6", "too_many"),
+])
+def test_reminder_days_that_cannot_be_used(text, reason):
+    with pytest.raises(ReminderInputError) as error:
+        parse_reminder_days(text)
+    assert error.value.reason == reason
+
+
+day_lists = st.lists(st.integers(0, LATEST_REMINDER_DAY), min_size=1,
+                     max_size=MAX_REMINDER_DAYS, unique=True)
+
+
+@given(day_lists, st.sampled_from([", ", " ", " and ", "; "]))
+def test_any_valid_days_read_back_largest_first(days, separator):
+    assert parse_reminder_days(separator.join(map(str, days))) == sorted(days, reverse=True)
+
+
+@given(st.lists(st.integers(1, LATEST_REMINDER_DAY), min_size=1, max_size=MAX_REMINDER_DAYS,
+                unique=True))
+def test_days_said_back_read_back(days):
+    said = describe_reminder_days(sorted(days, reverse=True))
+
+    assert parse_reminder_days(said.replace("each", "the")) == sorted(days, reverse=True)
+
+
+@pytest.mark.parametrize(("days", "said"), [
+    ([7, 3, 1], "7, 3 and 1 days before each due date"),
+    ([1], "1 day before each due date"),
+    ([3, 0], "3 days before each due date and on each due date"),
+    ([0], "on each due date"),
+])
+def test_days_said_back(days, said):
+    assert describe_reminder_days(days) == said
+
+
+@given(st.text(max_size=40))
+def test_any_text_is_read_or_refused_with_a_reason(text):
+    try:
+        days = parse_reminder_days(text)
+    except ReminderInputError as error:
+        assert error.reason in {"not_understood", "out_of_range", "too_many"}
+    else:
+        assert 1 <= len(days) <= MAX_REMINDER_DAYS
+        assert all(0 <= day <= LATEST_REMINDER_DAY for day in days)
+
+
+@pytest.mark.parametrize(("text", "hours"), [
+    ("9pm to 8am", (21, 8)),
+    ("21:00-08:00", (21, 8)),
+    ("10 PM - 6 AM", (22, 6)),
+    ("from 11p.m. until 7a.m.", (23, 7)),
+    ("between midnight and 6am", (0, 6)),
+    ("12am to noon", (0, 12)),
+    ("22 to 7", (22, 7)),
+])
+def test_quiet_hours(text, hours):
+    assert parse_quiet_hours(text) == hours
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("9pm", "not_understood"),
+    ("9:30pm to 8am", "not_understood"),
+    ("13pm to 8am", "not_understood"),
+    ("25 to 7", "not_understood"),
+    ("9pm to 9pm", "empty"),
+    ("never", "not_understood"),
+])
+def test_quiet_hours_that_cannot_be_used(text, reason):
+    with pytest.raises(ReminderInputError) as error:
+        parse_quiet_hours(text)
+    assert error.value.reason == reason
+
+
+@given(st.integers(0, 23), st.integers(0, 23))
+def test_any_hours_said_back_read_back(start, end):
+    text = f"{describe_hour(start)} to {describe_hour(end)}"
+    if start == end:
+        with pytest.raises(ReminderInputError):
+            parse_quiet_hours(text)
+    else:
+        assert parse_quiet_hours(text) == (start, end)
+        assert parse_quiet_hours(f"{start:02d}:00-{end:02d}:00") == (start, end)
+
+
+@given(st.text(max_size=30))
+def test_any_text_is_read_as_hours_or_refused(text):
+    try:
+        start, end = parse_quiet_hours(text)
+    except ReminderInputError as error:
+        assert error.reason in {"not_understood", "empty"}
+    else:
+        assert 0 <= start <= 23 and 0 <= end <= 23 and start != end
