@@ -53,14 +53,20 @@ def _db_upgrade(_args) -> int:
 def _chat(_args) -> int:
     from bot.console_chat import run_interactive, run_piped
     from bot.http.app import create_app
-    from bot.http_server import serve_in_background
+    from bot.http.background_server import BackgroundServer
     from bot.runtime import build_runtime
 
     runtime = build_runtime()
     settings = runtime.settings
     if runtime.services.gateway.name == "sandbox":
         # Links to the hosted "add a card or bank account" page must open on this machine.
-        serve_in_background(create_app(runtime), settings.http_host, settings.http_port)
+        try:
+            server = BackgroundServer(settings.http_host, settings.http_port)
+        except OSError:
+            print(f"Port {settings.http_port} is busy: the page for adding a card or bank "
+                  "account is not served (set HTTP_PORT to another port).", file=sys.stderr)
+        else:
+            server.start(create_app(runtime))
     if sys.stdin.isatty():
         asyncio.run(run_interactive(runtime.engine, _chat_intro()))
     else:

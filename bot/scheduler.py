@@ -153,6 +153,14 @@ def start_scheduler(runtime_or_services, sender: ChatSender,
     Takes the Runtime, or Services and settings."""
     svc: Services = getattr(runtime_or_services, "services", runtime_or_services)
     settings = settings or getattr(runtime_or_services, "settings", None) or Settings()
+    scheduler = build_scheduler(svc, sender, settings)
+    scheduler.start()
+    return scheduler
+
+
+def build_scheduler(svc: Services, sender: ChatSender, settings: Settings) -> BackgroundScheduler:
+    """The scheduler with every job added, not started. Frequent jobs and daily jobs that
+    missed their latest time while no process ran are due at once."""
     zone = ZoneInfo(svc.policy.time_zone)
     ctx = job_context(svc, sender, settings,
                       delivery_budget_seconds=max(settings.deliver_every_seconds - 1, 1))
@@ -160,14 +168,13 @@ def start_scheduler(runtime_or_services, sender: ChatSender,
         "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     now = dt.datetime.now(zone)
     overdue = overdue_jobs(svc, settings, now)
+    if overdue:
+        logger.info("catching up on missed jobs: %s", ", ".join(sorted(overdue)))
     for job in JOBS.values():
         run_now = job.every_seconds is not None or job.name in overdue
         scheduler.add_job(run_job, job.trigger(settings, zone), args=[job.name, ctx],
                           id=job.name, name=job.summary,
                           **({"next_run_time": now} if run_now else {}))
-    scheduler.start()
-    if overdue:
-        logger.info("catching up on missed jobs: %s", ", ".join(sorted(overdue)))
     return scheduler
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from services.billing_periods import add_months
 from services.context import Services
 from services.grace import GraceStatus, grace_status
-from services.ledger import outstanding
+from services.ledger import outstanding_for
 from services.money import format_cents
 from services.notice_texts import PAY_NOW, PAYMENT_OPTIONS, day, month
 from services.outbox import NewNotification, enqueue
@@ -25,6 +25,7 @@ from services.persistence.models import Account, Enrollment, Invoice
 from services.policy import GraceRule
 
 NOTICE_KINDS = {"past_due": "past_due", "termination_warning": "coverage_at_risk"}
+CHUNK = 5000  # members whose bills are read at once
 
 
 def plan_grace_notices(svc: Services, today: dt.date) -> int:
@@ -41,14 +42,17 @@ def plan_grace_notices(svc: Services, today: dt.date) -> int:
             .order_by(Account.id)
         ).all()
         planned = []
-        for account_id, enrollment_id, subsidy_type in members:
-            items = outstanding(session, account_id=account_id, enrollment_id=enrollment_id)
-            status = grace_status(svc.policy, subsidy_type, items, today)
-            if status is None or status.deadline_passed:
-                continue
-            first_unpaid = next(item.invoice for item in items
-                                if item.due_cents > 0 and item.invoice.due_date < today)
-            planned.append(_notice(svc, account_id, first_unpaid, status))
+        for start in range(0, len(members), CHUNK):
+            chunk = members[start:start + CHUNK]
+            items = outstanding_for(session, {account_id: enrollment_id
+                                              for account_id, enrollment_id, _ in chunk})
+            for account_id, _, subsidy_type in chunk:
+                status = grace_status(svc.policy, subsidy_type, items[account_id], today)
+                if status is None or status.deadline_passed:
+                    continue
+                first_unpaid = next(item.invoice for item in items[account_id]
+                                    if item.due_cents > 0 and item.invoice.due_date < today)
+                planned.append(_notice(svc, account_id, first_unpaid, status))
         created = enqueue(session, planned, now=now)
         uow.commit()
     return len(created)

@@ -14,13 +14,21 @@ from sqlalchemy import select, update
 from services.adapters.stripe_events import MethodSetupCompleted
 from services.context import Services
 from services.errors import NotFound
-from services.member_notices import notify_method_added
-from services.payment_methods import add_saved_method, create_setup_token, redeem_setup_token
+from services.notice_texts import PAY_NOW
+from services.outbox import button
+from services.payment_methods import (
+    add_saved_method,
+    create_setup_token,
+    method_label,
+    redeem_setup_token,
+)
 from services.persistence.models import Account, PaymentMethod
 from services.ports import SavedMethod
 from services.webhook_events import ReceivedEvent, claim_event
 
 logger = logging.getLogger(__name__)
+
+AFTER_METHOD_ADDED = [PAY_NOW, button("Something else", "/help")]
 
 
 def start_method_setup(svc: Services, account_id: int) -> str:
@@ -113,6 +121,19 @@ def complete_gateway_setup(svc: Services, setup: MethodSetupCompleted, *,
                        setup.setup_intent_id, setup.customer_id)
         return None
     return add_method_from_gateway(svc, account_id, saved, event=event)
+
+
+def notify_method_added(svc: Services, account_id: int, method: PaymentMethod) -> None:
+    """Carry the conversation on in chat: the member left it for the hosted page. Sent after
+    the method is committed; a notifier that fails is logged and undoes nothing."""
+    if svc.notifier is None:
+        return
+    try:
+        svc.notifier.send_to_member(
+            account_id, f"Your {method_label(method)} is saved. Would you like to pay now?",
+            AFTER_METHOD_ADDED)
+    except Exception:  # noqa: BLE001 - the method is saved; a lost message must not undo it
+        logger.exception("could not tell account %s its method was saved", account_id)
 
 
 def _setup_account(svc: Services, account_id: int | None, customer_id: str | None) -> int | None:

@@ -2,8 +2,10 @@
 answering 3-D Secure on the sandbox's page.
 
 Where a payment may go is payment_outcomes' call (forward only, by a conditional update), so a
-late or out-of-order report changes nothing. This module finds the payment, applies each event
-once, and tells the member when their payment actually moved.
+late or out-of-order report changes nothing. This module finds the payment and applies each
+event once. When the payment moved, its notice is planned through payment_notices, whose
+dedupe key (`payment:<id>:<status>`) keeps the member from hearing one outcome twice, however
+many of webhook, settlement job and reconciliation report it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.adapters.stripe_events import PaymentUpdate
 from services.context import Services
 from services.detached import detached
-from services.member_notices import notify_payment_result
+from services.payment_notices import plan_payment_notices
 from services.payment_outcomes import apply_charge_result
 from services.payments import reconcile_payment
 from services.persistence.models import Payment
@@ -48,8 +50,8 @@ def apply_payment_update(svc: Services, update: PaymentUpdate, *,
         uow.commit()
         if not moved:
             return None
-        payment = detached(session, payment, "method")
-    notify_payment_result(svc, payment)
+        payment = detached(session, payment)
+    plan_payment_notices(svc, payment_ids=[payment.id])
     return payment
 
 
@@ -71,7 +73,7 @@ def refresh_after_authentication(svc: Services, gateway_ref: str) -> Payment | N
         return None
     payment = reconcile_payment(svc, found.id)
     if payment.status != found.status:
-        notify_payment_result(svc, payment)
+        plan_payment_notices(svc, payment_ids=[payment.id])
     return payment
 
 

@@ -45,6 +45,8 @@ class ExchangePolicy:
     payment_plans: bool
     grace: dict[str, GraceRule]
     reinstatement_days: int
+    # When a member who asked for a person can expect an answer: the exchange's own setting.
+    support_answer_within: str = "1 business day"
 
     def grace_for(self, subsidy_type: str) -> GraceRule:
         return self.grace[subsidy_type]
@@ -84,6 +86,7 @@ def load_policy(path: Path | str | None = None) -> ExchangePolicy:
         payment_plans=bool(billing["payment_plans"]),
         grace=grace,
         reinstatement_days=int(raw["reinstatement"]["within_days_of_termination_notice"]),
+        support_answer_within=str(raw.get("support", {}).get("answer_within", "1 business day")),
     )
 
 

@@ -30,7 +30,7 @@ from services.billing_periods import (
     period_months,
 )
 from services.context import Services
-from services.ledger import IN_FLIGHT, outstanding
+from services.ledger import IN_FLIGHT, outstanding_for
 from services.money import format_cents
 from services.notice_texts import (
     ADD_METHOD,
@@ -54,6 +54,7 @@ from services.persistence.models import (
 
 AUTOPAY_NOTICE_DAYS = 3  # the notice goes this many days before the charge
 CARD_WARNING_DAYS = 14  # the expiring-card warning: early enough to add a new card
+CHUNK = 5000  # members per query when bills are checked one member at a time
 
 
 def plan_reminders(svc: Services, today: dt.date, *,
@@ -93,22 +94,19 @@ def _bill_reminders(session: Session, today: dt.date) -> Iterable[NewNotificatio
                Invoice.due_date <= today + dt.timedelta(days=MAX_REMINDER_DAYS))
     ).all()
     given_up = _periods_autopay_gave_up(session, today)
-    in_flight = _accounts_paying(session)
-    still_due: dict[int, dict[int, int]] = {}  # account -> invoice -> cents not yet in flight
+    due = []
     for row in rows:
         offset = _latest_offset_due(row.reminder_offsets, (row.due_date - today).days)
-        if offset is None or _autopay_covers(row, given_up):
+        if offset is not None and not _autopay_covers(row, given_up):
+            due.append((row, offset))
+    # A payment still settling covers the oldest bills first: those are not reminded.
+    paying = _accounts_paying(session)
+    in_flight = _still_due(session, {row.account_id: row.enrollment_id for row, _ in due
+                                     if row.account_id in paying})
+    for row, offset in due:
+        due_cents = in_flight.get(row.id, row.open_cents)
+        if due_cents <= 0:
             continue
-        due_cents = row.open_cents
-        if row.account_id in in_flight:
-            if row.account_id not in still_due:
-                still_due[row.account_id] = {
-                    item.invoice.id: item.due_cents
-                    for item in outstanding(session, account_id=row.account_id,
-                                            enrollment_id=row.enrollment_id)}
-            due_cents = still_due[row.account_id].get(row.id, 0)
-            if due_cents <= 0:
-                continue
         when = "due today," if offset == 0 else "due"
         yield NewNotification(
             account_id=row.account_id, kind="reminder",
@@ -147,9 +145,18 @@ def _periods_autopay_gave_up(session: Session, today: dt.date) -> set[tuple[int,
 
 
 def _accounts_paying(session: Session) -> set[int]:
-    """Accounts with payments in flight: their bills are checked one by one."""
     return set(session.scalars(
         select(Payment.account_id).where(Payment.status.in_(IN_FLIGHT)).distinct()))
+
+
+def _still_due(session: Session, members: dict[int, int]) -> dict[int, int]:
+    """Invoice id -> cents not covered by payments in flight, for these members."""
+    ids = list(members)
+    return {item.invoice.id: item.due_cents
+            for start in range(0, len(ids), CHUNK)
+            for items in outstanding_for(
+                session, {a: members[a] for a in ids[start:start + CHUNK]}).values()
+            for item in items}
 
 
 # --- autopay notices and expiring cards -----------------------------------------------------

@@ -41,6 +41,7 @@ from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
 from dialogs.engine.redaction import redact_for_storage
 from dialogs.engine.responses import ResponseGenerator
+from dialogs.engine.sealing import SlotSealer
 from dialogs.engine.slot_mappings import extract_slots
 from dialogs.engine.stories import Rule
 from dialogs.engine.tracker import Tracker
@@ -80,7 +81,8 @@ class Engine:
     def __init__(self, domain: Domain, rules: Sequence[Rule], interpreter: Interpreter,
                  tracker_store: TrackerStore, action_runner: ActionRunner, *,
                  clock: Clock | None = None, today: Callable[[], dt.date] | None = None,
-                 rng: random.Random | None = None, max_actions_per_turn: int = 10):
+                 rng: random.Random | None = None, max_actions_per_turn: int = 10,
+                 sealer: SlotSealer | None = None):
         self.domain = domain
         self._policy = RulePolicy(domain, rules)
         self._interpreter = interpreter
@@ -91,13 +93,18 @@ class Engine:
             domain, ResponseGenerator(domain.responses, hidden_slots=domain.sensitive_slots,
                                       rng=rng), action_runner)
         self._max_actions = max_actions_per_turn
+        # Without a sealer a sensitive answer lasts one turn; with one, until its form ends.
+        self._sealer = sealer
 
     async def handle_message(self, channel: str, sender_id: str, text: str, *,
                              metadata: dict | None = None) -> TurnResult:
         started = time.perf_counter()
         now = self._now()
         async with self._store.conversation(channel, sender_id) as conversation:
-            tracker = Tracker(f"{channel}:{sender_id}", self.domain, conversation.events)
+            events = conversation.events
+            if self._sealer is not None:
+                events = self._sealer.unseal_events(events)
+            tracker = Tracker(f"{channel}:{sender_id}", self.domain, events)
             turn = _Turn(tracker, now.timestamp(), first_new=len(tracker.events))
             if self._session_expired(conversation.last_event_at, now):
                 self._start_session(turn)
@@ -112,7 +119,8 @@ class Engine:
             new_events = tracker.events[turn.first_new:]
             conversation.append(
                 redact_for_storage(new_events, self.domain.sensitive_slots,
-                                   redact_text_of=user_event if turn.secret_answer else None),
+                                   redact_text_of=user_event if turn.secret_answer else None,
+                                   seal=self._sealer.seal if self._sealer else None),
                 at=now)
         logger.debug("turn %s:%s intent=%s actions=%s in %.1f ms", channel, sender_id,
                      tracker.latest_intent, turn.actions, (time.perf_counter() - started) * 1000)

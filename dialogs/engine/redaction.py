@@ -1,15 +1,20 @@
 """What of a turn may be stored: sensitive slot values and the member message that carried
-them become a marker. The turn itself runs on the real values, in memory only."""
+them become a marker. The turn itself runs on the real values, in memory only; with a `seal`
+(dialogs.engine.sealing), a slot's value is also kept sealed for the turns that follow."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from dialogs.engine.sealing import SEALED_KEY
 
 REDACTED = "[redacted]"
 
 
 def redact_for_storage(events: Sequence[dict], sensitive_slots: Iterable[str], *,
-                       redact_text_of: dict | None = None) -> list[dict]:
+                       redact_text_of: dict | None = None,
+                       seal: Callable[[Any], str] | None = None) -> list[dict]:
     """Copies of `events` safe to store; `redact_text_of` is the user event to hide."""
     sensitive = frozenset(sensitive_slots)
     stored = []
@@ -18,7 +23,10 @@ def redact_for_storage(events: Sequence[dict], sensitive_slots: Iterable[str], *
             event = _redacted_user_event(event)
         elif event["event"] == "slot" and event["name"] in sensitive \
                 and event.get("value") is not None:
-            event = {**event, "value": REDACTED}
+            redacted = {**event, "value": REDACTED}
+            if seal is not None:
+                redacted[SEALED_KEY] = seal(event["value"])
+            event = redacted
         stored.append(event)
     return stored
 

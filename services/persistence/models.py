@@ -453,3 +453,82 @@ class JobRun(Base):
     last_started_at: Mapped[dt.datetime | None]
     last_finished_at: Mapped[dt.datetime | None]
     last_outcome: Mapped[str | None] = mapped_column(String(300))
+
+
+# --- support requests -----------------------------------------------------------------------
+
+
+class SupportRequest(Base):
+    """A member asked for a person: what the exchange's staff need to pick it up without asking
+    again. The transcript is taken from the tracker store, so secrets in it are already
+    redacted."""
+
+    __tablename__ = "support_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # what the member quotes
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(40))  # talk_to_human, payment_missing, ...
+    payment_reference: Mapped[str | None] = mapped_column(String(20))
+    transcript: Mapped[list] = mapped_column(JSON)  # recent lines: "member: ...", "bot: ..."
+    recent_payment_references: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))  # open | answered | closed
+    created_at: Mapped[dt.datetime]
+
+
+# --- chat link tokens and the Telegram channel ----------------------------------------------
+
+
+class ChatLinkToken(Base):
+    """A one-time token the exchange hands out (a Telegram deep link, `/start TOKEN`) that logs
+    a chat in to an account. Only its hash is kept."""
+
+    __tablename__ = "chat_link_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    used_by_channel: Mapped[str | None] = mapped_column(String(20))
+    used_by_chat_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class TelegramKeyboard(Base):
+    """An inline keyboard the bot sent: open until one of its buttons is chosen, a newer
+    message goes to the chat, or the channel starts again (then its buttons are stale)."""
+
+    __tablename__ = "telegram_keyboards"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # known once sent
+    # The message as sent (HTML), to show the chosen option by editing it.
+    text_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+    closed_at: Mapped[dt.datetime | None]
+
+
+class TelegramCallbackKey(Base):
+    """A button's callback_data: a random key standing for the payload, which never leaves
+    the server."""
+
+    __tablename__ = "telegram_callback_keys"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    keyboard_id: Mapped[int] = mapped_column(ForeignKey("telegram_keyboards.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)
+    chosen_at: Mapped[dt.datetime | None]
+
+
+class TelegramGroupNotice(Base):
+    """A group chat the bot has told, once, that it works only in private chats."""
+
+    __tablename__ = "telegram_group_notices"
+
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    notified_at: Mapped[dt.datetime]

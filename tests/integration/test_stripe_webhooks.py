@@ -1,6 +1,7 @@
 """POST /stripe/webhook on SQLite and PostgreSQL: payments and saved methods updated from
 Stripe's events (from the Stripe stub, signed as Stripe signs them), each event applied once,
-never backwards, and the member told in chat."""
+never backwards, and the member told in chat: a payment's outcome through the outbox, a saved
+method through the notifier."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from services.payment_methods import remove_method
 from services.persistence.models import (
     Account,
     Invoice,
+    Notification,
     Payment,
     PaymentAllocation,
     PaymentMethod,
@@ -100,13 +102,18 @@ def paid_on_bills(svc) -> int:
         return uow.session.scalar(select(func.sum(Invoice.paid_cents)))
 
 
+def payment_notices(svc) -> list[Notification]:
+    with svc.uow() as uow:
+        return list(uow.session.scalars(
+            select(Notification).where(Notification.kind == "payment_result")))
+
+
 def count(svc, model) -> int:
     with svc.uow() as uow:
         return uow.session.scalar(select(func.count()).select_from(model))
 
 
-def test_a_settled_bank_debit_is_applied_and_the_member_told(client, svc, member, stripe_stub,
-                                                            notifier):
+def test_a_settled_bank_debit_is_applied_and_the_member_told(client, svc, member, stripe_stub):
     payment = pay(svc, member, BANK)
     assert payment.status == "processing"
     assert paid_on_bills(svc) == 0
@@ -117,13 +124,13 @@ def test_a_settled_bank_debit_is_applied_and_the_member_told(client, svc, member
     settled = payment_now(svc, payment.id)
     assert settled.status == "succeeded" and settled.settled_at == svc.now()
     assert paid_on_bills(svc) == PREMIUM
-    assert notifier.sent == [(member.account_id,
-                              f"Your payment {payment.reference} of $412.50 has gone through.",
-                              None)]
+    [notice] = payment_notices(svc)
+    assert (notice.account_id, notice.dedupe_key) == (member.account_id,
+                                                      f"payment:{payment.id}:succeeded")
+    assert payment.reference in notice.text and "went through" in notice.text
 
 
-def test_a_wrong_secret_is_refused_and_changes_nothing(client, svc, member, stripe_stub,
-                                                      notifier):
+def test_a_wrong_secret_is_refused_and_changes_nothing(client, svc, member, stripe_stub):
     payment = pay(svc, member, BANK)
 
     response = deliver(client, svc, stripe_stub.settle(payment.gateway_ref),
@@ -131,12 +138,11 @@ def test_a_wrong_secret_is_refused_and_changes_nothing(client, svc, member, stri
 
     assert response.status_code == 400
     assert payment_now(svc, payment.id).status == "processing"
-    assert count(svc, WebhookEvent) == 0 and notifier.sent == []
+    assert count(svc, WebhookEvent) == 0 and payment_notices(svc) == []
 
 
 @pytest.mark.parametrize("seconds", [-301, 301])
-def test_a_stale_or_future_signature_is_refused(client, svc, member, stripe_stub, notifier,
-                                                seconds):
+def test_a_stale_or_future_signature_is_refused(client, svc, member, stripe_stub, seconds):
     payment = pay(svc, member, BANK)
     event = stripe_stub.settle(payment.gateway_ref)
 
@@ -144,7 +150,7 @@ def test_a_stale_or_future_signature_is_refused(client, svc, member, stripe_stub
 
     assert response.status_code == 400
     assert payment_now(svc, payment.id).status == "processing"
-    assert count(svc, WebhookEvent) == 0 and notifier.sent == []
+    assert count(svc, WebhookEvent) == 0 and payment_notices(svc) == []
 
 
 def test_a_signature_within_the_tolerance_is_accepted(client, svc, member, stripe_stub):
@@ -171,7 +177,7 @@ def test_an_unsigned_or_tampered_body_is_refused(client, svc, member, stripe_stu
     assert payment_now(svc, payment.id).status == "processing"
 
 
-def test_a_replayed_event_is_applied_once(client, svc, member, stripe_stub, notifier):
+def test_a_replayed_event_is_applied_once(client, svc, member, stripe_stub):
     payment = pay(svc, member, BANK)
     event = stripe_stub.settle(payment.gateway_ref)
 
@@ -185,11 +191,10 @@ def test_a_replayed_event_is_applied_once(client, svc, member, stripe_stub, noti
         [recorded] = uow.session.scalars(select(WebhookEvent)).all()
     assert allocated == PREMIUM
     assert (recorded.event_id, recorded.payment_id) == (event["id"], payment.id)
-    assert len(notifier.sent) == 1
+    assert len(payment_notices(svc)) == 1
 
 
-def test_events_out_of_order_never_move_a_payment_back(client, svc, member, stripe_stub,
-                                                      notifier):
+def test_events_out_of_order_never_move_a_payment_back(client, svc, member, stripe_stub):
     payment = pay(svc, member, BANK)
     processing = stripe_stub.event("payment_intent.processing",
                                    stripe_stub.intents[payment.gateway_ref])
@@ -200,12 +205,11 @@ def test_events_out_of_order_never_move_a_payment_back(client, svc, member, stri
 
     assert payment_now(svc, payment.id).status == "succeeded"
     assert count(svc, WebhookEvent) == 2
-    assert [text for _, text, _ in notifier.sent] == [
-        f"Your payment {payment.reference} of $412.50 has gone through."]
+    assert [n.dedupe_key for n in payment_notices(svc)] == [f"payment:{payment.id}:succeeded"]
 
 
 def test_a_returned_bank_debit_fails_and_the_member_is_told_why(client, svc, member,
-                                                               stripe_stub, notifier):
+                                                               stripe_stub):
     payment = pay(svc, member, BANK_NO_FUNDS)
 
     response = deliver(client, svc, stripe_stub.settle(payment.gateway_ref))
@@ -214,15 +218,15 @@ def test_a_returned_bank_debit_fails_and_the_member_is_told_why(client, svc, mem
     failed = payment_now(svc, payment.id)
     assert (failed.status, failed.decline_code) == ("failed", "insufficient_funds")
     assert paid_on_bills(svc) == 0
-    [(account_id, text, buttons)] = notifier.sent
-    assert account_id == member.account_id
-    assert text.startswith(f"Your payment {payment.reference} of $412.50 didn't go through.")
-    assert "bank" in text.lower() and "insufficient_funds" not in text
-    assert buttons and all(b["payload"].startswith("/") for b in buttons)
+    [notice] = payment_notices(svc)
+    assert (notice.account_id, notice.dedupe_key) == (member.account_id,
+                                                      f"payment:{payment.id}:failed")
+    assert payment.reference in notice.text and "returned by your bank" in notice.text
+    assert "insufficient_funds" not in notice.text
+    assert notice.buttons and all(b["payload"].startswith("/") for b in notice.buttons)
 
 
-def test_a_payment_whose_answer_was_lost_is_found_by_its_key(client, svc, member, stripe_stub,
-                                                            notifier):
+def test_a_payment_whose_answer_was_lost_is_found_by_its_key(client, svc, member, stripe_stub):
     # Every attempt reaches Stripe, and every answer is lost: pending, with no reference.
     stripe_stub.fail_next("drop_after", times=3)
     payment = pay(svc, member, VISA)
@@ -234,18 +238,18 @@ def test_a_payment_whose_answer_was_lost_is_found_by_its_key(client, svc, member
     assert response.status_code == 200
     settled = payment_now(svc, payment.id)
     assert (settled.status, settled.gateway_ref) == ("succeeded", intent["id"])
-    assert len(notifier.sent) == 1
+    assert [n.dedupe_key for n in payment_notices(svc)] == [f"payment:{payment.id}:succeeded"]
 
 
 def test_an_event_for_a_payment_healthpay_never_made_is_recorded_and_ignored(
-        client, svc, member, stripe_stub, notifier):
+        client, svc, member, stripe_stub):
     stranger = {"id": "pi_elsewhere", "object": "payment_intent", "status": "succeeded",
                 "metadata": {}}
 
     response = deliver(client, svc, stripe_stub.event("payment_intent.succeeded", stranger))
 
     assert response.status_code == 200
-    assert count(svc, WebhookEvent) == 1 and notifier.sent == []
+    assert count(svc, WebhookEvent) == 1 and payment_notices(svc) == []
 
 
 def test_events_of_no_interest_get_200_and_change_nothing(client, svc, stripe_stub):

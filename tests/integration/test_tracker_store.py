@@ -138,7 +138,8 @@ async def test_two_workers_turns_for_one_member_stay_whole(engine, clock, policy
         runtime.configure(None)
 
     kinds = [(e["event"], e.get("name")) for e in stored_rows(engine)]
-    turn = [("user", None), ("action", "action_cancel"), ("bot", None),
+    # Nothing to cancel: a short reply, then the help menu.
+    turn = [("user", None), ("action", "action_cancel"), ("bot", None), ("bot", None),
             ("action", "action_listen")]
     # One session, started by the first turn; the second turn saw it and came after.
     assert kinds == [("session_started", None), ("action", "action_listen"), *turn, *turn]

@@ -199,7 +199,7 @@ card_numbers = st.integers(13, 19).flatmap(
 
 
 @settings(max_examples=200, deadline=None)
-@given(number=card_numbers, separator=st.sampled_from(["", " ", "-"]),
+@given(number=card_numbers, separator=st.sampled_from(["", " ", "-", ".", "\n", "\u00a0"]),
        group=st.sampled_from([4, 3, 5]),
        around=st.sampled_from(["{}", "my card is {} exp 12/28", "pay $120 with {} cvc 123"]))
 def test_card_numbers_are_redacted_and_never_entities(number, separator, group, around):
@@ -207,7 +207,7 @@ def test_card_numbers_are_redacted_and_never_entities(number, separator, group, 
     text = around.format(typed)
     assert contains_card_number(text)
     redacted = redact_card_numbers(text)
-    assert number not in redacted.replace(" ", "").replace("-", "")
+    assert number not in "".join(char for char in redacted if char.isdigit())
     assert CARD_PLACEHOLDER in redacted
     values = "".join(str(value) for _, value in found(text))
     assert not any(number[i:i + 12] in values for i in range(len(number) - 11))

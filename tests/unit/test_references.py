@@ -22,7 +22,7 @@ references = st.randoms(use_true_random=False).map(new_reference)
 
 
 def code_of(reference: str) -> str:
-    return reference.replace("HC-", "").replace("-", "")
+    return reference.removeprefix("HC-").replace("-", "")
 
 
 def as_reference(code: str) -> str:

@@ -141,28 +141,31 @@ def _day_of_next_month(match: re.Match[str], today: dt.date) -> dt.date | None:
     return _safe_date(today.year + year, month + 1, int(match["day"]))
 
 
+def _pattern(regex: str) -> re.Pattern[str]:
+    return re.compile(regex, re.IGNORECASE)
+
+
 Resolver = Callable[[re.Match[str], dt.date], dt.date | None]
+_DAY = r"(?P<day>\d{1,2})"
 _PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
-    (re.compile(rf"{_B}(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}}){_E}"), _iso),
-    (re.compile(rf"{_B}(?P<first>\d{{1,2}})/(?P<second>\d{{1,2}})(?:/(?P<year>\d{{4}}|\d{{2}}))?{_E}"),
-     _numeric),
-    (re.compile(rf"\b{_MONTH}\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b{_YEAR}\b",
-                re.IGNORECASE), _named_month),
-    (re.compile(rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b{_YEAR}\b",
-                re.IGNORECASE), _named_month),
-    (re.compile(r"\b(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+of\s+next\s+month\b",
-                re.IGNORECASE), _day_of_next_month),
-    (re.compile(rf"\b(?:the\s+)?{_ORDINAL}\b|(?<=\bon )the\s+(?P<day2>\d{{1,2}})\b(?![.,/:]\d)",
-                re.IGNORECASE), lambda m, today: _day_of_month(today, int(m["day"] or m["day2"]))),
-    (re.compile(rf"\b(?:(?P<qualifier>next|this|coming|this\s+coming)\s+)?"
-                rf"(?P<weekday>{_alternation(_WEEKDAYS)})\b(?P<after_next>\s+after\s+next)?",
-                re.IGNORECASE), _weekday),
-    (re.compile(rf"\b(?P<word>day\s+after\s+tomorrow|{_alternation(_RELATIVE_DAYS)})\b",
-                re.IGNORECASE), _relative_day),
-    (re.compile(rf"\bin\s+(?P<count>\d{{1,3}}|{_alternation(_SMALL_NUMBERS)})\s+"
-                r"(?P<unit>days?|weeks?)\b", re.IGNORECASE), _in_n),
-    (re.compile(r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month\b", re.IGNORECASE),
-     _end_of_month),
+    (_pattern(rf"{_B}(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-{_DAY}{_E}"), _iso),
+    (_pattern(rf"{_B}(?P<first>\d{{1,2}})/(?P<second>\d{{1,2}})(?:/(?P<year>\d{{4}}|\d{{2}}))?"
+              rf"{_E}"), _numeric),
+    (_pattern(rf"\b{_MONTH}\s+(?:the\s+)?{_DAY}(?:st|nd|rd|th)?\b{_YEAR}\b"), _named_month),
+    (_pattern(rf"\b(?:the\s+)?{_DAY}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b{_YEAR}\b"),
+     _named_month),
+    (_pattern(rf"\b(?:the\s+)?{_DAY}(?:st|nd|rd|th)?\s+of\s+next\s+month\b"),
+     _day_of_next_month),
+    (_pattern(rf"\b(?:the\s+)?{_ORDINAL}\b"), _ordinal_day),
+    (_pattern(rf"(?<=\bon )the\s+{_DAY}\b(?![.,/:]\d)"), _ordinal_day),  # "on the 5"
+    (_pattern(rf"\b(?:(?P<qualifier>next|this|coming|this\s+coming)\s+)?"
+              rf"(?P<weekday>{_alternation(_WEEKDAYS)})\b(?P<after_next>\s+after\s+next)?"),
+     _weekday),
+    (_pattern(rf"\b(?P<word>day\s+after\s+tomorrow|{_alternation(_RELATIVE_DAYS)})\b"),
+     _relative_day),
+    (_pattern(rf"\bin\s+(?P<count>\d{{1,3}}|{_alternation(_SMALL_NUMBERS)})\s+"
+              r"(?P<unit>days?|weeks?)\b"), _in_n),
+    (_pattern(r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month\b"), _end_of_month),
 ]
 
 

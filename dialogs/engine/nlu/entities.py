@@ -60,8 +60,9 @@ _NOT_MONEY_AFTER = re.compile(
     re.IGNORECASE,
 )
 _NOT_MONEY_BEFORE = re.compile(
-    r"(?:\b(?:ending|ends)(?:\s+(?:in|with))?|\bend\s+(?:in|with)|\blast\s+(?:4|four)\b\D{0,25}|\bssn\b\D{0,20}"
-    r"|\bsocial\s+security\b\D{0,20}|#|\bno\.|\blast"
+    r"(?:\b(?:ending|ends)(?:\s+(?:in|with))?|\bend\s+(?:in|with)"
+    r"|\blast\s+(?:4|four)\b\D{0,25}|\bssn\b\D{0,20}|\bsocial\s+security\b\D{0,20}"
+    r"|#|\bno\.|\blast"
     r"|\b(?:number|zip|code|pin|box|option|step|id|apt|apartment|suite|unit|plan))\s*:?\s*$",
     re.IGNORECASE,
 )
@@ -78,6 +79,7 @@ _MASKS = (
 )
 
 BUILTIN_ENTITIES = ("payment_reference", "member_id", "date", "amount")
+
 
 def normalize_reference(text: str) -> str | None:
     match = _REFERENCE.fullmatch(text.strip())

@@ -116,11 +116,6 @@ class NluInterpreter:
         return cls(trained, loaded_from_cache=from_cache, cache_file=cache_file,
                    confidence_threshold=confidence_threshold, ambiguity_margin=ambiguity_margin)
 
-    @classmethod
-    def from_data(cls, data: NluData) -> NluInterpreter:
-        """Trained in memory, cached nowhere (evaluation, tests)."""
-        return cls(train_nlu(data))
-
     @property
     def intents(self) -> list[str]:
         return list(self._classifier.intents)

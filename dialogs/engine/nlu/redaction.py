@@ -2,8 +2,9 @@
 
 The bot never asks for card data, but members paste it anyway ("4242 4242 4242 4242 exp 12/28").
 A run of digits counts as a card number when 13 to 19 of its digits, taken as whole groups
-(members separate groups with single spaces or dashes), pass the Luhn check. Checking every
-window of groups, not just the whole run, catches a card number followed by its CVC.
+(members separate groups with a space, a dash, a dot or a line break), pass the Luhn check.
+Checking every window of groups, not just the whole run, catches a card number followed by its
+CVC.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import re
 
 CARD_PLACEHOLDER = "[card number removed]"
 
-# Digit groups joined by at most one space or dash: "4242 4242-4242 4242", "4242424242424242".
-_DIGIT_RUN = re.compile(r"\d+(?:[ -]\d+)*")
+# Digit groups joined by one space, dash, dot or line break: "4242 4242-4242 4242",
+# "4242.4242.4242.4242", "4242424242424242".
+_DIGIT_RUN = re.compile(r"\d+(?:[\s.-]\d+)*")
 _GROUP = re.compile(r"\d+")
 _MIN_DIGITS, _MAX_DIGITS = 13, 19
 
@@ -61,7 +63,7 @@ class _LuhnSums:
     def __init__(self, digits: str):
         self._sums: tuple[list[int], list[int]] = ([0], [0])
         for index, char in enumerate(digits):
-            value = ord(char) - 48
+            value = int(char)  # any script's digits: `\d` matches them all
             doubled = value * 2 - 9 if value > 4 else value * 2
             for parity, sums in enumerate(self._sums):
                 sums.append(sums[-1] + (doubled if (index + parity) % 2 else value))

@@ -1,0 +1,66 @@
+"""Who the member in this chat is, and whether the session is fresh enough to move money.
+
+The acting member always comes from the chat's session (services.sessions), never from a slot
+or a payload. Flows that move money call `money_guard` first:
+
+    events = money_guard(tracker, resume="payment_form")
+    if events is not None:
+        return events          # log-in or password re-entry starts; nothing else this turn
+
+When the member is not logged in, the guard starts `login_form`; when the session sat idle too
+long, `reauth_form` (the password only). Either one's submit action runs `resume` afterwards
+with a FollowupAction, so the member carries on where they were. A form that was active when
+the guard stopped it keeps its answers and picks them up again when it is resumed.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.forms import REQUESTED_SLOT
+
+from dialogs.actions import runtime
+from services import sessions
+from services.errors import NotLoggedIn, SessionExpired
+
+RESUME_SLOT = "resume_after_login"
+LOGIN_FORM = "login_form"
+REAUTH_FORM = "reauth_form"
+
+
+def acting_member(tracker: Tracker) -> int | None:
+    """The account id the chat is logged in to, or None."""
+    channel, chat_id = runtime.chat_of(tracker)
+    return sessions.current_account_id(runtime.services(), channel=channel, chat_id=chat_id)
+
+
+def money_guard(tracker: Tracker, resume: str) -> list[EventType] | None:
+    """None when the member is logged in with a fresh session (which this touches); otherwise
+    the events that start log-in or password re-entry and then `resume`."""
+    channel, chat_id = runtime.chat_of(tracker)
+    try:
+        sessions.require_member(runtime.services(), channel=channel, chat_id=chat_id,
+                                for_money=True)
+    except NotLoggedIn:
+        return start_login(resume)
+    except SessionExpired:
+        return _leave_form() + [SlotSet(RESUME_SLOT, resume), FollowupAction(REAUTH_FORM)]
+    return None
+
+
+def start_login(resume: str | None) -> list[EventType]:
+    """Ask the member to log in, then run `resume` (a form or an action), if any."""
+    return _leave_form() + [SlotSet(RESUME_SLOT, resume), FollowupAction(LOGIN_FORM)]
+
+
+def resume_events(tracker: Tracker) -> list[EventType]:
+    """After a successful log-in or password re-entry: go on with what the member was doing."""
+    resume = tracker.get_slot(RESUME_SLOT)
+    if not resume:
+        return []
+    return [SlotSet(RESUME_SLOT, None), FollowupAction(resume)]
+
+
+def _leave_form() -> list[EventType]:
+    # The interrupted form keeps its answers: run again afterwards, it takes them as given.
+    return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]

@@ -1,0 +1,103 @@
+import pytest
+from sqlalchemy import select
+
+from services.errors import InvalidInput
+from services.persistence.models import AuditEvent, Payment, SupportRequest
+from services.references import new_reference
+from services.support import TRANSCRIPT_LINES, open_support_request
+from tests.conftest import build_services
+from tests.factories import TEST_NOW, make_paying_member
+from tests.fakes import FakeGateway
+
+CHAT = {"channel": "telegram", "chat_id": "5550001"}
+
+
+@pytest.fixture
+def svc(sqlite_engine, clock, policy, secrets):
+    return build_services(sqlite_engine, gateway=FakeGateway(), clock=clock, policy=policy,
+                          secrets=secrets)
+
+
+def add_payments(svc, account_id: int, statuses: list[str]) -> list[str]:
+    references = [f"HC-AAAA-{index:04d}" for index in range(len(statuses))]
+    with svc.uow() as uow:
+        for reference, status in zip(references, statuses, strict=True):
+            uow.session.add(Payment(account_id=account_id, reference=reference,
+                                    idempotency_key=reference, amount_cents=100, status=status,
+                                    created_at=TEST_NOW))
+        uow.commit()
+    return references
+
+
+def test_a_request_gets_a_dated_number_the_latest_payments_and_the_transcript(svc):
+    member = make_paying_member(svc)
+    references = add_payments(svc, member.account_id,
+                              ["succeeded", "draft", "declined", "processing"])
+
+    request = open_support_request(svc, account_id=member.account_id, topic="talk_to_human",
+                                   transcript=["member: hi", "bot: Hello!"], **CHAT)
+
+    assert request.number == "SR-20261117-0001"
+    assert request.status == "open"
+    assert request.transcript == ["member: hi", "bot: Hello!"]
+    # Newest first; drafts were never payments.
+    assert request.recent_payment_references == [references[3], references[2], references[0]]
+    with svc.uow() as uow:
+        stored = uow.session.scalar(select(SupportRequest))
+        audit = uow.session.scalar(select(AuditEvent).where(
+            AuditEvent.kind == "support_request_opened"))
+    assert (stored.number, stored.chat_id, stored.account_id) == (
+        request.number, "5550001", member.account_id)
+    assert audit.detail["number"] == request.number
+
+
+def test_numbers_count_up_within_the_exchange_day_and_start_again_the_next(svc, clock):
+    first = open_support_request(svc, account_id=None, topic="talk_to_human", transcript=[],
+                                 **CHAT)
+    second = open_support_request(svc, account_id=None, topic="talk_to_human", transcript=[],
+                                  **CHAT)
+    clock.advance(days=1)
+    third = open_support_request(svc, account_id=None, topic="talk_to_human", transcript=[],
+                                 **CHAT)
+
+    assert [first.number, second.number, third.number] == [
+        "SR-20261117-0001", "SR-20261117-0002", "SR-20261118-0001"]
+
+
+def test_a_member_not_logged_in_gets_a_request_without_payments(svc):
+    request = open_support_request(svc, account_id=None, topic="login_problem",
+                                   transcript=["member: I can't log in"], **CHAT)
+
+    assert request.account_id is None and request.recent_payment_references == []
+
+
+def test_the_payment_reference_is_kept_in_its_canonical_form(svc):
+    member = make_paying_member(svc)
+    reference = new_reference()
+    typed = reference.replace("-", "").lower()
+
+    request = open_support_request(svc, account_id=member.account_id, topic="payment_missing",
+                                   transcript=[], payment_reference=typed, **CHAT)
+
+    assert request.payment_reference == reference
+
+
+def test_only_the_latest_lines_are_kept(svc):
+    lines = [f"member: message {n}" for n in range(TRANSCRIPT_LINES + 5)]
+
+    request = open_support_request(svc, account_id=None, topic="talk_to_human",
+                                   transcript=lines, **CHAT)
+
+    assert request.transcript == lines[-TRANSCRIPT_LINES:]
+
+
+@pytest.mark.parametrize("fields", [{"topic": ""}, {"topic": "x" * 41},
+                                    {"payment_reference": "not a reference"}])
+def test_bad_input_is_refused_and_nothing_is_written(svc, fields):
+    arguments = {"account_id": None, "topic": "talk_to_human", "transcript": [], **CHAT}
+
+    with pytest.raises(InvalidInput):
+        open_support_request(svc, **(arguments | fields))
+
+    with svc.uow() as uow:
+        assert uow.session.scalar(select(SupportRequest)) is None
