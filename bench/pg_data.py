@@ -50,13 +50,15 @@ def private_database(prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
-def services(url: str, now: dt.datetime, *, gateway_rate: float | None = None) -> Services:
+def services(url: str, now: dt.datetime, **sandbox_options) -> Services:
+    """Services at a fixed time, over the sandbox gateway (`sandbox_options`: its rate limit,
+    fault injector)."""
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     clock = FixedClock(now)
     return Services(
         uow_factory=lambda: UnitOfWork(sessions), clock=clock, config=ServiceConfig(),
-        gateway=SandboxGateway(sessions, clock, rate_limit_per_second=gateway_rate),
+        gateway=SandboxGateway(sessions, clock, **sandbox_options),
         policy=load_policy(), secrets=SECRETS)
 
 

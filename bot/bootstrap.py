@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from bot.settings import Settings
 from services.adapters.clocks import SystemClock
+from services.adapters.paced_gateway import PacedGateway
 from services.context import Secrets, ServiceConfig, Services
+from services.outbox import OutboxNotifier
+from services.pacing import DatabasePacer
 from services.persistence.database import make_engine, make_session_factory
 from services.persistence.unit_of_work import UnitOfWork
 from services.policy import load_policy
@@ -32,14 +36,21 @@ def build_services(settings: Settings | None = None, *, clock: Clock | None = No
         ssn_hash_key=load_or_create_key(settings.ssn_hash_key, settings.var_dir, "ssn_hash"),
         session_key=load_or_create_key(settings.session_secret, settings.var_dir, "session"),
     )
+    uow_factory = partial(UnitOfWork, session_factory)
+    gateway = _build_gateway(settings, session_factory, clock, config)
+    if settings.gateway_rate_per_second > 0:
+        # Every worker shares the gateway's rate limit through the database.
+        gateway = PacedGateway(gateway, DatabasePacer(uow_factory, "payment_gateway",
+                                                      settings.gateway_rate_per_second))
     return Services(
-        uow_factory=lambda: UnitOfWork(session_factory),
-        gateway=_build_gateway(settings, session_factory, clock, config),
+        uow_factory=uow_factory,
+        gateway=gateway,
         clock=clock,
         config=config,
         policy=load_policy(settings.policy_file),
         secrets=secrets,
-        notifier=notifier,
+        # Messages to members go through the outbox: delivered once, outside quiet hours.
+        notifier=notifier or OutboxNotifier(uow_factory, clock),
     )
 
 

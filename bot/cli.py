@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the HTTP app: REST channel, webhooks, pages")
     serve.add_argument("--host", help="address to listen on (default HTTP_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default HTTP_PORT, 8000)")
+    serve.add_argument("--telegram", choices=("polling", "webhook"),
+                       help="also run the Telegram bot (TELEGRAM_BOT_TOKEN): long polling for "
+                            "development, or the webhook at /telegram/webhook")
     serve.set_defaults(handler=_serve)
 
     actions = sub.add_parser("actions", help="run a rasa-sdk action server for dialogs.actions")
@@ -38,7 +41,18 @@ def main(argv: list[str] | None = None) -> int:
     actions.set_defaults(handler=_actions)
 
     args = parser.parse_args(argv)
+    _configure_logging(args.command)
     return args.handler(args) or 0
+
+
+def _configure_logging(command: str) -> None:
+    from bot.logging_setup import configure_logging
+    from bot.settings import Settings
+
+    settings = Settings()
+    # The console chat keeps the terminal for the conversation: its log goes to a file.
+    path = settings.var_dir / "log" / "chat.log" if command == "chat" else None
+    configure_logging(settings.log_level, settings.log_format, path=path)
 
 
 def _db_upgrade(_args) -> int:
@@ -98,7 +112,13 @@ def _serve(args) -> int:
     host = args.host or settings.http_host
     port = args.port or settings.http_port
     check_bind_allowed(host, settings.rest_auth_token)
-    uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+    telegram = None
+    if args.telegram:
+        from bot.telegram.channel import TelegramChannel
+
+        telegram = TelegramChannel(runtime, args.telegram)
+    # log_config=None: uvicorn's records go through the root logger, as JSON and redacted.
+    uvicorn.run(create_app(runtime, telegram=telegram), host=host, port=port, log_config=None)
     return 0
 
 

@@ -56,19 +56,22 @@ def _list(_args) -> int:
 def _run(args) -> int:
     from sqlalchemy import func, select
 
-    from bot.bootstrap import build_services, with_clock
+    from bot.bootstrap import build_services
     from bot.chat_senders import ConsoleSender
     from bot.scheduler import job_context, run_job
     from bot.settings import Settings
     from services.adapters.clocks import FixedClock
     from services.persistence.models import Account, Notification
+    from services.policy import load_policy
 
     settings = Settings()
-    svc = build_services(settings)
+    clock = None
     if args.today:
-        zone = ZoneInfo(svc.policy.time_zone)
-        svc = with_clock(svc, FixedClock(
-            dt.datetime.combine(args.today, RUN_AT, tzinfo=zone).astimezone(dt.UTC)))
+        # The gateway sees the same day: bank payments due to settle by then have settled.
+        zone = ZoneInfo(load_policy(settings.policy_file).time_zone)
+        clock = FixedClock(dt.datetime.combine(args.today, RUN_AT, tzinfo=zone)
+                           .astimezone(dt.UTC))
+    svc = build_services(settings, clock=clock)
     with svc.uow() as uow:
         before = uow.session.scalar(select(func.max(Notification.id))) or 0
     outcome = run_job(args.name, job_context(svc, ConsoleSender(), settings),

@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services import audit
+from services import audit, events
 from services.billing_periods import month_start, period_months, period_to_charge
 from services.context import Services
 from services.errors import DomainError
@@ -76,8 +76,12 @@ def charge_autopay_due(svc: Services, today: dt.date) -> list[AutopayResult]:
         mandate_ids = list(uow.session.scalars(
             select(AutopayMandate.id).where(AutopayMandate.status == "active")
             .order_by(AutopayMandate.id)))
-    claims = [_claim_period(svc, mandate_id, today) for mandate_id in mandate_ids]
-    claims += _claim_retries(svc, today) + _reclaim_stale(svc)
+    # Each period is charged as soon as it is claimed: claiming them all first would let the
+    # worker that starts first claim nearly every one while a second worker finds them taken.
+    for mandate_id in mandate_ids:
+        if charge_id := _claim_period(svc, mandate_id, today):
+            results.append(_attempt(svc, charge_id, today))
+    claims = _claim_retries(svc, today) + _reclaim_stale(svc)
     results += [_attempt(svc, charge_id, today) for charge_id in claims if charge_id]
     settled = (_settled(svc, charge_id, today) for charge_id in _pending(svc))
     results += [result for result in settled if result]
@@ -197,6 +201,7 @@ def _record(svc: Services, charge_id: int, payment: Payment, today: dt.date) -> 
                      attempt=charge.attempts, payment_id=payment.id,
                      decline_code=payment.decline_code)
         uow.commit()
+        events.emit("autopay_charge", outcome=charge.status, payment_id=payment.id)
         return AutopayResult(
             account_id=mandate.account_id, mandate_id=mandate.id,
             billing_period=charge.billing_period, status=payment.status,
@@ -213,6 +218,7 @@ def _close(svc: Services, session: Session, charge: AutopayCharge, mandate: Auto
     audit.record(session, f"autopay_{outcome}", at=now, account_id=mandate.account_id,
                  mandate_id=mandate.id, billing_period=charge.billing_period.isoformat())
     session.commit()
+    events.emit("autopay_charge", outcome=charge.status, payment_id=None)
     return AutopayResult(
         account_id=mandate.account_id, mandate_id=mandate.id,
         billing_period=charge.billing_period, status=outcome, amount_cents=amount,

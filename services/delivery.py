@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, or_, select, update
 
+from services import events
 from services.context import Services
 from services.errors import DeliveryRetryLater, RecipientUnreachable
 from services.persistence.models import Account, ChatLink, Enrollment, Invoice, Notification
@@ -122,6 +123,8 @@ def deliver_due(svc: Services, sender: ChatSender, *, pacer: Pacer,
                 handled.add(row.id)
         finally:
             _release(svc, worker, [row.id for row in batch if row.id not in handled])
+    events.emit("notifications", **{name: value for name, value in vars(stats).items()
+                                    if isinstance(value, int)})
     return stats
 
 

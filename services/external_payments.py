@@ -33,19 +33,21 @@ PAID_NOTE = "Paid on the card form in the chat app."
 
 
 def check_external_payment(svc: Services, account_id: int, payment_id: int, *,
-                           amount_cents: int) -> None:
-    """Raise a DomainError, worded for the member, unless the member's draft can be paid for
-    `amount_cents` now: still a draft, the same amount, and still no more than is owed."""
+                           amount_cents: int | None = None) -> Payment:
+    """The member's draft, if it can be paid now (for `amount_cents`, when given): still a
+    draft, the same amount, and still no more than is owed. A DomainError worded for the
+    member says why not."""
     with svc.uow() as uow:
         session = uow.session
         payment = _owned_payment(session, account_id, payment_id)
         if payment.status != "draft":
             raise NotAllowed(ALREADY_PAID)
-        if payment.amount_cents != amount_cents:
+        if amount_cents is not None and payment.amount_cents != amount_cents:
             raise NotAllowed(CHANGED)
         # The balance may have changed since the draft (another payment, a new bill).
         _check_against_balance(svc, session, session.get(Account, account_id),
                                payment.amount_cents, payment.plan_id)
+        return detached(session, payment)
 
 
 def record_external_payment(svc: Services, account_id: int, payment_id: int, *,

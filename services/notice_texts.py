@@ -7,6 +7,7 @@ message, so a tap on a reminder starts the same conversation as typing "pay my p
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from services.outbox import Buttons, button
 from services.troubleshooting import DeclineExplanation
@@ -19,11 +20,13 @@ PAYMENT_OPTIONS = button("What are my options?", "/missed_payment")
 PAYMENT_HISTORY = button("Payment history", "/payment_history")
 
 
+@lru_cache(maxsize=1024)  # planning words thousands of bills due on the same few days
 def day(date: dt.date) -> str:
     """Wed, Dec 23"""
     return f"{date:%a, %b} {date.day}"
 
 
+@lru_cache(maxsize=1024)
 def month(date: dt.date) -> str:
     """December"""
     return f"{date:%B}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from services.persistence.bulk import insert_missing
 from services.persistence.models import Notification
@@ -30,8 +30,7 @@ def button(title: str, payload: str) -> dict[str, str]:
     return {"title": title, "payload": payload}
 
 
-@dataclass(frozen=True)
-class NewNotification:
+class NewNotification(NamedTuple):  # a tuple: planning makes 100,000 of them at a time
     account_id: int
     kind: str
     dedupe_key: str

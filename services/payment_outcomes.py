@@ -21,7 +21,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from services import audit
+from services import audit, events
 from services.business_days import add_business_days
 from services.context import Services
 from services.ledger import allocate
@@ -90,6 +90,24 @@ def apply_charge_result(svc: Services, session: Session, payment: Payment,
     return _move(svc, session, payment, new_status, values, note)
 
 
+def apply_unwatched_result(svc: Services, session: Session, payment: Payment,
+                           result: ChargeResult) -> bool:
+    """An answer nobody waits for in the chat (reconciliation, a webhook). When it settles a
+    payment still pending, the confirm that sent it never told the member (it timed out, or
+    its process died between the charge and the commit), so the timeline says so first:
+    payment_notices then tells the member how it ended."""
+    if payment.status == "pending" and next_status("pending", result.status):
+        note_unanswered(svc, session, payment)
+    return apply_charge_result(svc, session, payment, result)
+
+
+def note_unanswered(svc: Services, session: Session, payment: Payment) -> None:
+    """Once on a payment's timeline: its confirmation got no answer in time."""
+    if not any(event.note == UNANSWERED_NOTE for event in payment.events):
+        record_event(session, payment, "pending", UNANSWERED_NOTE, svc.now())
+        session.flush()  # before the outcome's event, whose later id marks it as late
+
+
 def apply_refusal(svc: Services, session: Session, payment: Payment) -> bool:
     """The gateway refused the request itself (GatewayRequestError), so nothing was charged:
     the payment fails rather than staying pending for reconciliation to send again."""
@@ -117,4 +135,6 @@ def _move(svc: Services, session: Session, payment: Payment, new_status: str, va
     audit.record(session, f"payment_{new_status}", at=now, account_id=payment.account_id,
                  payment_id=payment.id, reference=payment.reference,
                  amount_cents=payment.amount_cents, decline_code=payment.decline_code)
+    events.emit("payment_moved", status=new_status, source=payment.source,
+                decline_code=payment.decline_code, payment_id=payment.id)
     return True

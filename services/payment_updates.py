@@ -19,7 +19,7 @@ from services.adapters.stripe_events import PaymentUpdate
 from services.context import Services
 from services.detached import detached
 from services.payment_notices import plan_payment_notices
-from services.payment_outcomes import apply_charge_result
+from services.payment_outcomes import apply_unwatched_result
 from services.payments import reconcile_payment
 from services.persistence.models import Payment
 from services.ports import ChargeResult
@@ -44,7 +44,7 @@ def apply_payment_update(svc: Services, update: PaymentUpdate, *,
             uow.commit()
             return None
         record.payment_id = payment.id
-        moved = apply_charge_result(
+        moved = apply_unwatched_result(
             svc, session, payment,
             ChargeResult(update.status, update.gateway_ref, update.decline_code))
         uow.commit()

@@ -14,7 +14,7 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services import audit
+from services import audit, events
 from services.context import Services
 from services.detached import detached
 from services.errors import (
@@ -28,9 +28,10 @@ from services.ledger import due_cents, outstanding
 from services.money import check_amount, format_cents
 from services.payment_methods import get_chargeable_method
 from services.payment_outcomes import (
-    UNANSWERED_NOTE,
     apply_charge_result,
     apply_refusal,
+    apply_unwatched_result,
+    note_unanswered,
     record_event,
 )
 from services.payment_queries import (
@@ -110,7 +111,8 @@ def confirm_payment(svc: Services, account_id: int, payment_id: int) -> Payment:
             # Another tap or worker confirmed it first: that one charges, not this one.
             uow.rollback()
             return detached(session, session.get(Payment, payment_id), "method")
-    return _ask_gateway(svc, payment_id, ask_first=sent_before, charge_if_unseen=True)
+    return _ask_gateway(svc, payment_id, ask_first=sent_before, charge_if_unseen=True,
+                        member_waiting=True)
 
 
 def _mark_pending(svc: Services, session: Session, payment: Payment) -> bool:
@@ -144,11 +146,12 @@ def reconcile_payment(svc: Services, payment_id: int) -> Payment:
         status = uow.session.scalar(select(Payment.status).where(Payment.id == payment_id))
     if status is None:
         raise NotFound(PAYMENT_NOT_FOUND)
-    return _ask_gateway(svc, payment_id, charge_if_unseen=status == "pending", ask_first=True)
+    return _ask_gateway(svc, payment_id, charge_if_unseen=status == "pending", ask_first=True,
+                        member_waiting=False)
 
 
 def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
-                 ask_first: bool) -> Payment:
+                 ask_first: bool, member_waiting: bool) -> Payment:
     with svc.uow() as uow:
         payment = uow.session.get(Payment, payment_id)
         account = uow.session.get(Account, payment.account_id)
@@ -171,11 +174,16 @@ def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
         if result is None and charge_if_unseen:
             result = svc.gateway.charge(request)
     except GatewayUnavailable:
+        events.emit("gateway_error", gateway=svc.gateway.name, kind="unavailable")
+        logger.warning("gateway did not answer for payment %s; it stays pending", payment_id,
+                       extra={"payment_id": payment_id})
         result = None
     except GatewayRequestError:
         # A request the gateway will never accept (a bug, not the member's doing): recorded
         # for operators, and the payment fails instead of being sent again and again.
-        logger.exception("gateway refused payment %s", payment_id)
+        events.emit("gateway_error", gateway=svc.gateway.name, kind="refused")
+        logger.exception("gateway refused payment %s", payment_id,
+                         extra={"payment_id": payment_id})
         refused = True
     with svc.uow() as uow:
         session = uow.session
@@ -183,10 +191,10 @@ def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
         if refused:
             apply_refusal(svc, session, payment)
         elif result is not None:
-            apply_charge_result(svc, session, payment, result)
-        elif payment.status == "pending" and not any(
-                event.note == UNANSWERED_NOTE for event in payment.events):
-            record_event(session, payment, "pending", UNANSWERED_NOTE, svc.now())
+            apply = apply_charge_result if member_waiting else apply_unwatched_result
+            apply(svc, session, payment, result)
+        elif payment.status == "pending":
+            note_unanswered(svc, session, payment)
         uow.commit()
         return detached(session, payment, "method")
 

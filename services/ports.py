@@ -1,7 +1,8 @@
 """Ports: what the service layer needs from the outside world, as small protocols.
 
-Adapters live in services/adapters/ (sandbox and Stripe gateways, clocks, the outbox
-notifier, pacers) and in bot/ (the chat senders of each channel).
+Adapters live in services/adapters/ (sandbox and Stripe gateways, clocks, the paced gateway),
+services/outbox.py (the notifier: an outbox the scheduler delivers), services/pacing.py (pacers)
+and bot/ (the chat senders of each channel).
 """
 
 from __future__ import annotations

@@ -15,9 +15,13 @@ covered when autopay gave up on its period (a hard decline, retries used up, no 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Text, and_, cast, exists, or_, select
 from sqlalchemy.orm import Session
 
 from services.accounts import MAX_REMINDER_DAYS
@@ -66,8 +70,8 @@ def plan_reminders(svc: Services, today: dt.date, *,
         session = uow.session
         planned = [
             *_bill_reminders(session, today),
-            *_autopay_notices(svc, session, today, autopay_notice_days),
-            *_card_warnings(svc, session, today, card_warning_days),
+            *_autopay_heads_ups(svc, session, today, notice_days=autopay_notice_days,
+                                card_days=card_warning_days),
         ]
         created = enqueue(session, planned, now=now)
         uow.commit()
@@ -81,7 +85,8 @@ def _bill_reminders(session: Session, today: dt.date) -> Iterable[NewNotificatio
     rows = session.execute(
         select(Invoice.id, Invoice.due_date, Invoice.coverage_month,
                (Invoice.amount_cents - Invoice.paid_cents).label("open_cents"), Plan.kind,
-               Account.id.label("account_id"), Account.enrollment_id, Account.reminder_offsets,
+               Account.id.label("account_id"), Account.enrollment_id,
+               cast(Account.reminder_offsets, Text).label("offsets"),
                AutopayMandate.id.label("mandate_id"), AutopayMandate.frequency,
                AutopayMandate.amount_rule, AutopayMandate.fixed_amount_cents)
         .join(Plan, Plan.id == Invoice.plan_id)
@@ -96,7 +101,7 @@ def _bill_reminders(session: Session, today: dt.date) -> Iterable[NewNotificatio
     given_up = _periods_autopay_gave_up(session, today)
     due = []
     for row in rows:
-        offset = _latest_offset_due(row.reminder_offsets, (row.due_date - today).days)
+        offset = _latest_offset_due(_offsets(row.offsets), (row.due_date - today).days)
         if offset is not None and not _autopay_covers(row, given_up):
             due.append((row, offset))
     # A payment still settling covers the oldest bills first: those are not reminded.
@@ -116,10 +121,16 @@ def _bill_reminders(session: Session, today: dt.date) -> Iterable[NewNotificatio
             buttons=[PAY_NOW, REMINDER_SETTINGS], invoice_id=row.id)
 
 
-def _latest_offset_due(offsets: list[int] | None, days_left: int) -> int | None:
+@lru_cache(maxsize=256)
+def _offsets(stored: str | None) -> tuple[int, ...]:
+    """Read as text and parsed once per distinct setting: most members share the default."""
+    return tuple(json.loads(stored)) if stored else ()
+
+
+def _latest_offset_due(offsets: tuple[int, ...], days_left: int) -> int | None:
     """The reminder whose day is the latest to have come: the offsets whose day is past were
     sent then, or are not worth sending late as well."""
-    due = [offset for offset in offsets or () if offset >= days_left]
+    due = [offset for offset in offsets if offset >= days_left]
     return min(due) if due else None
 
 
@@ -162,51 +173,85 @@ def _still_due(session: Session, members: dict[int, int]) -> dict[int, int]:
 # --- autopay notices and expiring cards -----------------------------------------------------
 
 
-def _autopay_notices(svc: Services, session: Session, today: dt.date,
-                     lead_days: int) -> Iterable[NewNotification]:
-    for mandate, method, invoice_id, period, charge_on in _upcoming_charges(
-            svc, session, today, lead_days):
-        if card_expired(method, charge_on):
-            continue  # the card warning tells them instead
-        amount = ("your premium" if mandate.amount_rule == "full_balance"
-                  else f"{format_cents(mandate.fixed_amount_cents)} toward your premium")
-        months = period_months(period, mandate.frequency)
-        if len(months) > 1:
-            amount += f"s for {month(months[0])} to {month(months[-1])}"
-        due = svc.policy.due_date_for(period)
-        yield NewNotification(
-            account_id=mandate.account_id, kind="autopay_notice",
-            dedupe_key=f"autopay_notice:{mandate.account_id}:{mandate.id}:{period:%Y-%m}",
-            text=(f"Autopay will pay {amount} from {method_label(method)} on {day(charge_on)}, "
-                  f"ahead of the {day(due)} due date. There's nothing you need to do."),
-            buttons=[AUTOPAY_SETTINGS], invoice_id=invoice_id)
+class _MethodView(NamedTuple):
+    """What card_expired and method_label read of a saved method."""
+
+    id: int
+    kind: str
+    brand: str
+    last4: str
+    nickname: str | None
+    exp_month: int | None
+    exp_year: int | None
 
 
-def _card_warnings(svc: Services, session: Session, today: dt.date,
-                   lead_days: int) -> Iterable[NewNotification]:
-    for mandate, method, invoice_id, period, charge_on in _upcoming_charges(
-            svc, session, today, lead_days):
-        if not card_expired(method, charge_on):
-            continue
-        yield NewNotification(
-            account_id=mandate.account_id, kind="card_expiring",
-            dedupe_key=(f"card_expiring:{mandate.account_id}:{mandate.id}:{period:%Y-%m}:"
-                        f"{method.id}"),
-            text=(f"Your {method_label(method)} expires before autopay uses it on "
-                  f"{day(charge_on)}, so autopay can't pay your premium due "
-                  f"{day(svc.policy.due_date_for(period))}. Add a new card or bank account and "
-                  "switch autopay to it, or pay another way."),
-            buttons=[ADD_METHOD, AUTOPAY_SETTINGS, PAY_NOW], invoice_id=invoice_id)
+@dataclass(frozen=True)
+class _UpcomingCharge:
+    account_id: int
+    mandate_id: int
+    frequency: str
+    amount_rule: str
+    fixed_amount_cents: int | None
+    method: _MethodView
+    invoice_id: int  # the period's first bill
+    period: dt.date
+    charge_on: dt.date
 
 
-def _upcoming_charges(svc: Services, session: Session, today: dt.date, lead_days: int):
-    """(mandate, method, invoice id, period, charge day) for every active mandate whose next
-    charge is 1 to `lead_days` days away, not charged yet, with its first bill open."""
+def _autopay_heads_ups(svc: Services, session: Session, today: dt.date, *, notice_days: int,
+                       card_days: int) -> Iterable[NewNotification]:
+    """The notice before each charge, or the warning that its card will have expired."""
+    for charge in _upcoming_charges(svc, session, today, max(notice_days, card_days)):
+        days_ahead = (charge.charge_on - today).days
+        if card_expired(charge.method, charge.charge_on):
+            if days_ahead <= card_days:
+                yield _card_warning(svc, charge)
+        elif days_ahead <= notice_days:
+            yield _autopay_notice(svc, charge)
+
+
+def _autopay_notice(svc: Services, charge: _UpcomingCharge) -> NewNotification:
+    amount = ("your premium" if charge.amount_rule == "full_balance"
+              else f"{format_cents(charge.fixed_amount_cents)} toward your premium")
+    months = period_months(charge.period, charge.frequency)
+    if len(months) > 1:
+        amount += f"s for {month(months[0])} to {month(months[-1])}"
+    return NewNotification(
+        account_id=charge.account_id, kind="autopay_notice",
+        dedupe_key=f"autopay_notice:{charge.account_id}:{charge.mandate_id}:{charge.period:%Y-%m}",
+        text=(f"Autopay will pay {amount} from {method_label(charge.method)} on "
+              f"{day(charge.charge_on)}, ahead of the "
+              f"{day(svc.policy.due_date_for(charge.period))} due date. There's nothing you "
+              "need to do."),
+        buttons=[AUTOPAY_SETTINGS], invoice_id=charge.invoice_id)
+
+
+def _card_warning(svc: Services, charge: _UpcomingCharge) -> NewNotification:
+    return NewNotification(
+        account_id=charge.account_id, kind="card_expiring",
+        dedupe_key=(f"card_expiring:{charge.account_id}:{charge.mandate_id}:"
+                    f"{charge.period:%Y-%m}:{charge.method.id}"),
+        text=(f"Your {method_label(charge.method)} expires before autopay uses it on "
+              f"{day(charge.charge_on)}, so autopay can't pay your premium due "
+              f"{day(svc.policy.due_date_for(charge.period))}. Add a new card or bank account and "
+              "switch autopay to it, or pay another way."),
+        buttons=[ADD_METHOD, AUTOPAY_SETTINGS, PAY_NOW], invoice_id=charge.invoice_id)
+
+
+def _upcoming_charges(svc: Services, session: Session, today: dt.date,
+                      lead_days: int) -> list[_UpcomingCharge]:
+    """Every active mandate whose next charge is 1 to `lead_days` days away, not charged yet,
+    with its period's first bill open."""
     windows = _charge_days_ahead(svc, today, lead_days)
     if not windows:
         return []
     rows = session.execute(
-        select(AutopayMandate, PaymentMethod, Invoice.id, Invoice.coverage_month)
+        select(AutopayMandate.id, AutopayMandate.account_id, AutopayMandate.frequency,
+               AutopayMandate.days_before_due, AutopayMandate.amount_rule,
+               AutopayMandate.fixed_amount_cents, Invoice.id.label("invoice_id"),
+               Invoice.coverage_month, PaymentMethod.id.label("method_id"), PaymentMethod.kind,
+               PaymentMethod.brand, PaymentMethod.last4, PaymentMethod.nickname,
+               PaymentMethod.exp_month, PaymentMethod.exp_year)
         .join(PaymentMethod, PaymentMethod.id == AutopayMandate.method_id)
         .join(Account, Account.id == AutopayMandate.account_id)
         .join(Invoice, and_(Invoice.enrollment_id == Account.enrollment_id,
@@ -220,14 +265,17 @@ def _upcoming_charges(svc: Services, session: Session, today: dt.date, lead_days
                                AutopayCharge.billing_period == Invoice.coverage_month))
         .order_by(AutopayMandate.id, Invoice.id)
     ).all()
-    seen: set[int] = set()
-    upcoming = []
-    for mandate, method, invoice_id, period in rows:
-        if mandate.id not in seen:  # health and dental bills of one period: one notice
-            seen.add(mandate.id)
-            charge_on = windows[(mandate.frequency, mandate.days_before_due)][1]
-            upcoming.append((mandate, method, invoice_id, period, charge_on))
-    return upcoming
+    upcoming: dict[int, _UpcomingCharge] = {}
+    for row in rows:
+        if row.id not in upcoming:  # health and dental bills of one period: one notice
+            upcoming[row.id] = _UpcomingCharge(
+                account_id=row.account_id, mandate_id=row.id, frequency=row.frequency,
+                amount_rule=row.amount_rule, fixed_amount_cents=row.fixed_amount_cents,
+                method=_MethodView(row.method_id, row.kind, row.brand, row.last4, row.nickname,
+                                   row.exp_month, row.exp_year),
+                invoice_id=row.invoice_id, period=row.coverage_month,
+                charge_on=windows[(row.frequency, row.days_before_due)][1])
+    return list(upcoming.values())
 
 
 def _charge_days_ahead(svc: Services, today: dt.date,

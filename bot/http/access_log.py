@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 import re
 
-_SECRET_IN_PATH = re.compile(
+SECRET_IN_PATH = re.compile(
     r"(/methods/setup/|/sandbox/authenticate/)(?!(?:done|cancelled)(?:[?\s]|$))[^/?\s]+")
 
 
 class HideLinkSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_SECRET_IN_PATH.sub(r"\1…", arg) if isinstance(arg, str) else arg
+            record.args = tuple(SECRET_IN_PATH.sub(r"\1…", arg) if isinstance(arg, str) else arg
                                 for arg in record.args)
         return True
 

@@ -1,25 +1,33 @@
-"""The one ASGI app of `healthpay serve`: REST channel, webhooks, hosted pages, health."""
+"""The one ASGI app of `healthpay serve`: REST channel, webhooks, hosted pages, health,
+metrics."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from bot import metrics
 from bot.http import (
     access_log,
     health,
     method_setup_page,
+    metrics_endpoint,
     rest_channel,
     sandbox_authentication_page,
     stripe_webhook,
 )
 
 
-def create_app(runtime) -> FastAPI:
-    """`runtime` is the composition root's Runtime (settings, services, dialogue engine)."""
-    app = FastAPI(title="HealthPay", version="0.1.0")
+def create_app(runtime, *, telegram=None) -> FastAPI:
+    """`runtime` is the composition root's Runtime (settings, services, dialogue engine);
+    `telegram`, a bot.telegram.TelegramChannel, runs with the app (and takes its webhook)."""
+    app = FastAPI(title="HealthPay", version="0.1.0",
+                  lifespan=telegram.lifespan if telegram is not None else None)
     app.state.runtime = runtime
+    app.state.telegram = telegram
     access_log.hide_link_secrets()
     app.include_router(health.router)
+    metrics.install()
+    app.include_router(metrics_endpoint.router)
     if getattr(runtime, "engine", None) is not None:
         app.include_router(rest_channel.router)
     gateway = runtime.services.gateway.name
@@ -30,4 +38,8 @@ def create_app(runtime) -> FastAPI:
     if gateway == "sandbox":
         app.include_router(method_setup_page.router)
         app.include_router(sandbox_authentication_page.router)
+    if telegram is not None and telegram.mode == "webhook":
+        from bot.telegram import webhook  # python-telegram-bot loads only when Telegram runs
+
+        app.include_router(webhook.router)
     return app

@@ -54,6 +54,9 @@ async def stripe_webhook(request: Request) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=400)
     try:
         await run_in_threadpool(_apply, svc, event)
+    except InvalidWebhook as exc:
+        logger.warning("refused Stripe event %s: %s", event.id, exc)
+        return JSONResponse({"error": str(exc)}, status_code=400)
     except GatewayUnavailable:
         logger.warning("Stripe event %s not applied yet: Stripe did not answer", event.id)
         return JSONResponse({"error": "try again later"}, status_code=503)

@@ -8,6 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from dialogs.actions.member_session import OUTCOME_SLOT, RESUME_SLOT
+
 
 class ActionCancel(Action):
     def name(self) -> str:
@@ -24,5 +26,6 @@ class ActionCancel(Action):
         dispatcher.utter_message(response="utter_cancelled")
         dispatcher.utter_message(response="utter_help_menu")
         answers = domain.get("forms", {}).get(form, {}).get("required_slots", [])
-        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None),
-                *(SlotSet(slot, None) for slot in answers)]
+        # A cancelled log-in must not carry the member on to what it would have resumed.
+        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet(RESUME_SLOT, None),
+                SlotSet(OUTCOME_SLOT, None), *(SlotSet(slot, None) for slot in answers)]

@@ -15,17 +15,26 @@ the guard stopped it keeps its answers and picks them up again when it is resume
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
-from services import sessions
+from services import accounts, sessions
+from services.context import Services
 from services.errors import NotLoggedIn, SessionExpired
 
 RESUME_SLOT = "resume_after_login"
+# How an access form ended early (logged in, stopped...): read and cleared by its submit action.
+OUTCOME_SLOT = "access_outcome"
 LOGIN_FORM = "login_form"
 REAUTH_FORM = "reauth_form"
+DASHBOARD_ACTION = "action_show_balance"
 
 
 def acting_member(tracker: Tracker) -> int | None:
@@ -59,6 +68,43 @@ def resume_events(tracker: Tracker) -> list[EventType]:
     if not resume:
         return []
     return [SlotSet(RESUME_SLOT, None), FollowupAction(resume)]
+
+
+def after_log_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                 greeting: str, **values) -> list[EventType]:
+    """Greet the member who just logged in (response `greeting`, given {first_name}), then go
+    on with what they were doing or show their dashboard."""
+    account_id = acting_member(tracker)
+    if account_id is None:
+        return []
+    account = accounts.get_account(runtime.services(), account_id)
+    first_name = account.enrollment.full_name.split()[0]
+    dispatcher.utter_message(response=greeting, first_name=first_name, **values)
+    resumed = resume_events(tracker)
+    if resumed:
+        return resumed
+    if DASHBOARD_ACTION in domain.get("actions", ()):
+        return [FollowupAction(DASHBOARD_ACTION)]
+    dispatcher.utter_message(response="utter_help_menu")
+    return []
+
+
+def recent_responses(tracker: Tracker, responses: frozenset[str], *,
+                     since: dt.datetime) -> int:
+    """How many times the bot said one of `responses` in this conversation since `since`:
+    how actions count refused attempts (the tracker lives in the database and a member's turns
+    are serialized, so every worker sees the same count)."""
+    after = since.timestamp()
+    return sum(1 for event in tracker.events
+               if event.get("event") == "bot"
+               and (event.get("metadata") or {}).get("utter_action") in responses
+               and (event.get("timestamp") or 0) >= after)
+
+
+def member_time(svc: Services, at: dt.datetime) -> str:
+    """"3:45 PM" in the exchange's time zone."""
+    local = at.astimezone(ZoneInfo(svc.policy.time_zone))
+    return f"{local:%I:%M %p}".lstrip("0")
 
 
 def _leave_form() -> list[EventType]:

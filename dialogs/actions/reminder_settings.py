@@ -1,5 +1,7 @@
 """Reminder settings: whether to be reminded before a premium is due, how many days before, and
-the quiet hours when no reminder may arrive (the form `reminder_settings_form`)."""
+the quiet hours when no reminder may arrive (the form `reminder_settings_form`), saved on the
+member's account for the scheduler. A member who is not logged in is asked to log in first; the
+choices wait in their slots, and saving goes on afterwards."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from dialogs.actions import runtime
+from dialogs.actions.member_session import acting_member, start_login
 from dialogs.actions.reminder_input import (
     ReminderInputError,
     check_quiet_hours,
@@ -19,6 +23,8 @@ from dialogs.actions.reminder_input import (
     parse_quiet_hours,
     parse_reminder_days,
 )
+from services import accounts
+from services.errors import DomainError
 
 FORM_SLOTS = ("reminders_enabled", "reminder_days", "quiet_hours")
 
@@ -63,24 +69,68 @@ class ValidateReminderSettingsForm(FormValidationAction):
         return {"quiet_hours": [start, end]}
 
 
+class ActionShowReminderSettings(Action):
+    """Before the questions: the member's reminder settings as they are now. Answers left from
+    an earlier, unfinished round are forgotten; one given in this very message is kept."""
+
+    def name(self) -> str:
+        return "action_show_reminder_settings"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        account_id = acting_member(tracker)
+        if account_id is not None:
+            account = accounts.get_account(runtime.services(), account_id)
+            if account.reminders_enabled:
+                dispatcher.utter_message(
+                    response="utter_current_reminder_settings",
+                    reminder_days_text=describe_reminder_days(account.reminder_offsets),
+                    quiet_hours_text=_quiet_hours_text(account.quiet_hours_start,
+                                                       account.quiet_hours_end))
+            else:
+                dispatcher.utter_message(response="utter_current_reminders_off")
+        # The slot events right after the member's message: what it just gave.
+        just_given = set(tracker.slots_to_validate())
+        return [SlotSet(slot, None) for slot in FORM_SLOTS if slot not in just_given]
+
+
 class ActionSubmitReminderSettings(Action):
-    """Says back what the member chose, then clears the form for next time."""
+    """Saves what the member chose and says it back, then clears the form for next time."""
 
     def name(self) -> str:
         return "action_submit_reminder_settings"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot("reminders_enabled"):
-            start, end = tracker.get_slot("quiet_hours")
+        account_id = acting_member(tracker)
+        if account_id is None:
+            dispatcher.utter_message(response="utter_log_in_to_save_reminders")
+            return start_login(resume=self.name())
+        enabled = bool(tracker.get_slot("reminders_enabled"))
+        try:
+            if enabled:
+                start, end = tracker.get_slot("quiet_hours")
+                accounts.update_reminder_settings(
+                    runtime.services(), account_id, enabled=True,
+                    offsets=tracker.get_slot("reminder_days"), quiet_hours=(start, end))
+            else:
+                accounts.update_reminder_settings(runtime.services(), account_id, enabled=False)
+        except DomainError as error:
+            dispatcher.utter_message(response="utter_input_refused", reason=error.message)
+            return [SlotSet(slot, None) for slot in FORM_SLOTS]
+        if enabled:
             dispatcher.utter_message(
                 response="utter_reminder_settings_summary",
                 reminder_days_text=describe_reminder_days(tracker.get_slot("reminder_days")),
-                quiet_hours_text=f"{describe_hour(start)} and {describe_hour(end)}",
+                quiet_hours_text=_quiet_hours_text(start, end),
             )
         else:
             dispatcher.utter_message(response="utter_reminders_off_summary")
         return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+def _quiet_hours_text(start: int, end: int) -> str:
+    return f"{describe_hour(start)} and {describe_hour(end)}"
 
 
 def _are_numbers(value: Any) -> bool:

@@ -46,6 +46,7 @@ from dialogs.engine.slot_mappings import extract_slots
 from dialogs.engine.stories import Rule
 from dialogs.engine.tracker import Tracker
 from dialogs.engine.tracker_store import TrackerStore
+from services.events import emit
 
 logger = logging.getLogger(__name__)
 
@@ -100,35 +101,57 @@ class Engine:
                              metadata: dict | None = None) -> TurnResult:
         started = time.perf_counter()
         now = self._now()
-        async with self._store.conversation(channel, sender_id) as conversation:
-            events = conversation.events
-            if self._sealer is not None:
-                events = self._sealer.unseal_events(events)
-            tracker = Tracker(f"{channel}:{sender_id}", self.domain, events)
-            turn = _Turn(tracker, now.timestamp(), first_new=len(tracker.events))
-            if self._session_expired(conversation.last_event_at, now):
-                self._start_session(turn)
-            user_event = self._user_event(turn, channel, sender_id, text, metadata or {})
-            if turn.card_number:
-                await self._run(turn, CARD_NUMBER_RESPONSE)
-                if tracker.active_loop_name:
-                    await self._run(turn, tracker.active_loop_name)  # ask its question again
-            else:
-                await self._predict_and_run(turn)
-            turn.add(ActionExecuted(ACTION_LISTEN))
-            new_events = tracker.events[turn.first_new:]
-            conversation.append(
-                redact_for_storage(new_events, self.domain.sensitive_slots,
-                                   redact_text_of=user_event if turn.secret_answer else None,
-                                   seal=self._sealer.seal if self._sealer else None),
-                at=now)
-        logger.debug("turn %s:%s intent=%s actions=%s in %.1f ms", channel, sender_id,
-                     tracker.latest_intent, turn.actions, (time.perf_counter() - started) * 1000)
+        turn: _Turn | None = None
+        try:
+            async with self._store.conversation(channel, sender_id) as conversation:
+                events = conversation.events
+                if self._sealer is not None:
+                    events = self._sealer.unseal_events(events)
+                tracker = Tracker(f"{channel}:{sender_id}", self.domain, events)
+                turn = _Turn(tracker, now.timestamp(), first_new=len(tracker.events))
+                if self._session_expired(conversation.last_event_at, now):
+                    self._start_session(turn)
+                user_event = self._user_event(turn, channel, sender_id, text, metadata or {})
+                if turn.card_number:
+                    await self._run(turn, CARD_NUMBER_RESPONSE)
+                    if tracker.active_loop_name:
+                        await self._run(turn, tracker.active_loop_name)  # ask its question again
+                else:
+                    await self._predict_and_run(turn)
+                turn.add(ActionExecuted(ACTION_LISTEN))
+                new_events = tracker.events[turn.first_new:]
+                conversation.append(
+                    redact_for_storage(new_events, self.domain.sensitive_slots,
+                                       redact_text_of=user_event if turn.secret_answer else None,
+                                       seal=self._sealer.seal if self._sealer else None),
+                    at=now)
+        except Exception:
+            return self._turn_failed(channel, sender_id, text, turn)
+        seconds = time.perf_counter() - started
+        intent = tracker.latest_intent
+        emit("turn", channel=channel, intent=intent, seconds=seconds,
+             fallback=intent == NLU_FALLBACK_INTENT, failed_actions=turn.failed_actions)
+        logger.info("turn intent=%s actions=%s in %.1f ms", intent, turn.actions, seconds * 1000,
+                    extra={"sender": tracker.sender_id, "intent": intent})
         return TurnResult(
             messages=[_bot_message(e) for e in new_events if e["event"] == "bot"],
             delete_user_message=turn.sensitive,
             sensitive=turn.sensitive,
         )
+
+    def _turn_failed(self, channel: str, sender_id: str, text: str,
+                     turn: _Turn | None) -> TurnResult:
+        """The database went away mid-turn, or another worker took the conversation over.
+        The store writes a turn's events in one transaction at its end, so none of this turn
+        was kept: the member gets a short apology, and the next message goes on from before."""
+        sender = f"{channel}:{sender_id}"
+        logger.exception("turn failed for sender %s; nothing of it was stored", sender,
+                         extra={"sender": sender})
+        emit("turn_failed", channel=channel)
+        apology = self._dispatcher.utter(ACTION_FAILED_RESPONSE, Tracker(sender, self.domain, []))
+        secret = contains_card_number(text) or (turn is not None and turn.sensitive)
+        return TurnResult(messages=[_bot_message(apology)], delete_user_message=secret,
+                          sensitive=secret)
 
     def parse(self, text: str) -> dict:
         """The NLU's reading of a text in Rasa's parse format (`/model/parse`, tooling). A card
@@ -204,7 +227,9 @@ class Engine:
             return False
         except Exception:
             # The member gets a short apology and can go on; the details go to the log.
-            logger.exception("action %s failed for sender %s", action, turn.tracker.sender_id)
+            logger.exception("action %s failed for sender %s", action, turn.tracker.sender_id,
+                             extra={"sender": turn.tracker.sender_id, "action": action})
+            turn.failed_actions.append(action)
             turn.add(ActionExecuted(ACTION_FAILED_RESPONSE))
             turn.add(self._dispatcher.utter(ACTION_FAILED_RESPONSE, turn.tracker))
             return False
@@ -248,6 +273,7 @@ class _Turn:
         self.timestamp = timestamp
         self.first_new = first_new
         self.actions: list[str] = []
+        self.failed_actions: list[str] = []  # raised an error: the member got an apology
         self.card_number = False
         self.secret_answer = False  # the answer to a sensitive slot: stored as a marker
 

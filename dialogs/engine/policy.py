@@ -4,6 +4,10 @@ In order: a follow-up action an action asked for; the active form, while it is t
 member's answers (its "happy path"); otherwise the rule whose steps match the end of the
 conversation best (longest match, then most conditions, then first in the file); otherwise, right
 after a member's message, the fallback, and after an action, listening.
+
+A rule's intent step that names entities matches only a message that has them, and each counts
+as a condition: "when is it due" with a `faq_topic` entity follows the rule for the question,
+not the rule for the bare intent.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ class RulePolicy:
             for length, action in _predictions(rule):
                 if length > len(history) or (rule.conversation_start and length != len(history)):
                     continue
-                rank = (length, rule.condition_count, -index)
+                rank = (length, rule.condition_count + _entity_count(rule.steps[:length]), -index)
                 if best is not None and rank <= best[0]:
                     continue
                 if self._matches(rule, rule.steps[:length], history, tracker):
@@ -60,6 +64,8 @@ class RulePolicy:
         for offset, step in enumerate(prefix):
             done = history[start + offset]
             if step.kind != done.kind or step.name != done.name:
+                return False
+            if not set(step.entities) <= done.entities:
                 return False
             after = history[start + offset + 1] if start + offset + 1 < len(history) else None
             slots_after = after.slots_before if after else tracker.slots
@@ -82,6 +88,10 @@ class RulePolicy:
         if slot is not None and slot.type in ("bool", "categorical", "float"):
             return actual == expected
         return (actual is None) == (expected is None)
+
+
+def _entity_count(steps: Sequence[Step]) -> int:
+    return sum(len(step.entities) for step in steps)
 
 
 def _predictions(rule: Rule):

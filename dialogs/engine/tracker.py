@@ -16,12 +16,14 @@ from dialogs.engine.domain import ACTION_LISTEN, Domain
 
 @dataclass(frozen=True)
 class HistoryStep:
-    """A user message (by intent) or an action, with the state just before it."""
+    """A user message (by intent, with the names of its entities) or an action, with the
+    state just before it."""
 
     kind: str  # "intent" or "action"
     name: str | None
     slots_before: dict[str, Any]
     loop_before: str | None
+    entities: frozenset[str] = frozenset()
 
 
 class Tracker:
@@ -124,7 +126,9 @@ class Tracker:
     def _apply(self, event: dict) -> None:
         kind = event["event"]
         if kind == "user":
-            self._step("intent", (event.get("parse_data", {}).get("intent") or {}).get("name"))
+            parse = event.get("parse_data") or {}
+            self._step("intent", (parse.get("intent") or {}).get("name"),
+                       frozenset(e.get("entity") for e in parse.get("entities") or ()))
             self.latest_message = {**event.get("parse_data", {}), "text": event.get("text"),
                                    "metadata": event.get("metadata") or {}}
             self.latest_input_channel = event.get("input_channel")
@@ -158,8 +162,9 @@ class Tracker:
         elif kind == "resume":
             self.paused = False
 
-    def _step(self, kind: str, name: str | None) -> None:
-        self.history.append(HistoryStep(kind, name, dict(self.slots), self.active_loop_name))
+    def _step(self, kind: str, name: str | None, entities: frozenset[str] = frozenset()) -> None:
+        self.history.append(HistoryStep(kind, name, dict(self.slots), self.active_loop_name,
+                                        entities))
 
     def _set_slot(self, name: str, value: Any) -> None:
         slot = self.domain.slots.get(name)

@@ -68,13 +68,15 @@ class TrackerStore:
                 log = await self._take_lease(uow, channel, sender_id, owner)
                 try:
                     yield log
+                    _write(uow.session.connection(), log, lease_owner=owner)
+                    uow.commit()
                 except BaseException:
+                    # The turn, or storing it, failed: none of it is kept, and the member's
+                    # next message must not wait for the lease to run out.
                     uow.rollback()
                     _give_back_lease(uow.session.connection(), log, owner)
                     uow.commit()
                     raise
-                _write(uow.session.connection(), log, lease_owner=owner)
-                uow.commit()
 
     def session_events(self, channel: str, sender_id: str, *, all_sessions: bool = False
                        ) -> list[dict]:

@@ -7,9 +7,10 @@ method), so nothing past this module needs a Stripe object.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,35 +110,57 @@ def intent_outcome(intent: Mapping[str, Any]) -> tuple[ChargeStatus, str | None]
 
 
 def payment_update_from_event(event: StripeEvent) -> PaymentUpdate | None:
+    """Raises InvalidWebhook for an object not shaped as Stripe sends it."""
     if event.type not in PAYMENT_EVENT_TYPES:
         return None
-    intent = event.object
-    status, decline_code = intent_outcome(intent)
-    return PaymentUpdate(
-        gateway_ref=intent["id"],
-        idempotency_key=(intent.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY),
-        status=status,
-        decline_code=decline_code,
-    )
+    with _shaped_as_stripe_sends():
+        intent = event.object
+        status, decline_code = intent_outcome(intent)
+        return PaymentUpdate(
+            gateway_ref=_text(intent["id"]),
+            idempotency_key=_text((intent.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY),
+                                  optional=True),
+            status=status,
+            decline_code=_text(decline_code, optional=True),
+        )
 
 
 def method_setup_from_event(event: StripeEvent) -> MethodSetupCompleted | None:
-    obj = event.object
-    if event.type == "checkout.session.completed" and obj.get("mode") == "setup":
-        setup_intent_id, method_id = _id_of(obj.get("setup_intent")), None
-    elif event.type == "setup_intent.succeeded":
-        setup_intent_id, method_id = obj["id"], _id_of(obj.get("payment_method"))
-    else:
-        return None
-    if not setup_intent_id:
-        return None
-    account_id = str((obj.get("metadata") or {}).get("account_id", ""))
-    return MethodSetupCompleted(
-        setup_intent_id=setup_intent_id,
-        customer_id=_id_of(obj.get("customer")),
-        account_id=int(account_id) if account_id.isdigit() else None,
-        payment_method_id=method_id,
-    )
+    """Raises InvalidWebhook for an object not shaped as Stripe sends it."""
+    with _shaped_as_stripe_sends():
+        obj = event.object
+        if event.type == "checkout.session.completed" and obj.get("mode") == "setup":
+            setup_intent_id, method_id = _id_of(obj.get("setup_intent")), None
+        elif event.type == "setup_intent.succeeded":
+            setup_intent_id, method_id = obj["id"], _id_of(obj.get("payment_method"))
+        else:
+            return None
+        if not setup_intent_id:
+            return None
+        account_id = str((obj.get("metadata") or {}).get("account_id", ""))
+        return MethodSetupCompleted(
+            setup_intent_id=_text(setup_intent_id),
+            customer_id=_text(_id_of(obj.get("customer")), optional=True),
+            account_id=int(account_id) if account_id.isascii() and account_id.isdigit()
+            else None,
+            payment_method_id=_text(method_id, optional=True),
+        )
+
+
+@contextlib.contextmanager
+def _shaped_as_stripe_sends() -> Iterator[None]:
+    """A signed event whose object Stripe would never send (another API version, a bug on
+    either side) is refused like a bad signature, instead of failing halfway through."""
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise InvalidWebhook("The event's object is not shaped as Stripe sends it.") from exc
+
+
+def _text(value: Any, *, optional: bool = False) -> Any:
+    if (value is None and optional) or (isinstance(value, str) and value):
+        return value
+    raise TypeError(f"expected an id or a code, not {type(value).__name__}")
 
 
 def _signed_at(sig_header: str) -> int:

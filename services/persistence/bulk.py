@@ -48,8 +48,9 @@ def _copy_then_insert(session: Session, table: Table, rows: Sequence[dict],
     names = ", ".join(f'"{name}"' for name in columns)
     staging = f'"_new_{table.name}"'
     key = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
-    converters = [_to_database(table.c[name].type, session.get_bind().dialect)
-                  for name in columns]
+    dialect = session.get_bind().dialect
+    converters = {name: _to_database(table.c[name].type, dialect) for name in columns
+                  if isinstance(table.c[name].type, TypeDecorator | JSON)}
     cursor = session.connection().connection.driver_connection.cursor()
     try:
         cursor.execute(f"DROP TABLE IF EXISTS {staging}")
@@ -57,7 +58,10 @@ def _copy_then_insert(session: Session, table: Table, rows: Sequence[dict],
                        f'SELECT {names} FROM "{table.name}" WITH NO DATA')
         with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([convert(row[name]) for convert, name in zip(converters, columns, strict=True)])
+                if converters:
+                    row = {**row, **{name: convert(row[name])
+                                     for name, convert in converters.items()}}
+                copy.write_row([row[name] for name in columns])
         cursor.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {staging} '
                        f'ON CONFLICT ({", ".join(unique)}) DO NOTHING RETURNING {key}')
         return [row[0] for row in cursor.fetchall()]

@@ -505,7 +505,6 @@ class TelegramKeyboard(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(64), index=True)
-    message_id: Mapped[int | None] = mapped_column(BigInteger)  # known once sent
     # The message as sent (HTML), to show the chosen option by editing it.
     text_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -21,9 +21,10 @@ from tests.engine_fakes import build_engine
 from tests.fakes import FakeGateway
 
 ROOT = Path(__file__).resolve().parents[2]
+# Nobody is logged in: saving reminder settings asks for a log-in, which "cancel" leaves.
 CONVERSATION = ["hi", "remind me", "yes", "when are premiums due?", "45", "7, 3 and 1",
-                "9pm to 9pm", "9pm to 8am", "thanks", "remind me", "no", "remind me", "cancel",
-                "cancel", "hmm what about that", "/help"]
+                "9pm to 9pm", "9pm to 8am", "cancel", "thanks", "remind me", "no", "cancel",
+                "remind me", "cancel", "cancel", "hmm what about that", "/help"]
 
 # The server process builds its own services with the tests' clock, as `healthpay actions`
 # builds them from settings.
@@ -32,6 +33,7 @@ SERVER = textwrap.dedent("""
     from services.adapters.clocks import FixedClock
     from services.context import Secrets, ServiceConfig, Services
     from services.persistence.database import make_engine, make_session_factory
+    from services.persistence.models import Base
     from services.persistence.unit_of_work import UnitOfWork
     from services.policy import load_policy
     from dialogs.engine.action_server import run_action_server
@@ -39,7 +41,9 @@ SERVER = textwrap.dedent("""
     from tests.fakes import FakeGateway
 
     port, database = int(sys.argv[1]), sys.argv[2]
-    sessions = make_session_factory(make_engine(database))
+    database_engine = make_engine(database)
+    Base.metadata.create_all(database_engine)  # actions read sessions from the database
+    sessions = make_session_factory(database_engine)
     services = Services(uow_factory=lambda: UnitOfWork(sessions), gateway=FakeGateway(),
                         clock=FixedClock(DEFAULT_NOW), config=ServiceConfig(),
                         policy=load_policy(), secrets=Secrets(b"k", b"s"))
@@ -106,7 +110,7 @@ async def test_the_action_server_gives_the_same_conversation(engine, clock, serv
     assert over_http == in_process
     said = [message.text for _, result in in_process for message in result.messages]
     assert any(text.startswith("Premiums are due on the 23rd") for text in said)
-    assert any(text.startswith("Here's what you chose") for text in said)
+    assert any(text.startswith("Your reminder settings are kept on your account") for text in said)
 
 
 async def test_the_action_server_registers_the_domains_actions(action_server):

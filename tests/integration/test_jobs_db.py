@@ -91,7 +91,6 @@ def test_delivering_at_once_on_two_workers_sends_each_message_once(svc, members,
     assert all(not isinstance(result, Exception) for result in results), results
     sent = [(chat, text) for _, chat, text, _ in senders[0].sent + senders[1].sent]
     assert len(sent) == len(set(sent)) == MEMBERS + MEMBERS * 5
-    assert senders[0].sent and senders[1].sent  # both workers took a share
     with svc.uow() as uow:
         assert dict(uow.session.execute(
             select(Notification.status, func.count()).group_by(Notification.status)).all()

@@ -119,15 +119,15 @@ def test_a_story_the_rules_do_not_follow_is_reported(registered, tmp_path):
 
 def test_a_story_whose_form_would_take_the_message_is_reported(registered, tmp_path):
     stories = {"stories": [{"story": "days as a question", "steps": [
-        {"intent": "reminder_settings"}, {"action": "reminder_settings_form"},
-        {"active_loop": "reminder_settings_form"},
+        {"intent": "reminder_settings"}, {"action": "action_show_reminder_settings"},
+        {"action": "reminder_settings_form"}, {"active_loop": "reminder_settings_form"},
         {"slot_was_set": [{"requested_slot": "reminders_enabled"}]},
         {"intent": "check_balance"}, {"slot_was_set": [{"reminders_enabled": True}]},
         {"action": "action_explain_due_date"}]}]}
 
     found = problems(registered, stories=stories, tmp_path=tmp_path)
 
-    assert found == ["stories.yml: story 'days as a question', step 4 (action "
+    assert found == ["stories.yml: story 'days as a question', step 5 (action "
                      "action_explain_due_date): the form 'reminder_settings_form' takes this "
                      "message"]
 

@@ -11,13 +11,16 @@ import pytest
 from dialogs.actions import runtime
 from dialogs.engine import HttpActionRunner
 from dialogs.engine import build_engine as build_dialogue_engine
+from services.sessions import link_chat
 from tests.conftest import build_services
 from tests.engine_fakes import KeywordInterpreter, build_engine, texts
+from tests.factories import make_member, use_fast_password_hashing
 from tests.fakes import FakeGateway
 
 HELP_MENU_PAYLOADS = ["/check_balance", "/make_payment", "/setup_autopay",
                       "/manage_payment_methods", "/payment_declined", "/payment_missing",
-                      "/reminder_settings", "/talk_to_human"]
+                      "/reminder_settings", "/talk_to_human", '/help{"faq_topic": "questions"}',
+                      "/log_in", "/create_account"]
 ASK_ENABLED = "Would you like a reminder before each premium is due?"
 ASK_DAYS = "How many days before the due date should I remind you?"
 ASK_QUIET = "When should I stay quiet?"
@@ -30,6 +33,15 @@ def services(sqlite_engine, clock, policy, secrets):
     runtime.configure(svc)
     yield svc
     runtime.configure(None)
+
+
+@pytest.fixture
+def logged_in(services, monkeypatch):
+    """The chat `say` talks in is logged in: reminder settings are saved on the account."""
+    use_fast_password_hashing(monkeypatch)
+    member = make_member(services)
+    link_chat(services, channel="console", chat_id="42", account_id=member.id)
+    return member
 
 
 @pytest.fixture
@@ -86,28 +98,30 @@ async def test_tapping_a_suggestion_skips_the_nlu(engine, interpreter):
 
 
 async def test_a_message_no_rule_handles_gets_an_apology_and_the_menu(engine):
-    result = await say(engine, "/payment_history")
+    result = await say(engine, "/deny")
 
     assert texts(result)[0] == "Sorry, I didn't understand that."
     assert [b["payload"] for b in result.messages[1].buttons] == HELP_MENU_PAYLOADS
 
 
-async def test_reminder_settings_happy_path(engine):
-    assert texts(await say(engine, "set up reminders")) == [ASK_ENABLED]
+async def test_reminder_settings_happy_path(engine, logged_in):
+    assert texts(await say(engine, "set up reminders")) == [
+        "Right now I remind you 7, 3 and 1 days before each due date and on each due date, "
+        "never between 9pm and 8am.", ASK_ENABLED]
     assert texts(await say(engine, "yes"))[0].startswith(ASK_DAYS)
     assert texts(await say(engine, "7, 3 and 1"))[0].startswith(ASK_QUIET)
 
     result = await say(engine, "9pm to 8am")
 
-    assert texts(result) == ["Here's what you chose: a reminder 7, 3 and 1 days before each due "
-                             "date, and none between 9pm and 8am."]
+    assert texts(result) == ["Saved: a reminder 7, 3 and 1 days before each due date, and none "
+                             "between 9pm and 8am."]
 
 
-async def test_the_form_asks_again_next_time(engine):
+async def test_the_form_asks_again_next_time(engine, logged_in):
     for text in ("remind me", "yes", "3 and 1", "10pm to 7am"):
         await say(engine, text)
 
-    assert texts(await say(engine, "remind me")) == [ASK_ENABLED]
+    assert texts(await say(engine, "remind me"))[-1] == ASK_ENABLED
     assert texts(await say(engine, "yes"))[0].startswith(ASK_DAYS)
 
 
@@ -122,7 +136,7 @@ async def test_buttons_answer_the_form(engine, interpreter):
     assert texts(result)[0].startswith(ASK_DAYS)
 
 
-async def test_no_reminders_ends_the_form_at_once(engine):
+async def test_no_reminders_ends_the_form_at_once(engine, logged_in):
     await say(engine, "remind me")
 
     result = await say(engine, "no")
@@ -168,7 +182,7 @@ async def test_a_question_inside_the_form_is_answered_and_the_form_goes_on(engin
     assert texts(await say(engine, "7"))[0].startswith(ASK_QUIET)
 
 
-async def test_days_given_up_front_are_not_asked_again(engine):
+async def test_days_given_up_front_are_not_asked_again(engine, logged_in):
     await say(engine, "remind me 3 days before")
 
     assert texts(await say(engine, "yes"))[0].startswith(ASK_QUIET)

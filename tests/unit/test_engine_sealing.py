@@ -50,7 +50,7 @@ def engine(sqlite_engine, clock, sealer, tmp_path):
     rules_file.write_text(RULES)
     return Engine(
         Domain.from_dict(raw, sensitive_slots=["first_secret", "second_secret"]),
-        load_rules(DATA_DIR / "rules.yml") + load_rules(rules_file),
+        load_rules(rules_file),
         KeywordInterpreter(), tracker_store(sqlite_engine), InProcessActionRunner(),
         clock=clock, today=lambda: clock.now().date(), rng=random.Random(7), sealer=sealer)
 

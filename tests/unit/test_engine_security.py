@@ -25,19 +25,19 @@ WARNING = ("Please never send a card number in chat: I've asked for that message
            "and did not keep it. Cards are added only on a secure page; type *payment methods* "
            "for a link.")
 
-# A login form on top of the real data, with a sensitive `password` slot.
+# A password form on top of the real data, with a sensitive `password` slot.
 LOGIN_FORM_RULES = """
 rules:
   - rule: Log in
     steps:
       - intent: log_in
-      - action: login_form
-      - active_loop: login_form
+      - action: password_form
+      - active_loop: password_form
   - rule: Logged in
     condition:
-      - active_loop: login_form
+      - active_loop: password_form
     steps:
-      - action: login_form
+      - action: password_form
       - active_loop: null
       - action: utter_logged_in
 """
@@ -63,9 +63,9 @@ def engine(sqlite_engine, clock, services, interpreter, tmp_path):
     raw["slots"]["password"] = {
         "type": "text", "influence_conversation": False,
         "mappings": [{"type": "from_text", "not_intent": ["cancel"],
-                      "conditions": [{"active_loop": "login_form",
+                      "conditions": [{"active_loop": "password_form",
                                       "requested_slot": "password"}]}]}
-    raw["forms"]["login_form"] = {"required_slots": ["password"]}
+    raw["forms"]["password_form"] = {"required_slots": ["password"]}
     raw["responses"]["utter_ask_password"] = [{"text": "What's your password?"}]
     # Even a response that names the slot never shows it.
     raw["responses"]["utter_logged_in"] = [{"text": "Logged in with {password}."}]
@@ -73,7 +73,8 @@ def engine(sqlite_engine, clock, services, interpreter, tmp_path):
     rules_file.write_text(LOGIN_FORM_RULES)
     return build_engine(sqlite_engine, clock=clock, interpreter=interpreter,
                         domain=Domain.from_dict(raw, sensitive_slots=["password"]),
-                        rules=load_rules(DATA_DIR / "rules.yml") + load_rules(rules_file))
+                        # First, so its "log in" rule wins over the real log-in's.
+                        rules=load_rules(rules_file) + load_rules(DATA_DIR / "rules.yml"))
 
 
 def stored(sqlite_engine) -> str:

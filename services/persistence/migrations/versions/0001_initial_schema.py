@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:40:47.524816
+Create Date: 2026-11-26 14:16:11.605518
 """
 from collections.abc import Sequence
 
@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import services.persistence.models
+
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -89,6 +90,24 @@ def upgrade() -> None:
     sa.Column('next_slot_at', sa.Double(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    op.create_table('telegram_group_notices',
+    sa.Column('chat_id', sa.String(length=64), nullable=False),
+    sa.Column('notified_at', services.persistence.models.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('chat_id')
+    )
+    op.create_table('telegram_keyboards',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('chat_id', sa.String(length=64), nullable=False),
+    sa.Column('message_id', sa.BigInteger(), nullable=True),
+    sa.Column('text_html', sa.Text(), nullable=False),
+    sa.Column('created_at', services.persistence.models.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', services.persistence.models.UtcDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('telegram_keyboards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_telegram_keyboards_chat_id'), ['chat_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_telegram_keyboards_created_at'), ['created_at'], unique=False)
+
     op.create_table('accounts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enrollment_id', sa.Integer(), nullable=False),
@@ -139,6 +158,18 @@ def upgrade() -> None:
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plans_enrollment_id'), ['enrollment_id'], unique=False)
 
+    op.create_table('telegram_callback_keys',
+    sa.Column('key', sa.String(length=32), nullable=False),
+    sa.Column('keyboard_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('chosen_at', services.persistence.models.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['keyboard_id'], ['telegram_keyboards.id'], ),
+    sa.PrimaryKeyConstraint('key')
+    )
+    with op.batch_alter_table('telegram_callback_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_telegram_callback_keys_keyboard_id'), ['keyboard_id'], unique=False)
+
     op.create_table('audit_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('at', services.persistence.models.UtcDateTime(timezone=True), nullable=False),
@@ -151,6 +182,22 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index('ix_audit_account_at', ['account_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_kind'), ['kind'], unique=False)
+
+    op.create_table('chat_link_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', services.persistence.models.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', services.persistence.models.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', services.persistence.models.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('used_by_channel', sa.String(length=20), nullable=True),
+    sa.Column('used_by_chat_id', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('chat_link_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chat_link_tokens_account_id'), ['account_id'], unique=False)
 
     op.create_table('chat_links',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -204,6 +251,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('payment_methods', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_methods_account_id'), ['account_id'], unique=False)
+
+    op.create_table('support_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('chat_id', sa.String(length=64), nullable=False),
+    sa.Column('topic', sa.String(length=40), nullable=False),
+    sa.Column('payment_reference', sa.String(length=20), nullable=True),
+    sa.Column('transcript', sa.JSON(), nullable=False),
+    sa.Column('recent_payment_references', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', services.persistence.models.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('support_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_support_requests_account_id'), ['account_id'], unique=False)
 
     op.create_table('autopay_mandates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -392,6 +458,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_autopay_mandates_account_id'))
 
     op.drop_table('autopay_mandates')
+    with op.batch_alter_table('support_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_support_requests_account_id'))
+
+    op.drop_table('support_requests')
     with op.batch_alter_table('payment_methods', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_methods_account_id'))
 
@@ -406,11 +476,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_chat_links_account_id'))
 
     op.drop_table('chat_links')
+    with op.batch_alter_table('chat_link_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chat_link_tokens_account_id'))
+
+    op.drop_table('chat_link_tokens')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_kind'))
         batch_op.drop_index('ix_audit_account_at')
 
     op.drop_table('audit_events')
+    with op.batch_alter_table('telegram_callback_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_telegram_callback_keys_keyboard_id'))
+
+    op.drop_table('telegram_callback_keys')
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plans_enrollment_id'))
 
@@ -420,6 +498,12 @@ def downgrade() -> None:
 
     op.drop_table('conversation_events')
     op.drop_table('accounts')
+    with op.batch_alter_table('telegram_keyboards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_telegram_keyboards_created_at'))
+        batch_op.drop_index(batch_op.f('ix_telegram_keyboards_chat_id'))
+
+    op.drop_table('telegram_keyboards')
+    op.drop_table('telegram_group_notices')
     op.drop_table('send_pacers')
     op.drop_table('sandbox_methods')
     op.drop_table('sandbox_charges')

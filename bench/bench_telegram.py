@@ -1,0 +1,222 @@
+"""Updates handled per second by one process, polling: HealthPay's Telegram channel next to a
+bare python-telegram-bot echo bot, against the same local fake Bot API in the same run.
+
+    .venv/bin/python -m bench.bench_telegram [--updates 1200] [--chats 40]
+
+The fake Bot API (tests/e2e/fake_bot_api.py) runs in a process of its own, preloaded with the
+same updates for each bot: per chat, a mixed conversation — for visitors greeting, help,
+questions answered by the NLU, a card number (deleted); for chats logged in to the demo
+members the balance, a payment form up to its review (answered by typing), payment history,
+the reminders form. Taps cannot be preloaded (their keys are made as the bot answers); the tests
+cover them. A bot has handled an update when every handler has finished with it.
+
+Neither bot is rate limited: Telegram's limits (30 messages a second) would cap both and hide
+what is measured, the processing. HealthPay runs on a SQLite file with the demo data, as
+`healthpay serve` does by default.
+
+Target (issue 6): HealthPay handles at least a third of the echo bot's rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import multiprocessing
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, MessageHandler, TypeHandler, filters
+
+VISITOR_FLOW = [
+    "/start", "when are premiums due?", "what is a grace period?", "do you charge late fees?",
+    "/help", "my card is 4242 4242 4242 4242", "what do I owe?", "thanks", "bye",
+]
+MEMBER_FLOW = [
+    "/start", "/balance", "/pay", "health", "$100", "visa", "cancel", "payment history",
+    "remind me", "yes", "3 and 1", "9pm to 8am", "what do I owe?", "bye",
+]
+FIRST_CHAT = 7_000_001
+TARGET_RATIO = 1 / 3
+
+
+def script(updates: int, chats: int) -> list[tuple[int, str]]:
+    """(chat id, text) in arrival order: the chats take turns, each walking its flow again
+    and again; every other chat is logged in to a demo member."""
+    flows = [itertools.cycle(MEMBER_FLOW if n % 2 else VISITOR_FLOW) for n in range(chats)]
+    return [(FIRST_CHAT + n % chats, next(flows[n % chats])) for n in range(updates)]
+
+
+# --- the fake Bot API, in its own process --------------------------------------------------
+
+
+def _serve_fake_api(messages: list[tuple[int, str]], to_parent, from_parent) -> None:
+    from tests.e2e.fake_bot_api import FakeBotApi
+
+    async def serve() -> None:
+        api = FakeBotApi()
+        await api.start()
+        for chat_id, text in messages:
+            api.user_says(chat_id, text)
+        to_parent.put(api.port)
+        await asyncio.get_running_loop().run_in_executor(None, from_parent.get)
+        calls: dict[str, int] = {}
+        for call in api.calls:
+            calls[call.method] = calls.get(call.method, 0) + 1
+        to_parent.put(calls)
+        await api.stop()
+
+    asyncio.run(serve())
+
+
+class FakeApiProcess:
+    def __init__(self, messages: list[tuple[int, str]]):
+        context = multiprocessing.get_context("spawn")
+        self._replies, self._requests = context.Queue(), context.Queue()
+        self._process = context.Process(target=_serve_fake_api,
+                                        args=(messages, self._replies, self._requests))
+
+    def __enter__(self) -> FakeApiProcess:
+        self._process.start()
+        self.base_url = f"http://127.0.0.1:{self._replies.get(timeout=60)}/bot"
+        return self
+
+    def calls(self) -> dict[str, int]:
+        """How many times each Bot API method was called; the server stops."""
+        self._requests.put("calls")
+        return self._replies.get(timeout=60)
+
+    def __exit__(self, *_exc) -> None:
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+# --- the two bots --------------------------------------------------------------------------
+
+
+async def measure(application: Application, updates: int,
+                  start: Callable[[], Awaitable[None]],
+                  stop: Callable[[], Awaitable[None]]) -> float:
+    """Seconds from polling's start until every update is handled."""
+    handled = 0
+    done = asyncio.Event()
+
+    async def count(_update: Update, _context: CallbackContext) -> None:
+        nonlocal handled
+        handled += 1
+        if handled == updates:
+            done.set()
+
+    application.add_handler(TypeHandler(Update, count), group=1)  # after the bot's handlers
+    started = time.perf_counter()
+    await start()
+    try:
+        await asyncio.wait_for(done.wait(), timeout=600)
+        return time.perf_counter() - started
+    finally:
+        await stop()
+
+
+async def run_echo_bot(base_url: str, updates: int) -> float:
+    from tests.e2e.fake_bot_api import TOKEN
+
+    async def echo(update: Update, _context: CallbackContext) -> None:
+        await update.effective_message.reply_text(update.effective_message.text)
+
+    application = (Application.builder().token(TOKEN).base_url(base_url)
+                   .concurrent_updates(64).job_queue(None).build())
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+
+    async def start() -> None:
+        await application.initialize()
+        await application.start()
+        await application.updater.start_polling(timeout=1)
+
+    async def stop() -> None:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+    return await measure(application, updates, start, stop)
+
+
+def build_healthpay(var_dir: Path, base_url: str, chats: int):
+    """The runtime `healthpay serve` builds, on a fresh SQLite file with the demo members;
+    every other chat logged in to one of them."""
+    from sqlalchemy import select
+
+    from bot.runtime import build_runtime
+    from bot.settings import Settings
+    from dialogs.engine.nlu import NluInterpreter
+    from services import demo_seed
+    from services.persistence.migrate import upgrade
+    from services.persistence.models import Account
+    from services.sessions import link_chat
+    from tests.e2e.fake_bot_api import TOKEN
+
+    settings = Settings(HEALTHPAY_VAR_DIR=var_dir, TELEGRAM_BOT_TOKEN=TOKEN,
+                        TELEGRAM_API_BASE_URL=base_url)
+    upgrade(settings.effective_database_url)
+    runtime = build_runtime(settings, interpreter=NluInterpreter.load())
+    svc = runtime.services
+    demo_seed.seed(svc)
+    with svc.uow() as uow:
+        accounts = list(uow.session.scalars(select(Account.id).order_by(Account.id)))
+    for n in range(1, chats, 2):
+        link_chat(svc, channel="telegram", chat_id=FIRST_CHAT + n,
+                  account_id=accounts[n // 2 % len(accounts)])
+    return runtime
+
+
+async def run_healthpay(runtime, updates: int) -> float:
+    from bot.telegram.channel import TelegramChannel
+
+    await runtime.engine.handle_message("bench", "warm-up", "hi")  # lazy imports, caches
+    channel = TelegramChannel(runtime, "polling", poll_timeout_seconds=1,
+                              rate_limiter=lambda: None)
+    return await measure(channel.application, updates, channel.start, channel.stop)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=1200)
+    parser.add_argument("--chats", type=int, default=40)
+    args = parser.parse_args()
+    messages = script(args.updates, args.chats)
+
+    with FakeApiProcess(messages) as fake:
+        echo_seconds = asyncio.run(run_echo_bot(fake.base_url, args.updates))
+        echo_calls = fake.calls()
+    with tempfile.TemporaryDirectory() as var_dir, FakeApiProcess(messages) as fake:
+        runtime = build_healthpay(Path(var_dir), fake.base_url, args.chats)
+        healthpay_seconds = asyncio.run(run_healthpay(runtime, args.updates))
+        healthpay_calls = fake.calls()
+
+    echo_rate = args.updates / echo_seconds
+    healthpay_rate = args.updates / healthpay_seconds
+    ratio = healthpay_rate / echo_rate
+    print(f"{args.updates} updates from {args.chats} chats, polling a local fake Bot API "
+          f"(no rate limits), one process each:")
+    for name, rate, seconds, calls in (
+            ("echo bot (python-telegram-bot)", echo_rate, echo_seconds, echo_calls),
+            ("HealthPay (mixed conversation)", healthpay_rate, healthpay_seconds,
+             healthpay_calls)):
+        print(f"  {name}: {rate:7.1f} updates/s  ({seconds:.2f} s; "
+              f"{_per_update(calls, 'sendMessage', args.updates)} messages and "
+              f"{_per_update(calls, None, args.updates)} Bot API calls an update)")
+    print(f"  ratio {ratio:.2f} (target >= {TARGET_RATIO:.2f}: "
+          f"{'met' if ratio >= TARGET_RATIO else 'NOT met'})")
+
+
+def _per_update(calls: dict[str, int], method: str | None, updates: int) -> str:
+    polling = calls.get("getUpdates", 0)
+    count = calls.get(method, 0) if method else sum(calls.values()) - polling
+    return f"{count / updates:.1f}"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""What every Telegram handler shares: the channel's name and the running application."""
+
+from __future__ import annotations
+
+from telegram.ext import CallbackContext
+
+CHANNEL = "telegram"
+RUNTIME_KEY = "runtime"
+
+
+def runtime_of(context: CallbackContext):
+    """The composition root's Runtime (settings, services, dialogue engine)."""
+    return context.bot_data[RUNTIME_KEY]

@@ -1,0 +1,217 @@
+"""What the bot does with each kind of update. Private chats only: a group is told once that the
+bot works in private chats, and nothing else happens there.
+
+- a text message: a turn of the conversation (turns.run_turn);
+- a command: /start (with a deep-link token: logs the chat in), /help, /pay, /balance,
+  /autopay, /cancel, /logout as shortcuts into the conversation; any other command gets help;
+- a button: its key is resolved (callback_keys); a stale, reused, forged or foreign key is
+  answered and never acted on; a chosen one shows the choice in the message, then acts;
+- an edited message with a card number in it: deleted like a new one would be;
+- the member blocking or unblocking the bot: pushed messages stop or start again;
+- payments: the pre-checkout query and successful_payment (payments.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, CallbackQuery, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackContext,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    filters,
+)
+
+from bot.telegram import callback_keys, payments
+from bot.telegram.callback_keys import Outcome, Tap
+from bot.telegram.context import CHANNEL, runtime_of
+from bot.telegram.formatting import with_choice
+from bot.telegram.turns import delete_member_message, reply, run_turn
+from dialogs.engine import BotMessage
+from dialogs.engine.nlu.redaction import contains_card_number
+from services.errors import DomainError
+from services.link_tokens import redeem_link_token
+from services.persistence.bulk import insert_missing
+from services.persistence.models import TelegramGroupNotice
+from services.sessions import mark_reachable, mark_unreachable
+
+logger = logging.getLogger(__name__)
+
+# Shortcuts into the conversation: each stands for an intent, as a button payload does.
+SHORTCUTS = {
+    "help": "/help",
+    "pay": "/make_payment",
+    "balance": "/check_balance",
+    "autopay": "/setup_autopay",
+    "cancel": "/cancel",
+    "logout": "/log_out",
+}
+COMMANDS = [
+    BotCommand("start", "Start, or see what I can do"),
+    BotCommand("help", "What I can help with"),
+    BotCommand("pay", "Pay a premium"),
+    BotCommand("balance", "What you owe and when it's due"),
+    BotCommand("autopay", "Automatic monthly payments"),
+    BotCommand("cancel", "Stop what we're doing"),
+    BotCommand("logout", "Log out of this chat"),
+]
+GREET = "/greet"
+
+LINKED = "You're logged in. Welcome!"
+UNKNOWN_COMMAND = "I don't know the command {command}. Here's what I can help with:"
+TEXT_ONLY = "I can only read text messages. Please type what you need."
+GROUP_NOTICE = ("I only work in private chats, to keep your details private. Tap my name to "
+                "message me directly.")
+PRIVATE_ONLY = "I only work in private chats."
+ALREADY_CHOSEN = "You already chose “{title}”."
+STALE = "This button has expired. Please use my latest message, or type what you need."
+NOT_YOURS = "This button isn't valid here."
+
+NEW_PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+EDITED_PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
+# Typed text is never taken for a button payload (`/intent{...}`): only our keys carry one.
+SLASHED = filters.Regex(r"^\s*/")
+
+
+def register(application: Application) -> None:
+    """The handlers, in the order they are tried: the first that matches an update runs."""
+    application.add_handlers([
+        MessageHandler(filters.ChatType.GROUPS, on_group_message),
+        ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+        CommandHandler("start", on_start, filters=NEW_PRIVATE),
+        CommandHandler(list(SHORTCUTS), on_shortcut, filters=NEW_PRIVATE),
+        MessageHandler(NEW_PRIVATE & (filters.COMMAND | SLASHED), on_unknown_command),
+        MessageHandler(NEW_PRIVATE & filters.SUCCESSFUL_PAYMENT, payments.on_successful_payment),
+        MessageHandler(NEW_PRIVATE & filters.TEXT, on_text),
+        MessageHandler(NEW_PRIVATE & ~filters.StatusUpdate.ALL, on_other_message),
+        MessageHandler(EDITED_PRIVATE & filters.TEXT, on_edited_message),
+        CallbackQueryHandler(on_button),
+        PreCheckoutQueryHandler(payments.on_pre_checkout),
+    ])
+
+
+async def on_text(update: Update, context: CallbackContext) -> None:
+    message = update.effective_message
+    await run_turn(context, message.chat_id, message.text, message_id=message.message_id)
+
+
+async def on_start(update: Update, context: CallbackContext) -> None:
+    message = update.effective_message
+    notices = []
+    if context.args:  # a deep link: t.me/<bot>?start=<token>
+        try:
+            redeem_link_token(runtime_of(context).services, context.args[0], channel=CHANNEL,
+                              chat_id=message.chat_id)
+            notices.append(LINKED)
+        except DomainError as error:
+            notices.append(error.message)
+    await run_turn(context, message.chat_id, GREET, message_id=message.message_id,
+                   notices=notices)
+
+
+async def on_shortcut(update: Update, context: CallbackContext) -> None:
+    message = update.effective_message
+    command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    await run_turn(context, message.chat_id, SHORTCUTS[command], message_id=message.message_id)
+
+
+async def on_unknown_command(update: Update, context: CallbackContext) -> None:
+    message = update.effective_message
+    command = message.text.split()[0][:40]
+    await run_turn(context, message.chat_id, SHORTCUTS["help"], message_id=message.message_id,
+                   notices=[UNKNOWN_COMMAND.format(command=command)])
+
+
+async def on_edited_message(update: Update, context: CallbackContext) -> None:
+    message = update.effective_message
+    if contains_card_number(message.text):
+        notice = await delete_member_message(context.bot, message.chat_id, message.message_id)
+        await reply(context, message.chat_id, [BotMessage(notice)])
+
+
+async def on_other_message(update: Update, context: CallbackContext) -> None:
+    await reply(context, update.effective_chat.id, [BotMessage(TEXT_ONLY)])
+
+
+async def on_button(update: Update, context: CallbackContext) -> None:
+    query = update.callback_query
+    message = query.message
+    if message is None or message.chat.type != ChatType.PRIVATE or \
+            message.chat.id != query.from_user.id:
+        await query.answer(PRIVATE_ONLY, show_alert=True)
+        return
+    runtime = runtime_of(context)
+    tap = callback_keys.choose(runtime.services, query.data or "", chat_id=message.chat.id)
+    if tap.outcome is not Outcome.CHOSEN:
+        await _refuse(query, tap)
+        return
+    await query.answer()
+    await _show_choice(query, tap)
+    if payments.is_card_form(tap.payload):
+        await payments.send_card_form(context.bot, runtime, message.chat.id, tap.payload)
+    else:
+        await run_turn(context, message.chat.id, tap.payload, message_id=None)
+
+
+async def on_group_message(update: Update, context: CallbackContext) -> None:
+    await _tell_group_once(context, update.effective_chat.id)
+
+
+async def on_my_chat_member(update: Update, context: CallbackContext) -> None:
+    change = update.my_chat_member
+    chat, status = change.chat, change.new_chat_member.status
+    if chat.type == ChatType.PRIVATE:
+        svc = runtime_of(context).services
+        if status == ChatMemberStatus.BANNED:  # the member blocked the bot
+            mark_unreachable(svc, channel=CHANNEL, chat_id=chat.id)
+        elif status == ChatMemberStatus.MEMBER:
+            mark_reachable(svc, channel=CHANNEL, chat_id=chat.id)
+    elif status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+        await _tell_group_once(context, chat.id)
+
+
+async def _refuse(query: CallbackQuery, tap: Tap) -> None:
+    if tap.outcome is Outcome.ALREADY_CHOSEN:
+        await query.answer(ALREADY_CHOSEN.format(title=tap.title), show_alert=True)
+    elif tap.outcome is Outcome.STALE:
+        await query.answer(STALE, show_alert=True)
+        await _remove_keyboard(query)
+    else:
+        await query.answer(NOT_YOURS, show_alert=True)
+
+
+async def _show_choice(query: CallbackQuery, tap: Tap) -> None:
+    """Edit the message so the choice shows and its keyboard is gone."""
+    edited = with_choice(tap.text_html, tap.title)
+    if edited is None:
+        await _remove_keyboard(query)
+        return
+    try:
+        await query.edit_message_text(edited, parse_mode=ParseMode.HTML)
+    except BadRequest as error:  # too old to edit (48 hours), or deleted meanwhile
+        logger.info("could not show the choice in chat %s: %s", query.message.chat.id, error)
+
+
+async def _remove_keyboard(query: CallbackQuery) -> None:
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        logger.info("could not remove a keyboard in chat %s: %s", query.message.chat.id, error)
+
+
+async def _tell_group_once(context: CallbackContext, chat_id: int) -> None:
+    svc = runtime_of(context).services
+    with svc.uow() as uow:
+        first = insert_missing(uow.session, TelegramGroupNotice.__table__,
+                               [{"chat_id": str(chat_id), "notified_at": svc.now()}],
+                               unique=["chat_id"])
+        uow.commit()
+    if first:
+        await context.bot.send_message(chat_id, GROUP_NOTICE)

@@ -1,0 +1,48 @@
+"""Sending the bot's messages to a chat: HTML, split to Telegram's length, buttons as inline
+keyboards whose callback data is an opaque key (callback_keys).
+
+Used for a turn's replies and for pushed messages alike, so both close the chat's earlier
+keyboards: only the buttons of the latest messages work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+
+from bot.telegram import callback_keys
+from bot.telegram.formatting import split_html, to_html
+from dialogs.engine import BotMessage
+from services.context import Services
+
+CHOOSE = "Please choose:"  # the text of a message that has buttons and nothing to say
+SHORT_TITLE = 18  # titles up to this long go two to a row
+
+
+async def send_replies(bot: Bot, svc: Services, chat_id: int | str,
+                       messages: Sequence[BotMessage]) -> None:
+    """Send `messages` in order; the buttons of each go under its last part."""
+    parts = [part for message in messages for part in _parts(message)]
+    keys = iter(callback_keys.open_keyboards(
+        svc, chat_id, [(text, buttons) for text, buttons in parts if buttons]))
+    for text, buttons in parts:
+        markup = _keyboard(buttons, next(keys)) if buttons else None
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def _parts(message: BotMessage) -> list[tuple[str, Sequence[dict[str, str]]]]:
+    """The message as HTML parts that fit Telegram; its buttons go with the last."""
+    texts = split_html(message.text or "")
+    if not texts and message.buttons:
+        texts = [to_html(CHOOSE)]
+    return [(text, message.buttons if number == len(texts) else ())
+            for number, text in enumerate(texts, start=1)]
+
+
+def _keyboard(buttons: Sequence[dict[str, str]], keys: Sequence[str]) -> InlineKeyboardMarkup:
+    per_row = 2 if all(len(button["title"]) <= SHORT_TITLE for button in buttons) else 1
+    cells = [InlineKeyboardButton(button["title"], callback_data=key)
+             for button, key in zip(buttons, keys, strict=True)]
+    return InlineKeyboardMarkup([cells[i:i + per_row] for i in range(0, len(cells), per_row)])

@@ -1,0 +1,85 @@
+"""One member message through the conversation: the engine's turn, the member's message deleted
+when it carried a secret, the replies sent, and "typing…" shown while a turn is slow."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from telegram import Bot
+from telegram.constants import ChatAction
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import CallbackContext
+
+from bot.telegram import payments
+from bot.telegram.context import CHANNEL, runtime_of
+from bot.telegram.replies import send_replies
+from dialogs.engine import BotMessage
+from services.sessions import mark_unreachable
+
+logger = logging.getLogger(__name__)
+
+DELETED = "🔒 I deleted your message to keep your details safe."
+NOT_DELETED = ("🔒 Your message had private details and I couldn't delete it: please delete "
+               "it from the chat yourself.")
+TYPING_AFTER_SECONDS = 0.5
+TYPING_REPEAT_SECONDS = 4.5  # Telegram shows "typing…" for five seconds
+
+
+async def run_turn(context: CallbackContext, chat_id: int, text: str, *,
+                   message_id: int | None, notices: Sequence[str] = ()) -> None:
+    """Hand `text` (what the member typed, or a button's payload) to the engine and answer.
+    `message_id` is the member's message, deleted if the engine finds a secret in it;
+    `notices` go before the engine's replies."""
+    runtime = runtime_of(context)
+    async with typing_while_slow(context.bot, chat_id):
+        result = await runtime.engine.handle_message(CHANNEL, str(chat_id), text)
+    said = [BotMessage(notice) for notice in notices]
+    if result.delete_user_message and message_id is not None:
+        said.append(BotMessage(await delete_member_message(context.bot, chat_id, message_id)))
+    said += payments.offer_card_form(result.messages, runtime.settings)
+    await reply(context, chat_id, said)
+
+
+async def reply(context: CallbackContext, chat_id: int, messages: Sequence[BotMessage]) -> None:
+    """Send messages to a member in the chat; a member who blocked the bot is marked
+    unreachable, so pushed messages stop."""
+    svc = runtime_of(context).services
+    try:
+        await send_replies(context.bot, svc, chat_id, messages)
+    except Forbidden:
+        logger.info("chat %s blocked the bot; marked unreachable", chat_id)
+        mark_unreachable(svc, channel=CHANNEL, chat_id=chat_id)
+
+
+async def delete_member_message(bot: Bot, chat_id: int, message_id: int) -> str:
+    """Delete the member's message; what to tell them about it."""
+    try:
+        await bot.delete_message(chat_id, message_id)
+    except TelegramError as error:
+        logger.warning("could not delete a sensitive message in chat %s: %s", chat_id, error)
+        return NOT_DELETED
+    return DELETED
+
+
+@contextlib.asynccontextmanager
+async def typing_while_slow(bot: Bot, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" in the chat if the block takes longer than a moment."""
+    typing = asyncio.create_task(_keep_typing(bot, chat_id))
+    try:
+        yield
+    finally:
+        typing.cancel()
+        await asyncio.wait({typing})
+
+
+async def _keep_typing(bot: Bot, chat_id: int) -> None:
+    await asyncio.sleep(TYPING_AFTER_SECONDS)
+    while True:
+        try:
+            await bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError:
+            return  # only a courtesy: never worth failing or retrying a turn for
+        await asyncio.sleep(TYPING_REPEAT_SECONDS)

@@ -1,0 +1,116 @@
+"""Answers to members' questions about premiums, written in data/answers.yml and filled from the
+exchange's policy (data/policy.yml) and, for a missed payment, the member's own bill.
+
+Which question was asked comes from the `faq_topic` entity (nlu.yml's lookup and synonyms, or a
+button's payload); a `missed_payment` message without one asks about missing a payment, and
+`faq_topic: questions` asks for the menu of topics.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogs.actions import runtime
+from dialogs.actions.due_dates import next_due_date, ordinal
+from dialogs.actions.member_session import acting_member
+from dialogs.engine.domain import DATA_DIR
+from services.billing import account_summary
+from services.context import Services
+from services.money import format_cents
+from services.policy import ExchangePolicy
+
+ANSWERS_FILE = DATA_DIR / "answers.yml"
+TOPIC_ENTITY = "faq_topic"
+MENU = "questions"
+SUBSIDY_NAMES = {"connectorcare": "ConnectorCare", "tax_credit": "a tax credit (APTC)"}
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        answers = load_answers()
+        topic = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
+        if topic is None and tracker.get_intent_of_latest_message() == "missed_payment":
+            topic = "missed_payment"
+        if topic not in answers["topics"]:
+            dispatcher.utter_message(text=answers["questions_menu"], buttons=menu(answers))
+            return []
+        svc = runtime.services()
+        text = answer(answers, topic, svc, acting_member(tracker))
+        buttons = answers["topics"][topic].get("buttons", []) + [answers["more_questions"]]
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+@functools.cache
+def load_answers(path: Path = ANSWERS_FILE) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def menu(answers: dict) -> list[dict[str, str]]:
+    return [{"title": topic["title"], "payload": f'/help{{"{TOPIC_ENTITY}": "{name}"}}'}
+            for name, topic in answers["topics"].items()]
+
+
+def answer(answers: dict, topic: str, svc: Services, account_id: int | None) -> str:
+    values = policy_values(svc.policy, svc.today())
+    if topic != "missed_payment":
+        return answers["texts"][topic].format_map(values)
+    texts = answers["texts"]["missed_payment"]
+    return "\n\n".join(text.format_map(values) for text in
+                       _missed_payment_texts(texts, svc, account_id, values))
+
+
+def policy_values(policy: ExchangePolicy, today) -> dict[str, Any]:
+    coverage_month, due = next_due_date(policy, today)
+    return {
+        "exchange": policy.name,
+        "phone": policy.phone,
+        "tty": policy.tty,
+        "mail_address": policy.mail_address,
+        "due_day": ordinal(policy.due_day),
+        "bill_day": ordinal(policy.bill_mailed_by_day),
+        "bank_days": policy.bank_settlement_business_days,
+        "confirmation_days": policy.enrollment_confirmation_business_days,
+        "grace_months": policy.grace_for("connectorcare").months,
+        "pay_by_days": policy.grace_for("unsubsidized").pay_by_days_after_due,
+        "reinstatement_days": policy.reinstatement_days,
+        "next_due_date": f"{due:%B} {due.day}",
+        "next_coverage_month": f"{coverage_month:%B %Y}",
+    }
+
+
+def _missed_payment_texts(texts: dict, svc: Services, account_id: int | None,
+                          values: dict[str, Any]) -> list[str]:
+    """The rule for the member's own subsidy type (both rules when not logged in), where their
+    bill stands if a premium is past due, and what can happen after."""
+    if account_id is None:
+        return [texts["both_rules"], texts["after"]]
+    summary = account_summary(svc, account_id)
+    rule = svc.policy.grace_for(summary.subsidy_type)
+    chosen = [texts["grace_period"] if rule.months else texts["pay_by_date"]]
+    values |= {"subsidy_name": SUBSIDY_NAMES.get(summary.subsidy_type, "your subsidy"),
+               "grace_months": rule.months}
+    grace = summary.grace
+    if grace is not None:
+        at_risk = grace.coverage_at_risk_on
+        values |= {"first_unpaid_month": f"{grace.first_unpaid_month:%B %Y}",
+                   "past_due": format_cents(grace.past_due_cents),
+                   "month_of_grace": grace.month_of_grace,
+                   "coverage_at_risk_on": f"{at_risk:%B} {at_risk.day}, {at_risk.year}"}
+        if grace.deadline_passed:
+            chosen.append(texts["deadline_passed"])
+        else:
+            chosen.append(texts["in_grace"] if grace.grace_months else texts["past_due"])
+    return chosen + [texts["after"]]

@@ -1,0 +1,277 @@
+"""Autopay: show it, set it up, change, pause, resume or cancel it — each with a review and an
+explicit Confirm, each behind the money guard.
+
+Buttons carry what the member chose: `autopay_action` (change, pause, resume, cancel) and
+`autopay_change` (which term to change) on /setup_autopay, and on Confirm `autopay_confirm`,
+which must name the review the member is looking at (`autopay_review`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogs.actions import runtime
+from dialogs.actions.autopay_form import ANSWERS, FORM, FULL_BALANCE
+from dialogs.actions.due_dates import ordinal
+from dialogs.actions.member_session import acting_member, money_guard
+from dialogs.actions.money_flows import (
+    FLOW_READY,
+    PENDING_REVIEW,
+    drop_review,
+    not_started,
+    start_form,
+)
+from dialogs.actions.money_texts import button, day, long_day, offer_log_in
+from services import autopay, payment_methods
+from services.context import Services
+from services.errors import DomainError
+from services.money import format_cents
+from services.persistence.models import AutopayMandate, PaymentMethod
+
+REVIEW_SLOT = "autopay_review"
+CONFIRM_SLOT = "autopay_confirm"
+ACTION_SLOT = "autopay_action"
+CHANGE_SLOT = "autopay_change"
+# The form's answers each term needs asked again when the member changes it.
+TERMS = {"method": ("autopay_method",),
+         "amount": ("autopay_amount_rule", "autopay_fixed_amount"),
+         "frequency": ("autopay_frequency",),
+         "days": ("autopay_days_before",)}
+TERM_TITLES = {"method": "The method", "amount": "The amount", "frequency": "How often",
+               "days": "Days before the due date"}
+STOP_NEEDS = {"pause": "active", "resume": "paused"}  # cancel: from either
+STOP_REVIEWS = {
+    "pause": ("Pause autopay? Nothing will be charged until you resume it, so please pay your "
+              "bills yourself by their due dates.", "Pause autopay"),
+    "resume": ("Resume autopay? It will charge again from the next bill.", "Resume autopay"),
+    "cancel": ("Cancel autopay? Nothing more will be charged, and you'll pay each bill "
+               "yourself by its due date.", "Cancel autopay"),
+}
+
+
+class ActionManageAutopay(Action):
+    def name(self) -> str:
+        return "action_manage_autopay"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        guard = money_guard(tracker, resume=self.name())
+        if guard is not None:
+            return not_started(*guard)
+        svc = runtime.services()
+        member = acting_member(tracker)
+        chosen = tracker.get_slot(ACTION_SLOT)
+        if tracker.get_intent_of_latest_message() == "cancel_autopay":
+            chosen = "cancel"
+        term = tracker.get_slot(CHANGE_SLOT)
+        used = [SlotSet(ACTION_SLOT, None), SlotSet(CHANGE_SLOT, None)]
+        mandate = autopay.get_mandate(svc, member)
+        if mandate is None:
+            if chosen or term:
+                dispatcher.utter_message(text=autopay.NO_AUTOPAY,
+                                         buttons=[button("Set up autopay", "setup_autopay")])
+                return not_started(*used)
+            dispatcher.utter_message(
+                text="Autopay pays your premium from a saved card or bank account a few days "
+                     "before each due date. Let's set it up — you'll see everything before it "
+                     "starts.")
+            return used + start_form(tracker, FORM, ANSWERS, fresh_intent="setup_autopay")
+        if term in TERMS:
+            return used + _change_form(mandate, term)
+        if chosen == "change":
+            dispatcher.utter_message(text="What would you like to change?", buttons=[
+                button(title, "setup_autopay", **{CHANGE_SLOT: name})
+                for name, title in TERM_TITLES.items()])
+        elif chosen in STOP_REVIEWS:
+            return not_started(*used, *_review_stop(dispatcher, svc, mandate, chosen))
+        else:
+            dispatcher.utter_message(text=mandate_text(svc, mandate),
+                                     buttons=manage_buttons(mandate))
+        return not_started(*used)
+
+
+def _change_form(mandate: AutopayMandate, term: str) -> list[EventType]:
+    """The form with the terms kept filled in, so it asks only for the one being changed."""
+    current = {"autopay_method": str(mandate.method_id),
+               "autopay_amount_rule": mandate.amount_rule,
+               "autopay_fixed_amount": mandate.fixed_amount_cents,
+               "autopay_frequency": mandate.frequency,
+               "autopay_days_before": mandate.days_before_due}
+    asked = TERMS[term]
+    return drop_review() + [SlotSet(slot, None if slot in asked else value)
+                            for slot, value in current.items()] + \
+        [SlotSet(FLOW_READY, True), FollowupAction(FORM)]
+
+
+def _review_stop(dispatcher: CollectingDispatcher, svc: Services, mandate: AutopayMandate,
+                 chosen: str) -> list[EventType]:
+    if STOP_NEEDS.get(chosen, mandate.status) != mandate.status:
+        dispatcher.utter_message(text=f"Autopay is {_status_word(mandate)} already.",
+                                 buttons=manage_buttons(mandate))
+        return []
+    question, confirm = STOP_REVIEWS[chosen]
+    if chosen == "resume":
+        question += _expiry_warning(svc, mandate.method, mandate.frequency,
+                                    mandate.days_before_due)
+    dispatcher.utter_message(text=question, buttons=[
+        button(confirm, "affirm", **{CONFIRM_SLOT: chosen}),
+        button("Never mind", "deny")])
+    return drop_review() + [SlotSet(REVIEW_SLOT, chosen), SlotSet(PENDING_REVIEW, "autopay")]
+
+
+class ActionReviewAutopay(Action):
+    """The terms the form collected, the first charge, and Activate (or Confirm, for a
+    change)."""
+
+    def name(self) -> str:
+        return "action_review_autopay"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        member = acting_member(tracker)
+        if member is None:
+            offer_log_in(dispatcher)
+            return [SlotSet(slot, None) for slot in ANSWERS]
+        svc = runtime.services()
+        method = _method(svc, member, tracker.get_slot("autopay_method"))
+        if method is None:
+            dispatcher.utter_message(text="That payment method is no longer available.")
+            return [SlotSet("autopay_method", None), FollowupAction(FORM)]
+        change = autopay.get_mandate(svc, member) is not None
+        frequency = tracker.get_slot("autopay_frequency")
+        days = tracker.get_slot("autopay_days_before")
+        first = autopay.next_charge_date(svc, _planned(method, frequency, days))
+        lines = ["Please check your autopay:" if not change else "Please check the new terms:",
+                 *terms_lines(payment_methods.method_label(method),
+                              tracker.get_slot("autopay_amount_rule"),
+                              tracker.get_slot("autopay_fixed_amount"), frequency, days),
+                 f"• {'Next' if change else 'First'} charge: {day(first)}"]
+        text = "\n".join(lines) + _expiry_warning(svc, method, frequency, days)
+        mode = "change" if change else "enroll"
+        dispatcher.utter_message(text=text, buttons=[
+            button("Confirm" if change else "Activate", "affirm", **{CONFIRM_SLOT: mode}),
+            button("Cancel", "cancel")])
+        return drop_review() + [SlotSet(REVIEW_SLOT, mode), SlotSet(PENDING_REVIEW, "autopay")]
+
+
+class ActionConfirmAutopay(Action):
+    def name(self) -> str:
+        return "action_confirm_autopay"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        guard = money_guard(tracker, resume=self.name())
+        if guard is not None:
+            return guard
+        reviewed = tracker.get_slot(REVIEW_SLOT)
+        tapped = tracker.get_slot(CONFIRM_SLOT) or reviewed
+        used: list[EventType] = [SlotSet(CONFIRM_SLOT, None)]
+        if reviewed is None or tapped != reviewed:
+            dispatcher.utter_message(
+                text="That autopay review is no longer open, so nothing was changed.",
+                buttons=[button("Manage autopay", "setup_autopay")])
+            return used
+        svc = runtime.services()
+        member = acting_member(tracker)
+        try:
+            mandate = _apply(svc, member, tracker, reviewed)
+        except DomainError as refusal:
+            dispatcher.utter_message(text=refusal.message,
+                                     buttons=[button("Manage autopay", "setup_autopay")])
+            return used + drop_review() + [SlotSet(slot, None) for slot in ANSWERS]
+        dispatcher.utter_message(text=_done_text(svc, mandate, reviewed), buttons=[
+            button("What do I owe", "check_balance"), button("Manage autopay", "setup_autopay")])
+        return used + drop_review() + [SlotSet(slot, None) for slot in ANSWERS]
+
+
+def _apply(svc: Services, member: int, tracker: Tracker, reviewed: str) -> AutopayMandate:
+    if reviewed in ("enroll", "change"):
+        terms = {
+            "method_id": int(tracker.get_slot("autopay_method")),
+            "amount_rule": tracker.get_slot("autopay_amount_rule"),
+            "fixed_amount_cents": tracker.get_slot("autopay_fixed_amount"),
+            "frequency": tracker.get_slot("autopay_frequency"),
+            "days_before_due": tracker.get_slot("autopay_days_before"),
+        }
+        if reviewed == "enroll":
+            return autopay.enroll(svc, member, **terms)
+        return autopay.change(svc, member, **terms)
+    return {"pause": autopay.pause, "resume": autopay.resume,
+            "cancel": autopay.cancel}[reviewed](svc, member)
+
+
+def _done_text(svc: Services, mandate: AutopayMandate, reviewed: str) -> str:
+    if reviewed == "pause":
+        return "⏸️ Autopay is paused. Nothing will be charged until you resume it."
+    if reviewed == "cancel":
+        return ("Autopay is cancelled. Please pay each bill yourself by its due date, the "
+                f"{ordinal(svc.policy.due_day)} of the month before coverage.")
+    next_charge = autopay.next_charge_date(svc, mandate)
+    when = f" Next charge: {day(next_charge)}." if next_charge else ""
+    return {"enroll": "✅ Autopay is on.", "change": "✅ Autopay is updated.",
+            "resume": "▶️ Autopay is back on."}[reviewed] + when
+
+
+def mandate_text(svc: Services, mandate: AutopayMandate) -> str:
+    lines = [f"Your autopay is {_status_word(mandate)}:",
+             *terms_lines(payment_methods.method_label(mandate.method), mandate.amount_rule,
+                          mandate.fixed_amount_cents, mandate.frequency,
+                          mandate.days_before_due)]
+    next_charge = autopay.next_charge_date(svc, mandate)
+    if next_charge:
+        lines.append(f"• Next charge: {day(next_charge)}")
+    text = "\n".join(lines)
+    if mandate.status == "active":
+        text += _expiry_warning(svc, mandate.method, mandate.frequency, mandate.days_before_due)
+    return text
+
+
+def manage_buttons(mandate: AutopayMandate) -> list[dict[str, str]]:
+    toggle = ("Pause", "pause") if mandate.status == "active" else ("Resume", "resume")
+    return [button("Change", "setup_autopay", **{ACTION_SLOT: "change"}),
+            button(toggle[0], "setup_autopay", **{ACTION_SLOT: toggle[1]}),
+            button("Cancel autopay", "cancel_autopay")]
+
+
+def terms_lines(method_label: str, amount_rule: str, fixed_amount_cents: int | None,
+                frequency: str, days_before_due: int) -> list[str]:
+    pays = "your full balance" if amount_rule == FULL_BALANCE else \
+        f"{format_cents(fixed_amount_cents)} each time (never more than you owe)"
+    how_often = "monthly" if frequency == "monthly" else \
+        "quarterly (January, April, July and October, three months at a time)"
+    when = "on the due date" if days_before_due == 0 else \
+        f"{days_before_due} day{'s' if days_before_due != 1 else ''} before each due date"
+    return [f"• From: {method_label}", f"• Pays: {pays}", f"• How often: {how_often}",
+            f"• When: {when}"]
+
+
+def _status_word(mandate: AutopayMandate) -> str:
+    return "on" if mandate.status == "active" else mandate.status
+
+
+def _method(svc: Services, member: int, value: object) -> PaymentMethod | None:
+    return next((method for method in payment_methods.list_methods(svc, member)
+                 if str(method.id) == str(value)), None)
+
+
+def _planned(method: PaymentMethod, frequency: str, days_before_due: int) -> AutopayMandate:
+    """Terms not saved yet, to ask the service when they would first charge."""
+    return AutopayMandate(status="active", frequency=frequency, days_before_due=days_before_due,
+                          method=method)
+
+
+def _expiry_warning(svc: Services, method: PaymentMethod, frequency: str,
+                    days_before_due: int) -> str:
+    planned = _planned(method, frequency, days_before_due)
+    if not autopay.card_expires_before_next_charge(svc, planned):
+        return ""
+    expiry = dt.date(method.exp_year, method.exp_month, 1)
+    return (f"\n⚠️ Your {payment_methods.method_label(method)} expires at the end of "
+            f"{expiry:%B %Y}, before the charge on "
+            f"{long_day(autopay.next_charge_date(svc, planned))}. Please add a new card or "
+            "choose another method.")

@@ -1,0 +1,114 @@
+"""Autopay, the questions (`autopay_form`): which method, the full balance or a fixed amount
+(and which), monthly or quarterly, and how many days before the due date to charge. The same
+form changes a mandate: the terms kept are filled in beforehand, so it asks only what changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogs.actions import runtime
+from dialogs.actions.member_session import acting_member
+from dialogs.actions.method_choice import ask_for_method, chosen_method
+from dialogs.actions.reminder_input import ReminderInputError, parse_reminder_days
+from services.autopay import MAX_DAYS_BEFORE_DUE
+from services.errors import InvalidAmount
+from services.money import check_amount, parse_amount
+
+FORM = "autopay_form"
+ANSWERS = ("autopay_method", "autopay_amount_rule", "autopay_fixed_amount",
+           "autopay_frequency", "autopay_days_before")
+FULL_BALANCE, FIXED = "full_balance", "fixed"
+_RULE_WORDS = {FULL_BALANCE: ("full", "balance", "everything", "all", "whole"),
+               FIXED: ("fixed", "set", "same", "amount")}
+_FREQUENCY_WORDS = {"quarterly": ("quarter", "three months", "3 months"),
+                    "monthly": ("month",)}
+
+
+class ValidateAutopayForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_autopay_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        if tracker.get_slot("autopay_amount_rule") != FIXED:
+            return [slot for slot in domain_slots if slot != "autopay_fixed_amount"]
+        return domain_slots
+
+    def validate_autopay_method(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        member = acting_member(tracker)
+        method_id = None if member is None else chosen_method(
+            dispatcher, tracker, runtime.services(), member, value)
+        return {"autopay_method": None if method_id is None else str(method_id)}
+
+    def validate_autopay_amount_rule(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        rule = _keyword(value, _RULE_WORDS)
+        if rule is None:
+            dispatcher.utter_message(text="Please choose the full balance or a fixed amount.")
+        return {"autopay_amount_rule": rule}
+
+    def validate_autopay_fixed_amount(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        max_cents = runtime.services().config.max_payment_cents
+        try:
+            if isinstance(value, int) and not isinstance(value, bool):
+                cents = check_amount(value, max_cents=max_cents)
+            else:
+                cents = parse_amount(str(value), max_cents=max_cents)
+        except InvalidAmount as refusal:
+            dispatcher.utter_message(text=refusal.message)
+            return {"autopay_fixed_amount": None}
+        return {"autopay_fixed_amount": cents}
+
+    def validate_autopay_frequency(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        frequency = _keyword(value, _FREQUENCY_WORDS)
+        if frequency is None:
+            dispatcher.utter_message(text="Please choose monthly or quarterly.")
+        return {"autopay_frequency": frequency}
+
+    def validate_autopay_days_before(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        days = _days(value)
+        if days is None:
+            dispatcher.utter_message(
+                text=f"Please send one number of days from 0 to {MAX_DAYS_BEFORE_DUE}, like 3 "
+                     "(0 charges on the due date itself).")
+        return {"autopay_days_before": days}
+
+
+def _keyword(value: Any, words: dict[str, tuple[str, ...]]) -> str | None:
+    text = str(value).lower()
+    return next((name for name, keys in words.items() if any(key in text for key in keys)),
+                None)
+
+
+def _days(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        days = [value]
+    else:
+        try:
+            days = parse_reminder_days(str(value))
+        except ReminderInputError:
+            return None
+    if len(days) != 1 or not 0 <= days[0] <= MAX_DAYS_BEFORE_DUE:
+        return None
+    return days[0]
+
+
+class ActionAskAutopayMethod(Action):
+    def name(self) -> str:
+        return "action_ask_autopay_method"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        ask_for_method(dispatcher, tracker, runtime.services(), acting_member(tracker),
+                       "Which method should autopay charge?")
+        return []

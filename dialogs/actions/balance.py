@@ -1,0 +1,100 @@
+"""What do I owe: the balance of each plan (health and dental are billed separately), what is
+pending, the next due date, autopay, and the grace-period warning when coverage is at risk."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogs.actions import runtime
+from dialogs.actions.member_session import acting_member
+from dialogs.actions.money_texts import button, day, long_day, offer_log_in, plan_title
+from services import billing
+from services.billing import AccountSummary, AutopayLine, PlanLine
+from services.grace import GraceStatus
+from services.money import format_cents
+from services.policy import ExchangePolicy
+
+
+class ActionShowBalance(Action):
+    def name(self) -> str:
+        return "action_show_balance"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        member = acting_member(tracker)
+        if member is None:
+            offer_log_in(dispatcher)
+            return []
+        svc = runtime.services()
+        summary = billing.account_summary(svc, member)
+        dispatcher.utter_message(text=balance_text(summary, svc.policy),
+                                 buttons=balance_buttons(summary))
+        return []
+
+
+def balance_text(summary: AccountSummary, policy: ExchangePolicy) -> str:
+    lines = ["Here's what you owe:"]
+    lines += [_plan_line(plan) for plan in summary.plans]
+    if len(summary.plans) > 1:
+        lines.append(f"Total due: {format_cents(summary.total_due_cents)}")
+    if summary.pending_cents:
+        lines.append(f"Pending: {format_cents(summary.pending_cents)} you paid is still being "
+                     "processed.")
+    if summary.credit_cents:
+        lines.append(f"Credit: {format_cents(summary.credit_cents)} will go toward your next "
+                     "bills.")
+    lines.append(autopay_text(summary.autopay))
+    if summary.grace is not None:
+        lines.append(grace_warning(summary.grace, policy))
+    return "\n".join(lines)
+
+
+def _plan_line(plan: PlanLine) -> str:
+    title = f"• {plan_title(plan.kind)} ({plan.name}): "
+    if plan.balance_cents == 0:
+        line = title + f"nothing due now; next bill due {day(plan.next_due_date)}"
+    elif plan.past_due_cents:
+        line = title + (f"{format_cents(plan.balance_cents)} ({format_cents(plan.past_due_cents)}"
+                        f" past due since {long_day(plan.next_due_date)})")
+    else:
+        line = title + f"{format_cents(plan.balance_cents)}, due {day(plan.next_due_date)}"
+    if plan.pending_cents:
+        line += f"; {format_cents(plan.pending_cents)} pending"
+    return line
+
+
+def autopay_text(autopay: AutopayLine) -> str:
+    if autopay.status == "active":
+        when = f"next charge {day(autopay.next_charge_on)}" if autopay.next_charge_on \
+            else "no charge scheduled"
+        return f"Autopay: on, {when}."
+    if autopay.status == "paused":
+        return "Autopay: paused. Nothing will be charged until you resume it."
+    return "Autopay: off."
+
+
+def grace_warning(grace: GraceStatus, policy: ExchangePolicy) -> str:
+    past_due = format_cents(grace.past_due_cents)
+    deadline = long_day(grace.coverage_at_risk_on)
+    if grace.deadline_passed:
+        return (f"⚠️ {past_due} is past due and the last day to pay, {deadline}, has passed. "
+                f"Please call {policy.phone} (TTY {policy.tty}) about your coverage.")
+    if grace.grace_months:
+        return (f"⚠️ {past_due} is past due: month {grace.month_of_grace} of your "
+                f"{grace.grace_months}-month grace period. Coverage at risk on {deadline}: "
+                "pay the past-due amount before then to keep your coverage.")
+    return (f"⚠️ {past_due} is past due. Please pay by {deadline} to keep your coverage "
+            "(coverage at risk on that date).")
+
+
+def balance_buttons(summary: AccountSummary) -> list[dict[str, str]]:
+    buttons = []
+    if summary.total_due_cents:
+        buttons.append(button("Pay now", "make_payment"))
+    autopay = "Set up autopay" if summary.autopay.status == "off" else "Manage autopay"
+    buttons.append(button(autopay, "setup_autopay"))
+    buttons.append(button("Payment history", "payment_history"))
+    return buttons

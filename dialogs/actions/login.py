@@ -1,0 +1,130 @@
+"""Logging in (`login_form`: username, then password) and logging out.
+
+Whatever was wrong, a failed log-in gets the same reply; after too many failures the account is
+locked (services.accounts) and the member is told until when. On top of that, one chat may try
+at most CHAT_ATTEMPTS times in CHAT_WINDOW, whatever usernames it tries, counted in the
+conversation's own events (member_session.recent_responses).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogs.actions import runtime
+from dialogs.actions.member_session import (
+    OUTCOME_SLOT,
+    RESUME_SLOT,
+    acting_member,
+    after_log_in,
+    member_time,
+    recent_responses,
+)
+from services import accounts, sessions
+from services.errors import AccountLocked, LoginFailed
+
+CHAT_ATTEMPTS = 10
+CHAT_WINDOW = dt.timedelta(minutes=15)
+# Responses that each mark one refused attempt in the conversation's events.
+REFUSED_ATTEMPT_RESPONSES = frozenset({"utter_login_failed", "utter_account_locked"})
+FORM_SLOTS = ("username", "password")
+
+
+class ValidateLoginForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_login_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        # Logged in already, or the attempt ended (logged in, locked, too many tries).
+        if tracker.get_slot(OUTCOME_SLOT) or acting_member(tracker) is not None:
+            return []
+        return domain_slots
+
+    def validate_username(self, value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        username = str(value or "").strip()
+        return {"username": username or None}
+
+    def validate_password(self, value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        svc = runtime.services()
+        if refused_attempts(tracker, svc.now()) >= CHAT_ATTEMPTS:
+            dispatcher.utter_message(response="utter_login_throttled",
+                                     minutes=int(CHAT_WINDOW.total_seconds() // 60))
+            return {"password": None, OUTCOME_SLOT: "stopped"}
+        try:
+            account = accounts.log_in(svc, tracker.get_slot("username") or "", str(value))
+        except AccountLocked as locked:
+            dispatcher.utter_message(response="utter_account_locked",
+                                     until=member_time(svc, locked.locked_until))
+            return {"password": None, OUTCOME_SLOT: "stopped"}
+        except LoginFailed as failed:
+            dispatcher.utter_message(response="utter_login_failed", reason=failed.message)
+            # Both again: the reply must not say which of the two was wrong.
+            return {"username": None, "password": None}
+        channel, chat_id = runtime.chat_of(tracker)
+        sessions.link_chat(svc, channel=channel, chat_id=chat_id, account_id=account.id)
+        return {"password": None, OUTCOME_SLOT: "logged_in"}
+
+
+class ActionAskLoginFormUsername(Action):
+    """Asks for the username, saying why first when the member was on their way elsewhere."""
+
+    def name(self) -> str:
+        return "action_ask_login_form_username"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        # Right after the form started (not on a retry), say why a log-in is needed.
+        if tracker.get_slot(RESUME_SLOT) and tracker.latest_action_name != "action_listen":
+            dispatcher.utter_message(response="utter_log_in_to_continue")
+        dispatcher.utter_message(response="utter_ask_username")
+        return []
+
+
+class ActionSubmitLogin(Action):
+    def name(self) -> str:
+        return "action_submit_login"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        outcome = tracker.get_slot(OUTCOME_SLOT)
+        cleared = [SlotSet(slot, None) for slot in (*FORM_SLOTS, OUTCOME_SLOT)]
+        if outcome == "logged_in":
+            return cleared + after_log_in(dispatcher, tracker, domain, "utter_welcome_back")
+        if outcome == "stopped":
+            return cleared + [SlotSet(RESUME_SLOT, None)]
+        account_id = acting_member(tracker)
+        if account_id is None:  # the form was left some other way: nothing happened
+            return cleared
+        account = accounts.get_account(runtime.services(), account_id)
+        dispatcher.utter_message(response="utter_already_logged_in", username=account.username)
+        dispatcher.utter_message(response="utter_help_menu")
+        return cleared + [SlotSet(RESUME_SLOT, None)]
+
+
+class ActionLogOut(Action):
+    def name(self) -> str:
+        return "action_log_out"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        channel, chat_id = runtime.chat_of(tracker)
+        if sessions.unlink_chat(runtime.services(), channel=channel, chat_id=chat_id):
+            dispatcher.utter_message(response="utter_logged_out")
+        else:
+            dispatcher.utter_message(response="utter_not_logged_in")
+        dispatcher.utter_message(response="utter_help_menu")
+        return [SlotSet(RESUME_SLOT, None)]
+
+
+
+def refused_attempts(tracker: Tracker, now: dt.datetime) -> int:
+    """How many log-in attempts this chat had refused within CHAT_WINDOW."""
+    return recent_responses(tracker, REFUSED_ATTEMPT_RESPONSES, since=now - CHAT_WINDOW)

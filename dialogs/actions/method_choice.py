@@ -1,0 +1,111 @@
+"""Choosing a saved method in a form (a payment, autopay): buttons for the methods that can be
+charged, "Add a card or bank account" for the hosted setup page, and reading the answer.
+
+The answer is the entity `payment_method`: a method id from a button, "new" from the add button,
+or the id the bot layer sends as `/inform{"payment_method": "<id>"}` when the hosted page has
+saved a new method, so the form goes on by itself. Typed answers ("the visa", "4242") are
+matched against the member's methods.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from dialogs.actions.money_texts import as_id, button, entity_value, refuse_payload
+from services import method_setup, payment_methods
+from services.context import Services
+from services.persistence.models import PaymentMethod
+
+METHOD_ENTITY = "payment_method"
+ADD_METHOD = "new"
+NOT_FOUND = "I couldn't find that payment method. Please choose one from the list."
+_KIND_WORDS = {"card": ("card", "credit", "debit"),
+               "bank_account": ("bank", "checking", "savings", "account", "ach")}
+
+
+def usable_methods(svc: Services, account_id: int) -> tuple[list[PaymentMethod], list[str]]:
+    """(methods that can be charged today, labels of expired cards)."""
+    today = svc.today()
+    usable, expired = [], []
+    for method in payment_methods.list_methods(svc, account_id):
+        if payment_methods.card_expired(method, today):
+            expired.append(payment_methods.method_label(method))
+        else:
+            usable.append(method)
+    return usable, expired
+
+
+def ask_for_method(dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services,
+                   account_id: int, question: str) -> None:
+    """The question with a button per method, or the setup link when the member asked to add
+    one."""
+    if entity_value(tracker, METHOD_ENTITY) == ADD_METHOD:
+        send_setup_link(dispatcher, svc, account_id, waiting=True)
+        return
+    usable, expired = usable_methods(svc, account_id)
+    text = question if usable else "You don't have a saved card or bank account yet."
+    if expired:
+        text += "\n(" + "; ".join(f"{label} has expired" for label in expired) + \
+            ", so it isn't listed.)"
+    buttons = [button(_title(method), "inform", **{METHOD_ENTITY: str(method.id)})
+               for method in usable]
+    buttons.append(button("Add a card or bank account", "inform", **{METHOD_ENTITY: ADD_METHOD}))
+    dispatcher.utter_message(text=text, buttons=buttons)
+
+
+def send_setup_link(dispatcher: CollectingDispatcher, svc: Services, account_id: int, *,
+                    waiting: bool) -> None:
+    url = method_setup.start_method_setup(svc, account_id)
+    text = (f"Add your card or bank account on this secure page (the link works once, for "
+            f"{svc.config.setup_token_minutes} minutes): {url}\n"
+            "Never type card numbers here in the chat.")
+    if waiting:
+        text += "\nI'll wait here — when the method is saved, we'll continue."
+    dispatcher.utter_message(text=text, buttons=[button("Cancel", "cancel")] if waiting else [])
+
+
+def chosen_method(dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services,
+                  account_id: int, value: object) -> int | None:
+    """The id of the method the member chose, or None (having said why, if it needs saying)."""
+    if value == ADD_METHOD:
+        return None  # the question is asked again as the setup link
+    usable, _ = usable_methods(svc, account_id)
+    method_id = as_id(value)
+    if method_id is not None:
+        if any(method.id == method_id for method in usable):
+            return method_id
+        mine = {m.id: m for m in payment_methods.list_methods(svc, account_id)}
+        if method_id in mine:  # an expired card, from an old button
+            dispatcher.utter_message(
+                text=f"Your {payment_methods.method_label(mine[method_id])} has expired. "
+                     "Please choose another method or add a new one.")
+        else:
+            refuse_payload(dispatcher, tracker, f"payment method {method_id}", NOT_FOUND)
+        return None
+    matches = _matching(usable, str(value), entity_value(tracker, "method_type"))
+    if len(matches) == 1:
+        return matches[0].id
+    dispatcher.utter_message(text="Please tap one of the methods below.")
+    return None
+
+
+def _matching(methods: list[PaymentMethod], text: str,
+              method_type: object) -> list[PaymentMethod]:
+    words = set(re.findall(r"[a-z]+|\d{4}", text.lower()))
+    by_last4 = [m for m in methods if m.last4 in words]
+    if by_last4:
+        return by_last4
+    by_brand = [m for m in methods if m.brand.lower() in words
+                or (m.nickname and m.nickname.lower() in text.lower())]
+    if by_brand:
+        return by_brand
+    return [m for m in methods
+            if method_type == m.kind or words & set(_KIND_WORDS.get(m.kind, ()))]
+
+
+def _title(method: PaymentMethod) -> str:
+    label = payment_methods.method_label(method)
+    return f"{label} (default)" if method.is_default else label

@@ -1,0 +1,105 @@
+"""A forgotten password, or "I can't log in" (`reset_password_form`): the username (and, if the
+account is locked, until when), then date of birth, the SSN's last four digits and the answer to
+the account's first security question, then a new password.
+
+Nothing tells a stranger whether a username exists: an unknown one is asked the first question
+of the list all the same, and any mismatch gets one generic reply from services.accounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogs.actions import runtime
+from dialogs.actions.create_account import read_date_of_birth, read_new_password
+from dialogs.actions.member_session import member_time
+from dialogs.actions.security_questions import answer_or_refuse, ask_for_answer
+from services import accounts
+from services.accounts import SECURITY_QUESTIONS
+from services.errors import DomainError
+
+FORM_SLOTS = ("username", "date_of_birth", "ssn_last4", "security_answer", "new_password")
+_LAST_FOUR = re.compile(r"^[0-9]{4}$")
+
+
+class ValidateResetPasswordForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_reset_password_form"
+
+    def validate_username(self, value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        username = str(value or "").strip()
+        if not username:
+            return {"username": None}
+        svc = runtime.services()
+        locked_until = accounts.lockout_status(svc, username)
+        if locked_until is not None:
+            dispatcher.utter_message(response="utter_locked_reset_now",
+                                     until=member_time(svc, locked_until))
+        return {"username": username}
+
+    def validate_date_of_birth(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return read_date_of_birth(value, dispatcher)
+
+    def validate_ssn_last4(self, value: Any, dispatcher: CollectingDispatcher,
+                           tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        digits = re.sub(r"[\s-]", "", str(value or ""))
+        if not _LAST_FOUR.match(digits):
+            dispatcher.utter_message(response="utter_ssn_last4_not_understood")
+            return {"ssn_last4": None}
+        return {"ssn_last4": digits}
+
+    def validate_security_answer(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return {"security_answer": answer_or_refuse(value, dispatcher)}
+
+    def validate_new_password(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        username = str(tracker.get_slot("username") or "").lower()
+        return read_new_password(value, username, dispatcher)
+
+
+class ActionAskSecurityAnswer(Action):
+    """The account's own first question; for an unknown username, the list's first."""
+
+    def name(self) -> str:
+        return "action_ask_security_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        ask_for_answer(dispatcher, _question(tracker)[1])
+        return []
+
+
+class ActionSubmitPasswordReset(Action):
+    def name(self) -> str:
+        return "action_submit_password_reset"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        slot = tracker.get_slot
+        question_index, _ = _question(tracker)
+        try:
+            accounts.reset_password(
+                runtime.services(), username=slot("username"),
+                date_of_birth=dt.date.fromisoformat(slot("date_of_birth")),
+                ssn_last4=slot("ssn_last4"), question_index=question_index,
+                security_answer=slot("security_answer"), new_password=slot("new_password"))
+        except DomainError as error:
+            dispatcher.utter_message(response="utter_password_not_reset", reason=error.message)
+        else:
+            dispatcher.utter_message(response="utter_password_reset")
+        return [SlotSet(name, None) for name in FORM_SLOTS]
+
+
+def _question(tracker: Tracker) -> tuple[int, str]:
+    found = accounts.security_question_for(runtime.services(), tracker.get_slot("username") or "")
+    return found if found is not None else (1, SECURITY_QUESTIONS[0])

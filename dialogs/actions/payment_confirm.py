@@ -1,0 +1,204 @@
+"""Make a payment, the end: the review (a draft, nothing charged), Confirm, and what happened.
+
+The Confirm button carries the draft's id. Only the review the member is looking at now
+(`payment_draft`) is confirmed; a Confirm tapped again, or on an old message, for a payment
+already submitted shows that payment's result and charges nothing (confirm_payment is
+idempotent per draft). Any other id — a review the member cancelled, or someone else's payment
+— is "not found", and nothing is charged.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogs.actions import runtime
+from dialogs.actions.member_session import acting_member, money_guard
+from dialogs.actions.money_flows import PENDING_REVIEW, drop_review
+from dialogs.actions.money_texts import (
+    as_id,
+    button,
+    day,
+    month,
+    offer_log_in,
+    plan_title,
+    refuse_payload,
+    status_word,
+)
+from dialogs.actions.payment_form import ANSWERS, FORM, plan_id_of
+from services import billing, payment_methods, payments
+from services.context import Services
+from services.errors import DomainError, InvalidAmount, MethodUnusable, NotAllowed, NotFound
+from services.money import format_cents
+from services.payment_preview import preview_payment
+from services.payment_trace import PaidLine, trace_payment
+from services.persistence.models import Payment
+from services.troubleshooting import explain_decline
+
+CONFIRM_SLOT = "confirm_payment"
+DRAFT_SLOT = "payment_draft"
+NOT_FOUND = "I couldn't find that payment, so nothing was charged. To pay, tap Make a payment."
+PAY_BUTTON = [button("Make a payment", "make_payment")]
+
+
+class ActionReviewPayment(Action):
+    """Make the draft and show what it will do; Confirm charges it."""
+
+    def name(self) -> str:
+        return "action_review_payment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        member = acting_member(tracker)
+        if member is None:
+            offer_log_in(dispatcher)
+            return _forget_answers()
+        svc = runtime.services()
+        plan_id = plan_id_of(billing.account_summary(svc, member), tracker.get_slot("payment_plan"))
+        amount = tracker.get_slot("payment_amount")
+        try:
+            draft = payments.create_draft(svc, member, amount_cents=amount, plan_id=plan_id,
+                                          method_id=int(tracker.get_slot("payment_method")))
+        except DomainError as refusal:
+            # The bill or the method changed since the question was answered: ask again.
+            dispatcher.utter_message(text=refusal.message)
+            return _ask_again_after(refusal)
+        preview = preview_payment(svc, member, amount_cents=amount, plan_id=plan_id)
+        lines = [
+            "Please check your payment:",
+            f"• Amount: {format_cents(amount)}",
+            f"• From: {payment_methods.method_label(draft.method)}",
+            f"• Date: {day(svc.today())} (today)",
+            f"• Pays: {paid_text(preview.lines, preview.credit_cents)}",
+            "Tap Confirm to pay.",
+        ]
+        dispatcher.utter_message(text="\n".join(lines), buttons=[
+            button("Confirm", "affirm", **{CONFIRM_SLOT: str(draft.id)}),
+            button("Cancel", "cancel")])
+        return _forget_answers() + [SlotSet(DRAFT_SLOT, str(draft.id)),
+                                    SlotSet(PENDING_REVIEW, "payment")]
+
+
+def _forget_answers() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in ANSWERS]
+
+
+def _ask_again_after(refusal: DomainError) -> list[EventType]:
+    if isinstance(refusal, InvalidAmount):
+        return [SlotSet("payment_amount", None), FollowupAction(FORM)]
+    if isinstance(refusal, MethodUnusable | NotFound):
+        return [SlotSet("payment_method", None), FollowupAction(FORM)]
+    return _forget_answers()  # nothing to pay any more
+
+
+class ActionConfirmPayment(Action):
+    def name(self) -> str:
+        return "action_confirm_payment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        # Checked before the tap is used up, so after the password it goes on from here.
+        guard = money_guard(tracker, resume=self.name())
+        if guard is not None:
+            return guard
+        events: list[EventType] = [SlotSet(CONFIRM_SLOT, None)]
+        svc = runtime.services()
+        member = acting_member(tracker)
+        current = as_id(tracker.get_slot(DRAFT_SLOT))
+        tapped = tracker.get_slot(CONFIRM_SLOT)
+        payment_id = current if tapped is None else as_id(tapped)
+        if payment_id is None:
+            if tapped is None:
+                dispatcher.utter_message(text="There's no payment waiting for your go-ahead.",
+                                         buttons=[button("Make a payment", "make_payment")])
+            else:
+                refuse_payload(dispatcher, tracker, f"payment {tapped!r}", NOT_FOUND, PAY_BUTTON)
+            return events
+        if payment_id == current:
+            return events + drop_review() + _confirm(dispatcher, tracker, svc, member,
+                                                     payment_id)
+        if _submitted(svc, member, payment_id):
+            payment = payments.confirm_payment(svc, member, payment_id)
+            dispatcher.utter_message(
+                text=f"This payment was already submitted: {payment.reference}, status "
+                     f"{status_word(payment.status)}. You were not charged again.")
+            tell_outcome(dispatcher, svc, member, payment)
+        else:
+            refuse_payload(dispatcher, tracker, f"payment {payment_id}", NOT_FOUND, PAY_BUTTON)
+        return events
+
+
+def _confirm(dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services, member: int,
+             payment_id: int) -> list[EventType]:
+    try:
+        payment = payments.confirm_payment(svc, member, payment_id)
+    except NotFound:
+        refuse_payload(dispatcher, tracker, f"payment {payment_id}", NOT_FOUND, PAY_BUTTON)
+        return []
+    except (InvalidAmount, MethodUnusable, NotAllowed) as refusal:
+        # The balance or the method changed since the review: nothing was charged.
+        dispatcher.utter_message(text=f"{refusal.message} Nothing was charged.",
+                                 buttons=[button("Make a payment", "make_payment"),
+                                          button("What do I owe", "check_balance")])
+        return []
+    tell_outcome(dispatcher, svc, member, payment)
+    return []
+
+
+def _submitted(svc: Services, member: int, payment_id: int) -> bool:
+    """Is this the member's own payment, past its review? (The history lists only those.)"""
+    newest = billing.payment_history(svc, member, limit=1, before_id=payment_id + 1)
+    return bool(newest) and newest[0].payment_id == payment_id
+
+
+def tell_outcome(dispatcher: CollectingDispatcher, svc: Services, member: int,
+                 payment: Payment) -> None:
+    amount, reference = format_cents(payment.amount_cents), payment.reference
+    after = [button("What do I owe", "check_balance"),
+             button("Payment history", "payment_history")]
+    if payment.status == "succeeded":
+        paid = trace_payment(svc, member, reference).paid
+        credit = payment.amount_cents - sum(line.amount_cents for line in paid)
+        dispatcher.utter_message(
+            text=f"✅ Payment received: {amount}. Reference {reference}.\n"
+                 f"It paid {paid_text(paid, credit)}.", buttons=after)
+    elif payment.status == "processing":
+        dispatcher.utter_message(
+            text=f"🏦 Your bank payment of {amount} is on its way. Reference {reference}.\n"
+                 f"Bank payments take a few business days: it should settle by "
+                 f"{day(payment.expected_settlement_on)}. Until then it shows as pending.",
+            buttons=after)
+    elif payment.status in ("declined", "failed") and payment.decline_code:
+        explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind)
+        steps = "\n".join(f"• {step}" for step in explanation.next_steps)
+        dispatcher.utter_message(
+            text=f"❌ {explanation.title}. {explanation.explanation}\n{steps}\n"
+                 f"Reference {reference}.",
+            buttons=[{"title": title, "payload": payload}
+                     for title, payload in explanation.suggested_buttons])
+    elif payment.status == "failed":
+        dispatcher.utter_message(
+            text=f"❌ The payment service couldn't process this payment, and you were not "
+                 f"charged. Reference {reference}. Please try again later.",
+            buttons=[button("Try again", "make_payment"), button("Talk to a person",
+                                                                  "talk_to_human")])
+    elif payment.status == "requires_action":
+        dispatcher.utter_message(
+            text=f"🔐 Your card issuer wants you to confirm this payment. Please finish it on "
+                 f"this secure page: {payment.action_url}\nReference {reference}.")
+    else:
+        dispatcher.utter_message(
+            text=f"⏳ We're checking on this payment ({amount}, reference {reference}) with "
+                 "the bank and will message you the result. You won't be charged twice.",
+            buttons=after)
+
+
+def paid_text(lines: tuple[PaidLine, ...], credit_cents: int) -> str:
+    """"Health, December 2026 ($412.50); Dental, December 2026 ($29.00)"."""
+    parts = [f"{plan_title(line.plan_kind)}, {month(line.coverage_month)} "
+             f"({format_cents(line.amount_cents)})" for line in lines]
+    if credit_cents > 0:
+        parts.append(f"{format_cents(credit_cents)} credit toward your next bills")
+    return "; ".join(parts) or "nothing yet"

@@ -1,0 +1,207 @@
+"""Make a payment, the questions: which plan (only when health and dental both have a balance),
+how much (the amount due, or any amount typed in any common way), and with which method. The
+review and Confirm follow in payment_confirm.
+
+Amounts are refused here with the service's reasons (zero, negative, more than two decimals,
+over the maximum, over the balance unless overpaying is allowed); create_draft checks them all
+again at the review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogs.actions import runtime
+from dialogs.actions.member_session import acting_member, money_guard
+from dialogs.actions.method_choice import ask_for_method, chosen_method
+from dialogs.actions.money_flows import not_started, start_form
+from dialogs.actions.money_texts import button, entity_value, plan_title
+from services import billing, payments
+from services.billing import AccountSummary
+from services.errors import InvalidAmount
+from services.money import check_amount, format_cents, parse_amount
+
+FORM = "payment_form"
+ANSWERS = ("payment_plan", "payment_amount", "payment_method")
+BOTH = "both"
+OTHER_AMOUNT = "other"
+_PLAN_WORDS = {BOTH: ("both", "all", "everything", "total"), "health": ("health", "medical"),
+               "dental": ("dental", "dentist")}
+
+
+class ActionStartPayment(Action):
+    def name(self) -> str:
+        return "action_start_payment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        guard = money_guard(tracker, resume=self.name())
+        if guard is not None:
+            return not_started(*guard)
+        summary = billing.account_summary(runtime.services(), acting_member(tracker))
+        if summary.total_due_cents == 0:
+            text = "You don't owe anything right now, so there is nothing to pay."
+            if summary.pending_cents:
+                text += (f" {format_cents(summary.pending_cents)} you paid is still being "
+                         "processed.")
+            dispatcher.utter_message(text=text, buttons=[
+                button("Payment history", "payment_history"),
+                button("Set up autopay", "setup_autopay")])
+            return not_started()
+        return start_form(tracker, FORM, ANSWERS, fresh_intent="make_payment")
+
+
+def owed_cents(summary: AccountSummary, plan: str | None) -> int:
+    return sum(line.balance_cents for line in summary.plans
+               if plan in (None, BOTH, line.kind))
+
+
+def plan_id_of(summary: AccountSummary, plan: str | None) -> int | None:
+    """The plan a payment is for; None pays the oldest bills first, whatever their plan."""
+    return next((line.plan_id for line in summary.plans if line.kind == plan), None)
+
+
+def _owed_plans(summary: AccountSummary) -> list[str]:
+    return [line.kind for line in summary.plans if line.balance_cents > 0]
+
+
+def _summary(tracker: Tracker) -> AccountSummary | None:
+    member = acting_member(tracker)
+    return None if member is None else billing.account_summary(runtime.services(), member)
+
+
+class ValidatePaymentForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_payment_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        summary = _summary(tracker)
+        if tracker.get_slot("payment_plan") is None and (
+                summary is None or len(_owed_plans(summary)) < 2):
+            return [slot for slot in domain_slots if slot != "payment_plan"]
+        return domain_slots
+
+    def validate_payment_plan(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        text = str(value).lower()
+        plan = next((name for name, words in _PLAN_WORDS.items()
+                     if any(word in text for word in words)), None)
+        summary = _summary(tracker)
+        if plan is None or summary is None:
+            dispatcher.utter_message(text="Please choose health, dental or both.")
+            return {"payment_plan": None}
+        if owed_cents(summary, plan) == 0:
+            dispatcher.utter_message(
+                text=f"You don't owe anything on your {plan} plan right now.")
+            return {"payment_plan": None}
+        return {"payment_plan": plan}
+
+    def validate_payment_amount(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value == OTHER_AMOUNT:
+            return {"payment_amount": None}  # asked again, for a typed amount
+        svc = runtime.services()
+        try:
+            cents = _read_amount(value, tracker, svc.config.max_payment_cents)
+            summary = _summary(tracker)
+            owed = owed_cents(summary, tracker.get_slot("payment_plan")) if summary else 0
+            _check_payable(cents, owed, allow_overpayment=svc.config.allow_overpayment)
+        except InvalidAmount as refusal:
+            dispatcher.utter_message(text=refusal.message)
+            return {"payment_amount": None}
+        return {"payment_amount": cents}
+
+    def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        member = acting_member(tracker)
+        if member is None:
+            return {"payment_method": None}
+        method_id = chosen_method(dispatcher, tracker, runtime.services(), member, value)
+        return {"payment_method": None if method_id is None else str(method_id)}
+
+
+def _read_amount(value: Any, tracker: Tracker, max_cents: int) -> int:
+    """Cents from a button (a number) or from what the member typed."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return check_amount(value, max_cents=max_cents)
+    try:
+        return parse_amount(str(value), max_cents=max_cents)
+    except InvalidAmount:
+        # "I'll pay 120 today": the NLU found the amount inside the sentence.
+        found = entity_value(tracker, "amount")
+        if isinstance(found, int) and not isinstance(found, bool):
+            return check_amount(found, max_cents=max_cents)
+        raise
+
+
+def _check_payable(cents: int, owed: int, *, allow_overpayment: bool) -> None:
+    if cents < payments.MIN_PAYMENT_CENTS:
+        raise InvalidAmount(
+            f"The smallest payment I can take is {format_cents(payments.MIN_PAYMENT_CENTS)}.")
+    if cents > owed and not allow_overpayment:
+        raise InvalidAmount(f"That's more than you owe ({format_cents(owed)}). "
+                            f"Please pay {format_cents(owed)} or less.")
+
+
+class ActionAskPaymentPlan(Action):
+    def name(self) -> str:
+        return "action_ask_payment_plan"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        summary = _summary(tracker)
+        owed = [line for line in summary.plans if line.balance_cents > 0]
+        buttons = [button(f"Both — {format_cents(summary.total_due_cents)}", "inform",
+                          payment_plan=BOTH)]
+        buttons += [button(f"{plan_title(line.kind)} — {format_cents(line.balance_cents)}",
+                           "inform", payment_plan=line.kind) for line in owed]
+        dispatcher.utter_message(
+            text="Health and dental are billed separately. What would you like to pay?",
+            buttons=buttons)
+        return []
+
+
+class ActionAskPaymentAmount(Action):
+    def name(self) -> str:
+        return "action_ask_payment_amount"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        if entity_value(tracker, "payment_amount") == OTHER_AMOUNT:
+            dispatcher.utter_message(text="How much would you like to pay? Type an amount, "
+                                          "like 120 or $120.50.",
+                                     buttons=[button("Cancel", "cancel")])
+            return []
+        summary = _summary(tracker)
+        plan = tracker.get_slot("payment_plan")
+        owed = owed_cents(summary, plan)
+        past_due = sum(line.past_due_cents for line in summary.plans
+                       if plan in (None, BOTH, line.kind))
+        what = f" on your {plan} plan" if plan in ("health", "dental") else ""
+        buttons = [button(f"Pay {format_cents(owed)} (amount due)", "inform",
+                          payment_amount=owed)]
+        if 0 < past_due < owed:
+            buttons.append(button(f"Pay {format_cents(past_due)} (past due)", "inform",
+                                  payment_amount=past_due))
+        buttons.append(button("Another amount", "inform", payment_amount=OTHER_AMOUNT))
+        dispatcher.utter_message(
+            text=f"You owe {format_cents(owed)}{what}. How much would you like to pay?",
+            buttons=buttons)
+        return []
+
+
+class ActionAskPaymentMethod(Action):
+    def name(self) -> str:
+        return "action_ask_payment_method"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        ask_for_method(dispatcher, tracker, runtime.services(), acting_member(tracker),
+                       "Which method would you like to pay with?")
+        return []

@@ -1,0 +1,63 @@
+"""Webhook mode: the whole ASGI app under uvicorn, the fake Bot API posting updates to it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.fake_bot_api import SECRET_HEADER, buttons_of
+from tests.e2e.telegram.conftest import (
+    CHAT,
+    WEBHOOK_SECRET,
+    configure,
+    running_bot,
+    webhook_socket,
+    webhook_url,
+)
+
+
+@pytest.fixture
+def webhook(telegram_runtime):
+    sock = webhook_socket()
+    url = webhook_url(sock)
+    configure(telegram_runtime, telegram_webhook_url=url,
+              telegram_webhook_secret=WEBHOOK_SECRET)
+    return sock, url
+
+
+async def test_start_up_registers_the_webhook_and_updates_arrive_there(telegram_runtime,
+                                                                     fake_api, webhook):
+    sock, url = webhook
+    async with running_bot(telegram_runtime, fake_api, "webhook", sock=sock) as bot:
+        [registered] = fake_api.calls_to("setWebhook")
+        assert registered["url"] == url and registered["secret_token"] == WEBHOOK_SECRET
+        assert fake_api.calls_to("setMyCommands")
+        assert not fake_api.calls_to("getUpdates"), "no polling in webhook mode"
+
+        menu = await bot.say(CHAT, "/start")
+        assert "Make a payment" in [b["text"] for m in menu for b in buttons_of(m)]
+        assert await bot.tap(CHAT, "What do I owe")
+        assert fake_api.webhook_statuses == [200, 200]
+
+
+async def test_a_request_without_the_secret_is_refused(telegram_runtime, fake_api, webhook):
+    sock, url = webhook
+    update = {"update_id": 99, "message": {
+        "message_id": 1, "date": 0, "chat": {"id": CHAT, "type": "private"},
+        "from": {"id": CHAT, "is_bot": False, "first_name": "Eve"}, "text": "hi"}}
+    async with running_bot(telegram_runtime, fake_api, "webhook", sock=sock):
+        async with httpx.AsyncClient() as client:
+            missing = await client.post(url, json=update)
+            wrong = await client.post(url, json=update, headers={SECRET_HEADER: "guess"})
+            malformed = await client.post(url, content=b"[1, 2]",
+                                          headers={SECRET_HEADER: WEBHOOK_SECRET})
+    assert (missing.status_code, wrong.status_code) == (403, 403)
+    assert malformed.status_code == 400
+    assert fake_api.bot_messages(CHAT) == [], "nothing was handled"
+
+
+def test_webhook_mode_needs_a_url_and_a_secret(telegram_runtime):
+    from bot.telegram.channel import TelegramChannel
+
+    with pytest.raises(SystemExit, match="TELEGRAM_WEBHOOK_SECRET"):
+        TelegramChannel(telegram_runtime, "webhook")
