@@ -1,14 +1,16 @@
 """Delivering notifications against a local fake Telegram Bot API that allows 30 messages a
 second, from two worker processes sharing one PostgreSQL database.
 
-    .venv/bin/python -m bench.bench_delivery [--messages 900] [--rate 30] [--workers 2]
+    .venv/bin/python -m bench.bench_delivery [--messages 900] [--rate 29] [--workers 2]
 
 The fake server answers sendMessage, and answers 429 with retry_after when a message would be
 the 31st within any one second (a sliding window, stricter than a bucket). The workers run
 services.delivery.deliver_due with a minimal httpx sender and the shared DatabasePacer.
 Reported: sustained rate (messages after the first, over the time from the first to the last),
 the most messages in any one second, 429s, and messages sent twice.
-Target (issue 7): at least 90% of the limit, no 429s, none twice.
+Target (issue 7): at least 90% of the limit, no 429s, none twice. Pacing at exactly the limit
+(--rate 30) meets 429s: network jitter puts a 31st message inside some second. The default,
+DELIVERY_RATE_PER_SECOND=29, leaves room for it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bench.pg_data import Member, load_members, private_database, services
+from bot.settings import Settings
 from services.delivery import DeliveryOptions, deliver_due
 from services.errors import DeliveryRetryLater, RecipientUnreachable
 from services.outbox import NewNotification, enqueue
@@ -186,7 +189,8 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=900)
-    parser.add_argument("--rate", type=float, default=LIMIT)
+    parser.add_argument("--rate", type=float, default=Settings().delivery_rate_per_second,
+                        help="the pacer's rate (default: DELIVERY_RATE_PER_SECOND)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     run(args.messages, args.rate, args.workers)

@@ -7,7 +7,7 @@ from functools import partial
 
 from bot.settings import Settings
 from services.adapters.clocks import SystemClock
-from services.adapters.paced_gateway import PacedGateway
+from services.adapters.paced_gateway import GATEWAY_BURST_SECONDS, PacedGateway
 from services.context import Secrets, ServiceConfig, Services
 from services.outbox import OutboxNotifier
 from services.pacing import DatabasePacer
@@ -40,8 +40,9 @@ def build_services(settings: Settings | None = None, *, clock: Clock | None = No
     gateway = _build_gateway(settings, session_factory, clock, config)
     if settings.gateway_rate_per_second > 0:
         # Every worker shares the gateway's rate limit through the database.
-        gateway = PacedGateway(gateway, DatabasePacer(uow_factory, "payment_gateway",
-                                                      settings.gateway_rate_per_second))
+        gateway = PacedGateway(gateway, DatabasePacer(
+            uow_factory, "payment_gateway", settings.gateway_rate_per_second,
+            burst_seconds=GATEWAY_BURST_SECONDS))
     return Services(
         uow_factory=uow_factory,
         gateway=gateway,

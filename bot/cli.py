@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args) or 0
 
 
+LONG_RUNNING = {"serve", "chat", "actions"}
+
+
 def _configure_logging(command: str) -> None:
     from bot.logging_setup import configure_logging
     from bot.settings import Settings
@@ -52,7 +55,9 @@ def _configure_logging(command: str) -> None:
     settings = Settings()
     # The console chat keeps the terminal for the conversation: its log goes to a file.
     path = settings.var_dir / "log" / "chat.log" if command == "chat" else None
-    configure_logging(settings.log_level, settings.log_format, path=path)
+    # One-shot commands print what they did; their INFO records would only bury it.
+    level = settings.log_level if command in LONG_RUNNING else "WARNING"
+    configure_logging(level, settings.log_format, path=path)
 
 
 def _db_upgrade(_args) -> int:
@@ -65,10 +70,12 @@ def _db_upgrade(_args) -> int:
 
 
 def _chat(_args) -> int:
-    from bot.console_chat import run_interactive, run_piped
+    from bot.chat_senders import ConsoleSender
+    from bot.console_chat import ConsoleChat, run_interactive, run_piped
     from bot.http.app import create_app
     from bot.http.background_server import BackgroundServer
     from bot.runtime import build_runtime
+    from bot.scheduler import start_scheduler
 
     runtime = build_runtime()
     settings = runtime.settings
@@ -81,10 +88,17 @@ def _chat(_args) -> int:
                   "account is not served (set HTTP_PORT to another port).", file=sys.stderr)
         else:
             server.start(create_app(runtime))
-    if sys.stdin.isatty():
-        asyncio.run(run_interactive(runtime.engine, _chat_intro()))
-    else:
+    if not sys.stdin.isatty():
+        # Scripted: replies only, in order; no pushed messages in between.
         asyncio.run(run_piped(runtime.engine, sys.stdin))
+        return 0
+    chat = ConsoleChat(runtime.engine, interactive=True)
+    # Reminders and payment results pushed by the scheduler appear in the conversation.
+    scheduler = start_scheduler(runtime, ConsoleSender(show=chat.show))
+    try:
+        asyncio.run(run_interactive(chat, _chat_intro()))
+    finally:
+        scheduler.shutdown(wait=False)
     return 0
 
 
@@ -103,9 +117,11 @@ def _chat_intro() -> str:
 def _serve(args) -> int:
     import uvicorn
 
+    from bot.chat_senders import ChannelRouter
     from bot.http.app import create_app
     from bot.http_server import check_bind_allowed
     from bot.runtime import build_runtime
+    from bot.scheduler import start_scheduler
 
     runtime = build_runtime()
     settings = runtime.settings
@@ -113,12 +129,20 @@ def _serve(args) -> int:
     port = args.port or settings.http_port
     check_bind_allowed(host, settings.rest_auth_token)
     telegram = None
+    senders = []
     if args.telegram:
         from bot.telegram.channel import TelegramChannel
 
         telegram = TelegramChannel(runtime, args.telegram)
-    # log_config=None: uvicorn's records go through the root logger, as JSON and redacted.
-    uvicorn.run(create_app(runtime, telegram=telegram), host=host, port=port, log_config=None)
+        senders.append(telegram.sender)
+    # Reminders, autopay and payment results go out through the same bot.
+    scheduler = start_scheduler(runtime, ChannelRouter(*senders))
+    try:
+        # log_config=None: uvicorn's records go through the root logger, as JSON and redacted.
+        uvicorn.run(create_app(runtime, telegram=telegram), host=host, port=port,
+                    log_config=None)
+    finally:
+        scheduler.shutdown(wait=False)
     return 0
 
 

@@ -64,8 +64,7 @@ async def run_piped(engine, lines: TextIO, out: TextIO = sys.stdout) -> None:
             await chat.say(line.rstrip("\n"))
 
 
-async def run_interactive(engine, intro: str) -> None:
-    chat = ConsoleChat(engine, interactive=True)
+async def run_interactive(chat: ConsoleChat, intro: str) -> None:
     print(intro)
     await chat.say("/greet")
     loop = asyncio.get_running_loop()

@@ -3,7 +3,9 @@
     configure_logging(level="INFO", log_format="json")
 
 A line holds `ts`, `level`, `logger`, `message`, the fields a caller passes as `extra`
-(`sender`, `payment_id`, `intent`...) and `exc` for a traceback.
+(`sender`, `payment_id`, `intent`...) and `exc` for a traceback. The service layer's events
+(services.events: a payment's new status, an autopay attempt, a delivery run) are logged a line
+each by the `healthpay.events` logger.
 
 Secrets are removed from every record of every logger, libraries' included (httpx logs the
 Telegram token inside its request URLs; rasa-sdk logs slot values at DEBUG): the record factory
@@ -34,6 +36,7 @@ import yaml
 
 from bot.http.access_log import SECRET_IN_PATH
 from bot.settings import PROJECT_ROOT
+from services import events
 
 REDACTED = "[redacted]"
 SSN_REMOVED = "[ssn removed]"
@@ -106,7 +109,7 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "_healthpay_redacted", False):
             self.redact_message(record)
-        for name, value in vars(record).items():
+        for name, value in list(vars(record).items()):
             if name not in _RECORD_FIELDS and name not in IDENTIFIER_FIELDS \
                     and isinstance(value, str):
                 setattr(record, name, self._redact(value))
@@ -178,7 +181,9 @@ class _OurHandler(logging.StreamHandler):
 
 def configure_logging(level: str = "INFO", log_format: str = "json", *,
                       stream: IO[str] | None = None, path: Path | None = None) -> None:
-    """Send every logger's records, redacted, to `stream` (stderr) or the file at `path`."""
+    """Send every logger's records, redacted, to `stream` (stderr) or the file at `path`; log
+    the service layer's events (a payment's new status, an autopay attempt) a line each."""
+    events.subscribe(_log_service_event)
     redactor = Redactor(sensitive_slot_names())
     _install_record_factory(RedactSecrets(redactor))
     if path is not None:
@@ -198,6 +203,18 @@ def configure_logging(level: str = "INFO", log_format: str = "json", *,
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+_EVENT_LOGGER = logging.getLogger("healthpay.events")
+_LOGGED_EVENTS = {"payment_moved": "payment %(payment_id)s is %(status)s",
+                  "autopay_charge": "autopay attempt %(outcome)s",
+                  "notifications": "delivery run: %(sent)s sent, %(held)s held, "
+                                   "%(retried)s to retry, %(failed)s failed"}
+
+
+def _log_service_event(name: str, fields: dict[str, Any]) -> None:
+    if name in _LOGGED_EVENTS:
+        _EVENT_LOGGER.info(_LOGGED_EVENTS[name], fields, extra={"event": name, **fields})
+
+
 def _install_record_factory(redacting: RedactSecrets) -> None:
     current = logging.getLogRecordFactory()
     base = getattr(current, "_healthpay_base", current)
@@ -213,6 +230,7 @@ def _install_record_factory(redacting: RedactSecrets) -> None:
 
 def reset_logging() -> None:
     """Undo configure_logging (tests)."""
+    events.unsubscribe(_log_service_event)
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _OurHandler)]:
         root.removeHandler(handler)

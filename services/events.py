@@ -1,12 +1,14 @@
-"""Outcomes worth counting, told to whoever listens: the metrics (bot/metrics.py) subscribe here,
-so the service layer reports what happened without knowing who counts it or how.
+"""Outcomes worth counting, told to whoever listens: the metrics (bot/metrics.py) and the event
+log (bot/logging_setup.py) subscribe here, so the service layer reports what happened without
+knowing who counts or logs it.
 
-    events.emit("payment_moved", status="declined", source="autopay", decline_code="...")
+    events.emit("payment_moved", status="declined", source="autopay", decline_code="...",
+                payment_id=42)
 
 Listeners run in the caller's thread, right away, and must be quick; one that fails is logged
 and skipped, never the caller's problem. Names and fields in use:
-  payment_moved      status, source, decline_code   (services/payment_outcomes.py)
-  autopay_charge     outcome                         (services/autopay_charges.py)
+  payment_moved      status, source, decline_code, payment_id (services/payment_outcomes.py)
+  autopay_charge     outcome, payment_id             (services/autopay_charges.py)
   gateway_error      gateway, kind                   (services/payments.py)
   notifications      sent, held, retried, failed, ... counts of one delivery run
                                                      (services/delivery.py)

@@ -1,6 +1,6 @@
-"""Pacers: keeping to a rate of calls, in one process or across every worker.
+"""Keeping to a rate of calls (messages to Telegram, calls to the gateway) across every worker.
 
-`DatabasePacer` is the one the scheduler uses. Its state is one row (send_pacers): the time of
+A `DatabasePacer`'s state is one row (send_pacers): the time of
 the next free slot. Each call reserves a slot with a single UPDATE that moves the row on by
 1/rate and returns the slot, then sleeps until it. The row lock serializes reservations, so any
 number of workers on one database together keep to the rate, each getting slots as it asks —
@@ -8,12 +8,15 @@ no per-worker share to configure. Slots are reckoned in wall-clock seconds (time
 workers on different hosts need synchronized clocks (NTP), as they do for leases anyway.
 
 A 429 from the other side pauses everybody: `pause` moves the next free slot past it.
-`LocalPacer` is the same algorithm in memory, for a single process and for tests.
+
+`burst_seconds` lets a call go that much before its slot (the "tolerance" of the generic cell
+rate algorithm): the long-run rate stays the same, and a worker that was late for one slot is
+not held back for the next. A gateway counting with a token bucket allows that; a strict
+"N in any second" limit, like the fake Telegram server's, does not (burst 0).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
@@ -24,44 +27,24 @@ from services.persistence.models import SendPacer
 from services.persistence.unit_of_work import UnitOfWork
 
 
-class LocalPacer:
-    def __init__(self, rate_per_second: float, *, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep):
-        if rate_per_second <= 0:
-            raise ValueError("a pacer needs a positive rate")
-        self._step = 1.0 / rate_per_second
-        self._next = 0.0
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._sleep = sleep
-
-    def acquire(self) -> None:
-        with self._lock:
-            slot = max(self._next, self._clock())
-            self._next = slot + self._step
-        _wait_until(slot, self._clock, self._sleep)
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._next = max(self._next, self._clock() + seconds)
-
-
 class DatabasePacer:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], name: str,
-                 rate_per_second: float, *, clock: Callable[[], float] = time.time,
+                 rate_per_second: float, *, burst_seconds: float = 0.0,
+                 clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep):
         if rate_per_second <= 0:
             raise ValueError("a pacer needs a positive rate")
         self._uow_factory = uow_factory
         self._name = name
         self._step = 1.0 / rate_per_second
+        self._burst = burst_seconds
         self._clock = clock
         self._sleep = sleep
         self._row_ready = False
 
     def acquire(self) -> None:
         slot_end = self._move_next_slot(lambda now: now, self._step)
-        _wait_until(slot_end - self._step, self._clock, self._sleep)
+        _wait_until(slot_end - self._step - self._burst, self._clock, self._sleep)
 
     def pause(self, seconds: float) -> None:
         self._move_next_slot(lambda now: now + seconds, 0.0)

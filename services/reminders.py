@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import Text, and_, cast, exists, or_, select
+from sqlalchemy import Text, and_, cast, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from services.accounts import MAX_REMINDER_DAYS
@@ -58,7 +58,7 @@ from services.persistence.models import (
 
 AUTOPAY_NOTICE_DAYS = 3  # the notice goes this many days before the charge
 CARD_WARNING_DAYS = 14  # the expiring-card warning: early enough to add a new card
-CHUNK = 5000  # members per query when bills are checked one member at a time
+CHUNK = 5000  # members whose bills are read in one query (those with payments in flight)
 
 
 def plan_reminders(svc: Services, today: dt.date, *,
@@ -201,7 +201,8 @@ class _UpcomingCharge:
 def _autopay_heads_ups(svc: Services, session: Session, today: dt.date, *, notice_days: int,
                        card_days: int) -> Iterable[NewNotification]:
     """The notice before each charge, or the warning that its card will have expired."""
-    for charge in _upcoming_charges(svc, session, today, max(notice_days, card_days)):
+    for charge in _upcoming_charges(svc, session, today, notice_days=notice_days,
+                                    card_days=card_days):
         days_ahead = (charge.charge_on - today).days
         if card_expired(charge.method, charge.charge_on):
             if days_ahead <= card_days:
@@ -238,13 +239,23 @@ def _card_warning(svc: Services, charge: _UpcomingCharge) -> NewNotification:
         buttons=[ADD_METHOD, AUTOPAY_SETTINGS, PAY_NOW], invoice_id=charge.invoice_id)
 
 
-def _upcoming_charges(svc: Services, session: Session, today: dt.date,
-                      lead_days: int) -> list[_UpcomingCharge]:
-    """Every active mandate whose next charge is 1 to `lead_days` days away, not charged yet,
-    with its period's first bill open."""
-    windows = _charge_days_ahead(svc, today, lead_days)
+def _upcoming_charges(svc: Services, session: Session, today: dt.date, *, notice_days: int,
+                      card_days: int) -> list[_UpcomingCharge]:
+    """Active mandates whose next charge is 1 to `notice_days` days away, or 1 to `card_days`
+    days away with a card expired by then; not charged yet, with the period's first bill
+    open."""
+    windows = _charge_days_ahead(svc, today, max(notice_days, card_days))
     if not windows:
         return []
+    expired_by = PaymentMethod.exp_year * 12 + PaymentMethod.exp_month
+    conditions = [
+        and_(AutopayMandate.frequency == frequency, AutopayMandate.days_before_due == days,
+             Invoice.coverage_month == period,
+             # Further ahead than the notice, only expiring cards matter: the rows are few.
+             true() if (charge_on - today).days <= notice_days else and_(
+                 PaymentMethod.kind == "card",
+                 expired_by < charge_on.year * 12 + charge_on.month))
+        for (frequency, days), (period, charge_on) in windows.items()]
     rows = session.execute(
         select(AutopayMandate.id, AutopayMandate.account_id, AutopayMandate.frequency,
                AutopayMandate.days_before_due, AutopayMandate.amount_rule,
@@ -257,10 +268,7 @@ def _upcoming_charges(svc: Services, session: Session, today: dt.date,
         .join(Invoice, and_(Invoice.enrollment_id == Account.enrollment_id,
                             Invoice.paid_cents < Invoice.amount_cents))
         .where(AutopayMandate.status == "active",
-               or_(*(and_(AutopayMandate.frequency == frequency,
-                          AutopayMandate.days_before_due == days,
-                          Invoice.coverage_month == period)
-                     for (frequency, days), (period, _) in windows.items())),
+               or_(*conditions),
                ~exists().where(AutopayCharge.mandate_id == AutopayMandate.id,
                                AutopayCharge.billing_period == Invoice.coverage_month))
         .order_by(AutopayMandate.id, Invoice.id)

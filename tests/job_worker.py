@@ -2,11 +2,12 @@
 
     python -m tests.job_worker deliver URL OUT [--sleep S] [--batch N] [--claim-lease S]
                                                [--send-lease S] [--start-at UNIX_TIME]
-    python -m tests.job_worker autopay URL --today YYYY-MM-DD [--start-at UNIX_TIME]
+    python -m tests.job_worker autopay URL [OUT] --today YYYY-MM-DD [--start-at UNIX_TIME]
 
 `deliver` appends each message it sends to OUT (one line, flushed to disk before the send
 returns) and then sleeps, which puts a SIGKILL in the window between sending and recording it.
-`--start-at` lines several workers up on the same moment once their imports are done.
+`autopay` writes to OUT how many periods it charged. `--start-at` lines several workers up
+on the same moment once their imports are done.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import datetime as dt
 import os
 import time
+from pathlib import Path
 
 from services.adapters.clocks import FixedClock, SystemClock
 from services.adapters.sandbox_gateway import SandboxGateway
@@ -70,7 +72,9 @@ def main() -> None:
         deliver_due(svc, FileSender(args.out, args.sleep),
                     pacer=DatabasePacer(svc.uow_factory, "test", 1000), options=options)
     else:
-        charge_autopay_due(svc, args.today)
+        charged = len(charge_autopay_due(svc, args.today))
+        if args.out:
+            Path(args.out).write_text(str(charged))
     engine.dispose()
 
 

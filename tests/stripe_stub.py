@@ -163,6 +163,22 @@ class StripeStub:
             }
             return self.event("payment_intent.payment_failed", intent)
 
+    def authenticate(self, intent_id: str, *, approve: bool = True) -> None:
+        """The member answers 3-D Secure on Stripe's page for an intent that requires it."""
+        with self._lock:
+            intent = self.intents[intent_id]
+            assert intent["status"] == "requires_action", intent["status"]
+            intent["next_action"] = None
+            if approve:
+                intent["status"] = "succeeded"
+            else:
+                intent["status"] = "requires_payment_method"
+                intent["last_payment_error"] = {
+                    "code": "payment_intent_authentication_failure",
+                    "message": "The member did not approve the payment.",
+                    "payment_method": {"id": intent["payment_method"]},
+                }
+
     def complete_checkout(self, session_id: str, token: str = "pm_card_visa") -> dict[str, Any]:
         """The member saves `token` on the hosted page; returns checkout.session.completed."""
         with self._lock:

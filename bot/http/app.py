@@ -11,6 +11,7 @@ from bot.http import (
     health,
     method_setup_page,
     metrics_endpoint,
+    payment_return_page,
     rest_channel,
     sandbox_authentication_page,
     stripe_webhook,
@@ -33,6 +34,8 @@ def create_app(runtime, *, telegram=None) -> FastAPI:
     gateway = runtime.services.gateway.name
     if gateway == "stripe" or runtime.settings.stripe_webhook_secret:
         app.include_router(stripe_webhook.router)
+    if gateway == "stripe":
+        app.include_router(payment_return_page.router)
     # Before the sandbox's /methods/setup/{token}, which would take "done" for a token.
     app.include_router(method_setup_page.return_router)
     if gateway == "sandbox":

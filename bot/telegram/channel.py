@@ -25,7 +25,7 @@ from bot.telegram.application import build_application
 from bot.telegram.callback_keys import retire_open_keyboards
 from bot.telegram.handlers import COMMANDS
 from bot.telegram.rate_limits import TelegramRateLimiter
-from bot.telegram.sender import TelegramSender
+from bot.telegram.sender import ChannelNotRunning, TelegramSender
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,9 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY,
 
 
 class TelegramChannel:
+    """`rate_limiter` makes the Application's rate limiter: Telegram's limits by default;
+    tests make quicker ones, the benchmark none."""
+
     def __init__(self, runtime, mode: Mode, *, poll_timeout_seconds: float = 10,
                  rate_limiter: Callable[[], BaseRateLimiter | None] = TelegramRateLimiter):
         settings = runtime.settings
@@ -102,9 +105,9 @@ class TelegramChannel:
 
     def run_from_thread(self, coroutine: Coroutine[Any, Any, Any], timeout: float) -> Any:
         """Run `coroutine` on the channel's event loop from another thread (the scheduler's)
-        and wait for its result. RuntimeError when the channel is not running."""
+        and wait for its result; ChannelNotRunning when it cannot."""
         loop = self._loop
         if loop is None or loop.is_closed():
             coroutine.close()
-            raise RuntimeError("the Telegram channel is not running")
+            raise ChannelNotRunning("the Telegram channel is not running")
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)

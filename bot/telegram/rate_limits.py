@@ -19,8 +19,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, BaseRateLimiter
+
+from bot import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +67,11 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
                 async with limiter:
                     return await self._bot_wide.process_request(
                         callback, args, kwargs, endpoint, data, rate_limit_args)
-            except (TimedOut, BadRequest):
+            except (TimedOut, BadRequest) as error:
+                metrics.count_telegram_error(error)
                 raise
             except NetworkError as error:
+                metrics.count_telegram_error(error)
                 if attempt == self._max_retries:
                     raise
                 delay = self._first_backoff * 2 ** attempt
@@ -75,6 +79,9 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
                 logger.info("Telegram %s failed (%s); trying again in %.1f s", endpoint,
                             error.message, delay)
                 await asyncio.sleep(delay)
+            except TelegramError as error:  # blocked (403), rate limit beyond retries, ...
+                metrics.count_telegram_error(error)
+                raise
 
     def _private_chat_limiter(self, endpoint: str, chat_id: object) -> AsyncLimiter | None:
         if endpoint not in _MESSAGE_ENDPOINTS:

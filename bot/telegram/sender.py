@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from typing import TYPE_CHECKING
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
@@ -20,13 +21,21 @@ from bot.telegram.replies import send_replies
 from dialogs.engine import BotMessage
 from services.errors import DeliveryRetryLater, RecipientUnreachable
 
+if TYPE_CHECKING:  # the channel makes its sender
+    from bot.telegram.channel import TelegramChannel
+
 SEND_TIMEOUT_SECONDS = 60.0
+
+
+class ChannelNotRunning(RuntimeError):
+    """The channel was not started yet, or was stopped: nothing was sent."""
 
 
 class TelegramSender:
     channels = frozenset({CHANNEL})
 
-    def __init__(self, channel, *, timeout_seconds: float = SEND_TIMEOUT_SECONDS):
+    def __init__(self, channel: TelegramChannel, *,
+                 timeout_seconds: float = SEND_TIMEOUT_SECONDS):
         self._channel = channel
         self._timeout = timeout_seconds
 
@@ -51,7 +60,7 @@ class TelegramSender:
             raise
         except NetworkError as error:
             raise DeliveryRetryLater(f"Telegram: {error.message}") from error
-        except RuntimeError as error:
+        except ChannelNotRunning as error:
             raise DeliveryRetryLater(str(error)) from error
 
 

@@ -70,9 +70,20 @@ def _owed_plans(summary: AccountSummary) -> list[str]:
     return [line.kind for line in summary.plans if line.balance_cents > 0]
 
 
+_last_summary: tuple[tuple, AccountSummary] | None = None
+
+
 def _summary(tracker: Tracker) -> AccountSummary | None:
+    """The member's bills, read once per action call: rasa-sdk asks the form's required slots
+    several times while validating one message, and the summary is the costly part."""
+    global _last_summary
     member = acting_member(tracker)
-    return None if member is None else billing.account_summary(runtime.services(), member)
+    if member is None:
+        return None
+    key = (member, tracker.sender_id, len(tracker.events))
+    if _last_summary is None or _last_summary[0] != key:
+        _last_summary = (key, billing.account_summary(runtime.services(), member))
+    return _last_summary[1]
 
 
 class ValidatePaymentForm(FormValidationAction):

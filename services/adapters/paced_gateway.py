@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from services.ports import ChargeRequest, ChargeResult, Pacer, PaymentGateway
 
+# Gateways count requests with a token bucket: calls may bunch this much (a fifth of a second
+# of the rate), which absorbs the workers' jitter without going over the limit for long.
+GATEWAY_BURST_SECONDS = 0.2
+
 
 class PacedGateway:
     def __init__(self, gateway: PaymentGateway, pacer: Pacer):

@@ -13,7 +13,7 @@ from typing import Any
 import stripe
 
 from services.adapters.stripe_events import IDEMPOTENCY_METADATA_KEY, intent_outcome
-from services.errors import GatewayUnavailable
+from services.errors import GatewayRequestError, GatewayUnavailable
 from services.ports import ChargeRequest, ChargeResult, SavedMethod
 
 # The request may or may not have reached Stripe: the payment stays pending with its key.
@@ -31,9 +31,10 @@ _CARD_BRANDS = {
 }
 
 
-class GatewayRejected(Exception):
+class GatewayRejected(GatewayRequestError):
     """Stripe refused the request itself (bad parameters, an idempotency key reused with other
-    parameters, a wrong API key): nothing was charged, and sending it again will not help."""
+    parameters, a wrong API key): nothing was charged, and sending it again will not help, so
+    payments mark the payment failed, as for the sandbox's GatewayRequestError."""
 
 
 class StripeGateway:

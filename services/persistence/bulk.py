@@ -25,7 +25,7 @@ COPY_FROM_ROWS = 500  # fewer rows go in one INSERT statement
 def insert_missing(session: Session, table: Table, rows: Sequence[dict], *,
                    unique: Sequence[str]) -> list:
     """Insert the rows whose `unique` columns are not taken yet, in the session's transaction;
-    the primary keys of those inserted. Every row has the same keys."""
+    the primary keys of those inserted. Every row has the same keys, in the same order."""
     if not rows:
         return []
     dialect = session.get_bind().dialect
@@ -49,8 +49,7 @@ def _copy_then_insert(session: Session, table: Table, rows: Sequence[dict],
     staging = f'"_new_{table.name}"'
     key = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
     dialect = session.get_bind().dialect
-    converters = {name: _to_database(table.c[name].type, dialect) for name in columns
-                  if isinstance(table.c[name].type, TypeDecorator | JSON)}
+    converters = [_to_database(table.c[name].type, dialect) for name in columns]
     cursor = session.connection().connection.driver_connection.cursor()
     try:
         cursor.execute(f"DROP TABLE IF EXISTS {staging}")
@@ -58,10 +57,9 @@ def _copy_then_insert(session: Session, table: Table, rows: Sequence[dict],
                        f'SELECT {names} FROM "{table.name}" WITH NO DATA')
         with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
             for row in rows:
-                if converters:
-                    row = {**row, **{name: convert(row[name])
-                                     for name, convert in converters.items()}}
-                copy.write_row([row[name] for name in columns])
+                copy.write_row([value if convert is None else convert(value)
+                                for convert, value in zip(converters, row.values(),
+                                                          strict=True)])
         cursor.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {staging} '
                        f'ON CONFLICT ({", ".join(unique)}) DO NOTHING RETURNING {key}')
         return [row[0] for row in cursor.fetchall()]
@@ -71,7 +69,10 @@ def _copy_then_insert(session: Session, table: Table, rows: Sequence[dict],
 
 def _to_database(column_type, dialect):
     """What COPY needs for a value of this column: the type's own conversion (aware UTC for
-    UtcDateTime), and JSON as text."""
+    UtcDateTime), and JSON as text; None when the value goes as it is."""
+    if not isinstance(column_type, TypeDecorator | JSON):
+        return None
+
     def convert(value):
         if isinstance(column_type, TypeDecorator):
             value = column_type.process_bind_param(value, dialect)

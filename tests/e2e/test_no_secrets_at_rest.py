@@ -9,19 +9,17 @@ identities against: that is what the member's answer is checked with, not a copy
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import re
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import JSON, MetaData, String, Text, select
 
-from bot.logging_setup import configure_logging, reset_logging
 from services import payment_methods, sessions
 from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.demo_members import demo_member
+from tests.log_capture import captured_logs
 
 SSN, DOB = "555-12-3456", "04/12/1990"
 WEAK_PASSWORD, PASSWORD = "password123", "Quiet-Lantern-Harbor-77"
@@ -40,13 +38,8 @@ SECRETS = {
 
 @pytest.fixture
 def log_buffer():
-    buffer = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    configure_logging("DEBUG", "json", stream=buffer)
-    yield buffer
-    reset_logging()
-    root.setLevel(level)
+    with captured_logs("DEBUG") as buffer:
+        yield buffer
 
 
 def open_account(chat) -> None:

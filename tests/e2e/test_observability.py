@@ -4,21 +4,18 @@
 from __future__ import annotations
 
 import dataclasses
-import io
-import json
-import logging
 
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.http.app import create_app
-from bot.logging_setup import configure_logging, reset_logging
 from services import payments
 from services.persistence.database import make_engine, make_session_factory
 from services.persistence.models import Base
 from services.persistence.unit_of_work import UnitOfWork
 from tests.e2e.demo_members import demo_member
+from tests.log_capture import captured_logs, json_lines
 
 FAMILIES = {
     "healthpay_turns", "healthpay_fallbacks", "healthpay_turn_seconds", "healthpay_turn_failures",
@@ -118,13 +115,8 @@ def test_readyz_refuses_when_the_database_is_unreachable(app_runtime, tmp_path):
 
 @pytest.fixture
 def json_log():
-    buffer = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    configure_logging("INFO", "json", stream=buffer)
-    yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
-    reset_logging()
-    root.setLevel(level)
+    with captured_logs("INFO") as buffer:
+        yield lambda: json_lines(buffer)
 
 
 def test_each_turn_is_one_json_line_naming_its_sender(rest_chat, json_log):
@@ -150,3 +142,15 @@ def test_a_gateway_timeout_is_logged_with_its_payment_id(app_runtime, json_log, 
     payments.confirm_payment(svc, alex.account_id, draft.id)
     [line] = [line for line in json_log() if line.get("payment_id") == draft.id]
     assert line["level"] == "WARNING" and "pending" in line["message"]
+
+
+def test_a_payments_new_status_is_one_json_line_with_its_id(app_runtime, json_log):
+    svc = app_runtime.services
+    alex = demo_member(svc, "alex")
+    draft = payments.create_draft(svc, alex.account_id, amount_cents=5_000,
+                                  method_id=alex.method_ids["pm_card_visa"])
+    payments.confirm_payment(svc, alex.account_id, draft.id)
+    [line] = [line for line in json_log() if line.get("event") == "payment_moved"]
+    assert (line["payment_id"], line["status"], line["source"]) == \
+        (draft.id, "succeeded", "member")
+    assert line["message"] == f"payment {draft.id} is succeeded"

@@ -65,6 +65,28 @@ def test_bulk_enqueue_skips_what_is_planned_already(svc, members):
     assert sorted(keys(svc)) == ["k1", "k2"]
 
 
+def test_a_large_batch_skips_what_is_planned_already_and_keeps_every_value(svc, members):
+    # Big enough for PostgreSQL's COPY path (services/persistence/bulk.py).
+    later = svc.now() + dt.timedelta(hours=5)
+    batch = [NewNotification(members[n % MEMBERS], "reminder", f"big:{n}", f"Message {n}.",
+                             [{"title": "Pay now", "payload": "/make_payment"}],
+                             not_before=later)
+             for n in range(1200)]
+    with svc.uow() as uow:
+        assert len(enqueue(uow.session, batch[:400], now=svc.now())) == 400
+        uow.commit()
+    with svc.uow() as uow:
+        assert len(enqueue(uow.session, batch, now=svc.now())) == 800
+        uow.commit()
+    with svc.uow() as uow:
+        last = uow.session.scalar(select(Notification).where(Notification.dedupe_key == "big:1199"))
+        assert (last.account_id, last.text, last.status, last.attempts) == (
+            members[1199 % MEMBERS], "Message 1199.", "queued", 0)
+        assert last.buttons == [{"title": "Pay now", "payload": "/make_payment"}]
+        assert (last.not_before, last.created_at) == (later, svc.now())
+        assert uow.session.scalar(select(func.count()).select_from(Notification)) == 1200
+
+
 def test_planning_at_once_on_two_workers_plans_each_reminder_once(svc, members):
     results = run_together(*[lambda: plan_reminders(svc, dt.date(2026, 11, 17))] * 2)
     assert all(isinstance(result, int) for result in results), results

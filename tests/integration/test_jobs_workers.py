@@ -135,7 +135,7 @@ def test_a_worker_killed_mid_send_leaves_one_message_unknown_and_the_rest_sent_o
     assert set(final.values()) == {"sent"}
 
 
-def test_two_workers_charging_autopay_at_once_charge_each_mandate_once(svc, url):
+def test_two_workers_charging_autopay_at_once_charge_each_mandate_once(svc, url, tmp_path):
     mandates = 40
     for _ in range(mandates):
         member = make_paying_member(svc, coverage_start=dt.date(2026, 12, 1))
@@ -144,8 +144,11 @@ def test_two_workers_charging_autopay_at_once_charge_each_mandate_once(svc, url)
                        frequency="monthly", days_before_due=3)
     issue_invoices(svc, through=TODAY)
     start = f"{time.time() + 2:.3f}"
-    wait_all(*(worker("autopay", url, "--today", TODAY.isoformat(),
-                      "--start-at", start) for _ in range(2)))
+    counts = [tmp_path / f"charged{n}.txt" for n in range(2)]
+    wait_all(*(worker("autopay", url, str(count), "--today", TODAY.isoformat(),
+                      "--start-at", start) for count in counts))
+    charged = [int(count.read_text()) for count in counts]
+    assert sum(charged) == mandates and min(charged) > 0  # both workers took a share
     with svc.uow() as uow:
         session = uow.session
         keys = session.scalars(select(SandboxCharge.idempotency_key)).all()

@@ -8,7 +8,8 @@ import logging
 
 import pytest
 
-from bot.logging_setup import Redactor, configure_logging, reset_logging
+from bot.logging_setup import Redactor
+from tests.log_capture import captured_logs, json_lines
 
 CARD = "4242 4242 4242 4242"
 SSN = "123-45-6789"
@@ -19,21 +20,34 @@ WEBHOOK_SECRET = "whsec_AbCdEf0123456789"
 SETUP_TOKEN = "Zq3xV9-kLm2PqR8sT4uW"
 
 
+LIBRARY_LOGGERS = ["httpx", "telegram.ext.Updater", "rasa_sdk.forms",
+                   "sqlalchemy.engine.Engine", "uvicorn.error", "uvicorn.access"]
+
+
 @pytest.fixture
 def log_lines():
-    """Logging configured as `healthpay` does, into a buffer; the lines written so far."""
-    buffer = io.StringIO()
-    root = logging.getLogger()
-    saved_level, saved_httpx = root.level, logging.getLogger("httpx").level
-    configure_logging("DEBUG", "json", stream=buffer)
+    """Logging configured as `healthpay` does, into a buffer; the lines written so far. The
+    libraries' loggers start as they are out of the box (an earlier test may have run uvicorn,
+    whose own configuration stops its records from reaching the root logger)."""
+    touched = [*LIBRARY_LOGGERS, "uvicorn"]
+    saved = {name: _state(logging.getLogger(name)) for name in touched}
+    for name in touched:
+        _restore(logging.getLogger(name), (logging.NOTSET, True, False))
+    try:
+        with captured_logs() as buffer:
+            yield lambda: json_lines(buffer)
+    finally:
+        for name, state in saved.items():
+            _restore(logging.getLogger(name), state)
 
-    def lines() -> list[dict]:
-        return [json.loads(line) for line in buffer.getvalue().splitlines()]
 
-    yield lines
-    reset_logging()
-    root.setLevel(saved_level)
-    logging.getLogger("httpx").setLevel(saved_httpx)
+def _state(logger: logging.Logger) -> tuple[int, bool, bool]:
+    return logger.level, logger.propagate, logger.disabled
+
+
+def _restore(logger: logging.Logger, state: tuple[int, bool, bool]) -> None:
+    level, logger.propagate, logger.disabled = state
+    logger.setLevel(level)
 
 
 def test_one_json_object_a_line_with_the_callers_fields(log_lines):
@@ -58,8 +72,7 @@ def test_a_traceback_stays_on_its_line(log_lines):
     assert "ValueError: boom" in line["exc"] and "Traceback" in line["exc"]
 
 
-@pytest.mark.parametrize("logger_name", ["httpx", "telegram.ext.Updater", "rasa_sdk.forms",
-                                         "sqlalchemy.engine.Engine", "uvicorn.error"])
+@pytest.mark.parametrize("logger_name", LIBRARY_LOGGERS[:-1])
 @pytest.mark.parametrize(("message", "secret"), [
     (f"my card is {CARD}", CARD),
     ("card 4000056655665556 exp 12/28", "4000056655665556"),
@@ -139,14 +152,8 @@ def test_ordinary_messages_are_left_alone(message):
 
 
 def test_text_format_is_redacted_as_well():
-    buffer = io.StringIO()
-    saved = logging.getLogger().level
-    configure_logging("INFO", "text", stream=buffer)
-    try:
+    with captured_logs("INFO", "text") as buffer:
         logging.getLogger("httpx").warning("password=%s", PASSWORD)
-    finally:
-        reset_logging()
-        logging.getLogger().setLevel(saved)
     assert PASSWORD not in buffer.getvalue() and "WARNING httpx" in buffer.getvalue()
 
 

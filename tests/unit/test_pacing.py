@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from services.adapters.paced_gateway import PacedGateway
-from services.pacing import DatabasePacer, LocalPacer
+from services.pacing import DatabasePacer
 from services.persistence.database import make_session_factory
 from services.persistence.unit_of_work import UnitOfWork
 from services.ports import ChargeRequest
@@ -36,31 +36,33 @@ def uow_factory(sqlite_engine):
     return lambda: UnitOfWork(sessions)
 
 
-def test_a_local_pacer_spaces_calls_at_the_rate():
+def test_a_pacer_spaces_calls_at_the_rate(uow_factory):
     clock = FakeTime()
-    pacer = LocalPacer(10, clock=clock.time, sleep=clock.sleep)
+    pacer = DatabasePacer(uow_factory, "telegram", 10, clock=clock.time, sleep=clock.sleep)
     for _ in range(4):
         pacer.acquire()
     assert clock.slept == [0.1, 0.1, 0.1]
 
 
-def test_a_pause_holds_the_next_call():
+def test_idle_time_is_not_saved_up_for_a_burst(uow_factory):
     clock = FakeTime()
-    pacer = LocalPacer(10, clock=clock.time, sleep=clock.sleep)
-    pacer.acquire()
-    pacer.pause(2.5)
-    pacer.acquire()
-    assert clock.slept == [2.5]
-
-
-def test_idle_time_is_not_saved_up_for_a_burst():
-    clock = FakeTime()
-    pacer = LocalPacer(10, clock=clock.time, sleep=clock.sleep)
+    pacer = DatabasePacer(uow_factory, "telegram", 10, clock=clock.time, sleep=clock.sleep)
     pacer.acquire()
     clock.now += 60
     pacer.acquire()
     pacer.acquire()
     assert clock.slept == [0.1]
+
+
+def test_a_burst_allowance_lets_calls_go_early_but_keeps_the_rate(uow_factory):
+    clock = FakeTime()
+    pacer = DatabasePacer(uow_factory, "gateway", 10, burst_seconds=0.2, clock=clock.time,
+                          sleep=clock.sleep)
+    for _ in range(6):
+        pacer.acquire()
+    # Three go at once (the slot and 0.2 s worth early), then one every 0.1 s.
+    assert clock.slept == [0.1, 0.1, 0.1]
+    assert clock.now == pytest.approx(1_000.3)
 
 
 def test_workers_sharing_a_database_pacer_share_the_rate(uow_factory):

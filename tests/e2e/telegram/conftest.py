@@ -157,7 +157,9 @@ async def running_bot(runtime: Runtime, api: FakeBotApi, mode: str = "polling", 
 async def _served(channel: TelegramChannel, sock: socket.socket) -> AsyncIterator[None]:
     """The whole ASGI app under uvicorn, as `healthpay serve --telegram webhook` runs it."""
     server = uvicorn.Server(uvicorn.Config(create_app(channel.runtime, telegram=channel),
-                                           log_level="warning", lifespan="on"))
+                                           lifespan="on",
+                                           # as `serve` does: uvicorn keeps the process's logging
+                                           log_config=None))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if serving.done():

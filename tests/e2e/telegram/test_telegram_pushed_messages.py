@@ -11,7 +11,7 @@ from sqlalchemy import select
 from services.delivery import deliver_due
 from services.errors import RecipientUnreachable
 from services.outbox import NewNotification, enqueue
-from services.pacing import LocalPacer
+from services.pacing import DatabasePacer
 from services.persistence.models import Account, Notification
 from tests.e2e.fake_bot_api import buttons_of
 from tests.e2e.telegram.conftest import CHAT, chat_link
@@ -59,8 +59,8 @@ async def test_the_delivery_job_sends_through_the_bot(telegram):
     await telegram.log_in(CHAT)
     svc = telegram.runtime.services
     notification_id = remind(svc, "alex", "Your premium of $441.50 is due Nov 23.")
-    stats = await asyncio.to_thread(deliver_due, svc, telegram.channel.sender,
-                                    pacer=LocalPacer(100))
+    pacer = DatabasePacer(svc.uow_factory, "telegram-test", 100)
+    stats = await asyncio.to_thread(deliver_due, svc, telegram.channel.sender, pacer=pacer)
     assert stats.sent == 1 and status_of(svc, notification_id) == "sent"
     assert telegram.last_text(CHAT) == "Your premium of $441.50 is due Nov 23."
 
@@ -73,7 +73,8 @@ async def test_a_member_who_blocked_the_bot_is_not_pushed_to_again(telegram):
         await push(telegram, "Hello?")
     notification_id = remind(svc, "alex", "Your premium is due.")
     sends_before = len(telegram.api.calls_to("sendMessage"))
-    await asyncio.to_thread(deliver_due, svc, telegram.channel.sender, pacer=LocalPacer(100))
+    pacer = DatabasePacer(svc.uow_factory, "telegram-test", 100)
+    await asyncio.to_thread(deliver_due, svc, telegram.channel.sender, pacer=pacer)
     assert status_of(svc, notification_id) == "unreachable"
     assert chat_link(telegram.runtime, CHAT).unreachable_since is not None
     assert len(telegram.api.calls_to("sendMessage")) == sends_before + 1, "tried once only"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:16:11.605518
+Create Date: 2026-11-26 15:21:33.831020
 """
 from collections.abc import Sequence
 
@@ -98,7 +98,6 @@ def upgrade() -> None:
     op.create_table('telegram_keyboards',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('chat_id', sa.String(length=64), nullable=False),
-    sa.Column('message_id', sa.BigInteger(), nullable=True),
     sa.Column('text_html', sa.Text(), nullable=False),
     sa.Column('created_at', services.persistence.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', services.persistence.models.UtcDateTime(timezone=True), nullable=True),
