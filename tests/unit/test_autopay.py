@@ -12,8 +12,7 @@ from services import autopay, autopay_charges, payments
 from services.billing import account_summary, issue_invoices
 from services.errors import InvalidAmount, InvalidInput, MethodUnusable, NotAllowed, NotFound
 from services.persistence.models import AuditEvent, AutopayCharge, AutopayMandate, Payment
-from tests.concurrency import ThreadSafeFakeGateway, run_together
-from tests.conftest import build_services
+from tests.concurrency import run_together
 from tests.factories import make_paying_member
 
 PREMIUM = 41_250
@@ -22,17 +21,6 @@ INSUFFICIENT = "pm_card_visa_chargeDeclinedInsufficientFunds"
 LOST = "pm_card_visa_chargeDeclinedLostCard"
 THREE_DS = "pm_card_authenticationRequired"
 METHODS = (VISA, BANK, INSUFFICIENT, LOST, THREE_DS)
-
-
-@pytest.fixture
-def gateway():
-    return ThreadSafeFakeGateway()
-
-
-@pytest.fixture
-def svc(sqlite_engine, gateway, clock, policy, secrets):
-    return build_services(sqlite_engine, gateway=gateway, clock=clock, policy=policy,
-                          secrets=secrets)
 
 
 @pytest.fixture

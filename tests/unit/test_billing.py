@@ -19,21 +19,9 @@ from services.context import ServiceConfig
 from services.persistence.models import Invoice, Plan
 from tests.conftest import build_services
 from tests.factories import make_invoice, make_paying_member
-from tests.fakes import FakeGateway
 
 HEALTH_AND_DENTAL = [("health", "Silver Health Plan", 41_250), ("dental", "Family Dental", 3_500)]
 VISA, BANK = "pm_card_visa", "pm_bank_ok"
-
-
-@pytest.fixture
-def gateway():
-    return FakeGateway()
-
-
-@pytest.fixture
-def svc(sqlite_engine, gateway, clock, policy, secrets):
-    return build_services(sqlite_engine, gateway=gateway, clock=clock, policy=policy,
-                          secrets=secrets)
 
 
 def at(clock, day: dt.date, hour: int = 15):

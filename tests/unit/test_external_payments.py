@@ -11,23 +11,10 @@ from services.billing import account_summary, issue_invoices
 from services.errors import InvalidAmount, NotAllowed, NotFound
 from services.external_payments import check_external_payment, record_external_payment
 from services.persistence.models import Payment, PaymentAllocation
-from tests.conftest import build_services
 from tests.factories import make_paying_member
-from tests.fakes import FakeGateway
 
 PLANS = [("health", "Silver Health Plan", 41_250)]
 OWED = 2 * 41_250  # November (past due) and December
-
-
-@pytest.fixture
-def gateway():
-    return FakeGateway()
-
-
-@pytest.fixture
-def svc(sqlite_engine, gateway, clock, policy, secrets):
-    return build_services(sqlite_engine, gateway=gateway, clock=clock, policy=policy,
-                          secrets=secrets)
 
 
 @pytest.fixture

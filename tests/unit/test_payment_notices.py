@@ -15,24 +15,11 @@ from services.payment_notices import plan_payment_notices
 from services.persistence.models import Notification, PaymentMethod
 from services.settlement import settle_payments
 from tests.chat_fakes import RecordingSender
-from tests.concurrency import ThreadSafeFakeGateway
-from tests.conftest import build_services
 from tests.factories import make_paying_member
 
 VISA, BANK = "pm_card_visa", "pm_bank_ok"
 INSUFFICIENT = "pm_card_visa_chargeDeclinedInsufficientFunds"
 LOST = "pm_card_visa_chargeDeclinedLostCard"
-
-
-@pytest.fixture
-def gateway():
-    return ThreadSafeFakeGateway()
-
-
-@pytest.fixture
-def svc(sqlite_engine, gateway, clock, policy, secrets):
-    return build_services(sqlite_engine, gateway=gateway, clock=clock, policy=policy,
-                          secrets=secrets)
 
 
 @pytest.fixture

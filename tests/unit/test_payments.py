@@ -24,7 +24,7 @@ from services.money import parse_amount
 from services.payment_outcomes import UNANSWERED_NOTE
 from services.persistence.models import AuditEvent, Invoice, PaymentAllocation, PaymentEvent
 from services.references import is_valid_reference
-from tests.concurrency import ThreadSafeFakeGateway, run_together
+from tests.concurrency import run_together
 from tests.conftest import build_services
 from tests.factories import make_paying_member
 
@@ -33,17 +33,6 @@ TOTAL = 2 * (41_250 + 3_500)  # November (past due) and December, both plans
 VISA, BANK = "pm_card_visa", "pm_bank_ok"
 INSUFFICIENT = "pm_card_visa_chargeDeclinedInsufficientFunds"
 THREE_DS = "pm_card_authenticationRequired"
-
-
-@pytest.fixture
-def gateway():
-    return ThreadSafeFakeGateway()
-
-
-@pytest.fixture
-def svc(sqlite_engine, gateway, clock, policy, secrets):
-    return build_services(sqlite_engine, gateway=gateway, clock=clock, policy=policy,
-                          secrets=secrets)
 
 
 @pytest.fixture
