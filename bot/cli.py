@@ -94,11 +94,13 @@ def _chat(_args) -> int:
         return 0
     chat = ConsoleChat(runtime.engine, interactive=True)
     # Reminders and payment results pushed by the scheduler appear in the conversation.
-    scheduler = start_scheduler(runtime, ConsoleSender(show=chat.show))
+    scheduler = (start_scheduler(runtime, ConsoleSender(show=chat.show))
+                 if settings.scheduler_enabled else None)
     try:
         asyncio.run(run_interactive(chat, _chat_intro()))
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
     return 0
 
 
@@ -136,13 +138,15 @@ def _serve(args) -> int:
         telegram = TelegramChannel(runtime, args.telegram)
         senders.append(telegram.sender)
     # Reminders, autopay and payment results go out through the same bot.
-    scheduler = start_scheduler(runtime, ChannelRouter(*senders))
+    scheduler = (start_scheduler(runtime, ChannelRouter(*senders))
+                 if settings.scheduler_enabled else None)
     try:
         # log_config=None: uvicorn's records go through the root logger, as JSON and redacted.
         uvicorn.run(create_app(runtime, telegram=telegram), host=host, port=port,
                     log_config=None)
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
     return 0
 
 
