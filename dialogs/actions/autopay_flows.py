@@ -24,6 +24,7 @@ from dialogs.actions.money_flows import (
     PENDING_REVIEW,
     drop_review,
     not_started,
+    open_review_tapped,
     start_form,
 )
 from dialogs.actions.money_texts import button, day, long_day, offer_log_in
@@ -168,10 +169,9 @@ class ActionConfirmAutopay(Action):
         guard = money_guard(tracker, resume=self.name())
         if guard is not None:
             return guard
-        reviewed = tracker.get_slot(REVIEW_SLOT)
-        tapped = tracker.get_slot(CONFIRM_SLOT) or reviewed
+        reviewed = open_review_tapped(tracker, REVIEW_SLOT, CONFIRM_SLOT)
         used: list[EventType] = [SlotSet(CONFIRM_SLOT, None)]
-        if reviewed is None or tapped != reviewed:
+        if reviewed is None:
             dispatcher.utter_message(
                 text="That autopay review is no longer open, so nothing was changed.",
                 buttons=[button("Manage autopay", "setup_autopay")])

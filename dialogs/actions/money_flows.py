@@ -39,6 +39,14 @@ def start_form(tracker: Tracker, form: str, answers: Iterable[str], *,
     return events + drop_review() + [SlotSet(FLOW_READY, True), FollowupAction(form)]
 
 
+def open_review_tapped(tracker: Tracker, review_slot: str, confirm_slot: str) -> str | None:
+    """The review a Confirm tap answers, when it is the review still open; None for a tap on
+    an old, cancelled or foreign review. A typed "yes" (no tapped value) answers the open one."""
+    reviewed = tracker.get_slot(review_slot)
+    tapped = tracker.get_slot(confirm_slot) or reviewed
+    return reviewed if reviewed is not None and tapped == reviewed else None
+
+
 def drop_review() -> list[EventType]:
     return [SlotSet(PENDING_REVIEW, None), *(SlotSet(slot, None) for slot in REVIEW_SLOTS)]
 

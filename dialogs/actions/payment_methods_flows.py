@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from dialogs.actions import runtime
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.method_choice import NOT_FOUND, send_setup_link, usable_methods
-from dialogs.actions.money_flows import PENDING_REVIEW, drop_review
+from dialogs.actions.money_flows import PENDING_REVIEW, drop_review, open_review_tapped
 from dialogs.actions.money_texts import as_id, button, offer_log_in, refuse_payload
 from services import payment_methods
 from services.context import Services
@@ -140,10 +140,9 @@ class ActionConfirmMethodRemoval(Action):
         guard = money_guard(tracker, resume=self.name())
         if guard is not None:
             return guard
-        reviewed = tracker.get_slot(REVIEW_SLOT)
-        tapped = tracker.get_slot(CONFIRM_SLOT) or reviewed
+        reviewed = open_review_tapped(tracker, REVIEW_SLOT, CONFIRM_SLOT)
         used: list[EventType] = [SlotSet(CONFIRM_SLOT, None)]
-        if reviewed is None or tapped != reviewed:
+        if reviewed is None:
             dispatcher.utter_message(text="That removal is no longer waiting for you, so "
                                           "nothing was removed.",
                                      buttons=[button("Payment methods", INTENT)])
