@@ -12,7 +12,9 @@ not the rule for the bare intent.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dialogs.engine.domain import ACTION_DEFAULT_FALLBACK, ACTION_LISTEN, Domain
@@ -20,10 +22,31 @@ from dialogs.engine.stories import IS_SET, UNSET, Rule, Step
 from dialogs.engine.tracker import HistoryStep, Tracker
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A rule's first `length` steps, and the action they predict next."""
+
+    rank: tuple[int, int, int]  # longest match, then most conditions, then first in the file
+    rule: Rule
+    prefix: tuple[Step, ...]
+    action: str
+
+
 class RulePolicy:
     def __init__(self, domain: Domain, rules: Sequence[Rule]):
         self._domain = domain
-        self._rules = list(rules)
+        # Every candidate ends with the step that must match the conversation's latest one:
+        # keyed by that step and best first, a prediction looks at a few instead of all.
+        self._candidates: dict[tuple[str, str], list[_Candidate]] = defaultdict(list)
+        for index, rule in enumerate(rules):
+            for length, action in _predictions(rule):
+                prefix = rule.steps[:length]
+                rank = (length, rule.condition_count + _entity_count(prefix), -index)
+                last = prefix[-1]
+                self._candidates[(last.kind, last.name)].append(
+                    _Candidate(rank, rule, prefix, action))
+        for candidates in self._candidates.values():
+            candidates.sort(key=lambda candidate: candidate.rank, reverse=True)
 
     def predict(self, tracker: Tracker) -> str:
         if tracker.followup_action:
@@ -41,17 +64,16 @@ class RulePolicy:
 
     def rule_prediction(self, tracker: Tracker) -> str | None:
         history = tracker.history
-        best: tuple[tuple[int, int, int], str] | None = None
-        for index, rule in enumerate(self._rules):
-            for length, action in _predictions(rule):
-                if length > len(history) or (rule.conversation_start and length != len(history)):
-                    continue
-                rank = (length, rule.condition_count + _entity_count(rule.steps[:length]), -index)
-                if best is not None and rank <= best[0]:
-                    continue
-                if self._matches(rule, rule.steps[:length], history, tracker):
-                    best = (rank, action)
-        return best[1] if best else None
+        if not history:
+            return None
+        latest = history[-1]
+        for candidate in self._candidates.get((latest.kind, latest.name), ()):
+            length, rule = len(candidate.prefix), candidate.rule
+            if length > len(history) or (rule.conversation_start and length != len(history)):
+                continue
+            if self._matches(rule, candidate.prefix, history, tracker):
+                return candidate.action
+        return None
 
     def _matches(self, rule: Rule, prefix: Sequence[Step], history: list[HistoryStep],
                  tracker: Tracker) -> bool:
