@@ -37,6 +37,7 @@ def build_services(settings: Settings | None = None, *, clock: Clock | None = No
         session_key=load_or_create_key(settings.session_secret, settings.var_dir, "session"),
     )
     uow_factory = partial(UnitOfWork, session_factory)
+    chat_state_engine = make_engine(settings.effective_database_url, wait_for_disk=False)
     gateway = _build_gateway(settings, session_factory, clock, config)
     if settings.gateway_rate_per_second > 0:
         # Every worker shares the gateway's rate limit through the database.
@@ -52,6 +53,7 @@ def build_services(settings: Settings | None = None, *, clock: Clock | None = No
         secrets=secrets,
         # Messages to members go through the outbox: delivered once, outside quiet hours.
         notifier=notifier or OutboxNotifier(uow_factory, clock),
+        chat_state_uow_factory=partial(UnitOfWork, make_session_factory(chat_state_engine)),
     )
 
 

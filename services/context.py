@@ -41,9 +41,15 @@ class Services:
     policy: ExchangePolicy
     secrets: Secrets
     notifier: Notifier | None = None
+    # For chat state only (the conversation tracker, Telegram buttons), never money: a unit
+    # of work whose commits need not wait for the disk. Without one, `uow_factory` serves.
+    chat_state_uow_factory: Callable[[], UnitOfWork] | None = None
 
     def uow(self) -> UnitOfWork:
         return self.uow_factory()
+
+    def chat_state_uow(self) -> UnitOfWork:
+        return (self.chat_state_uow_factory or self.uow_factory)()
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -9,13 +9,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, wait_for_disk: bool = True, **kwargs) -> Engine:
+    """`wait_for_disk=False` is for chat state only (the conversation tracker, Telegram
+    buttons): its commits return before they reach the disk, so a power cut (not a crash of
+    the process) may lose the last ones; neither database can be corrupted by it. Money is
+    never written through such an engine, and a commit made through the other one flushes
+    everything written before it."""
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect",
+                     _sqlite_pragmas if wait_for_disk else _sqlite_pragmas_without_waiting)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if not wait_for_disk:
+        kwargs.setdefault("connect_args", {})["options"] = "-c synchronous_commit=off"
     return create_engine(url, **kwargs)
 
 
@@ -34,6 +42,12 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_pragmas_without_waiting(dbapi_connection, record):
+    _sqlite_pragmas(dbapi_connection, record)
+    # In WAL mode NORMAL is safe from corruption; it only skips the sync at each commit.
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def _ensure_sqlite_folder(url: str) -> None:
