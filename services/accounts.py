@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services import audit, passwords
 from services.context import Services
@@ -401,14 +401,14 @@ def _is_whole(value) -> bool:
 
 
 def get_account(svc: Services, account_id: int) -> Account:
+    # A read: closing the unit of work ends the transaction and leaves the account loaded.
     with svc.uow() as uow:
-        account = _get(uow.session, account_id)
-        uow.commit()
-    return account
+        return _get(uow.session, account_id)
 
 
 def _get(session: Session, account_id: int) -> Account:
-    account = session.get(Account, account_id, options=[selectinload(Account.enrollment)])
+    # With its enrollment in the same statement.
+    account = session.get(Account, account_id, options=[joinedload(Account.enrollment)])
     if account is None:
         raise NotFound("We couldn't find that account.")
     return account

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,13 +23,13 @@ from services.detached import detached
 from services.errors import InvalidAmount, InvalidInput, NotAllowed, NotFound
 from services.money import check_amount
 from services.payment_methods import card_expired, get_chargeable_method
-from services.persistence.models import AutopayCharge, AutopayMandate
+from services.persistence.models import AutopayCharge, AutopayMandate, PaymentMethod
 from services.policy import ExchangePolicy
 
 __all__ = [
     "AutopayResult", "cancel", "card_expires_before_next_charge", "change",
-    "charge_autopay_due", "enroll", "get_mandate", "mandate_in_force", "next_charge_date",
-    "next_charge_date_in", "pause", "resume",
+    "charge_autopay_due", "enroll", "get_mandate", "mandate_in_force", "mandate_in_force_row",
+    "next_charge_date", "next_charge_date_in", "pause", "resume",
 ]
 
 AMOUNT_RULES = ("full_balance", "fixed")
@@ -37,6 +38,22 @@ IN_FORCE = ("active", "paused")
 NO_AUTOPAY = "You don't have autopay set up."
 ALREADY_ENROLLED = ("You already have autopay set up. You can change, pause or cancel it "
                     "instead.")
+
+# The balance shows autopay on most turns: its reads are built once, on the tables (no ORM),
+# with the statuses as fixed parameters (a tuple would be expanded anew on every execution).
+_mandates, _methods = AutopayMandate.__table__, PaymentMethod.__table__
+_charges = AutopayCharge.__table__
+_MANDATE_IN_FORCE_ROW = (
+    select(_mandates.c.id, _mandates.c.status, _mandates.c.amount_rule,
+           _mandates.c.fixed_amount_cents, _mandates.c.frequency, _mandates.c.days_before_due,
+           _methods.c.kind, _methods.c.brand, _methods.c.last4, _methods.c.nickname,
+           _methods.c.exp_month, _methods.c.exp_year)
+    .join(_methods, _methods.c.id == _mandates.c.method_id)
+    .where(_mandates.c.account_id == bindparam("account_id"),
+           _mandates.c.status.in_([literal(status) for status in IN_FORCE]))
+)
+_CHARGE_DATES = select(_charges.c.billing_period, _charges.c.next_attempt_on).where(
+    _charges.c.mandate_id == bindparam("mandate_id"))
 
 
 def enroll(svc: Services, account_id: int, *, method_id: int, amount_rule: str,
@@ -134,6 +151,12 @@ def mandate_in_force(session: Session, account_id: int) -> AutopayMandate | None
         AutopayMandate.account_id == account_id, AutopayMandate.status.in_(IN_FORCE)))
 
 
+def mandate_in_force_row(session: Session, account_id: int) -> Row | None:
+    """The mandate in force, to show: its terms (with its id and status) and, in the same row,
+    what method_label reads of its method (kind, brand, last4, nickname, exp_month, exp_year)."""
+    return session.execute(_MANDATE_IN_FORCE_ROW, {"account_id": account_id}).first()
+
+
 def next_charge_date(svc: Services, mandate: AutopayMandate, *,
                      today: dt.date | None = None) -> dt.date | None:
     """When autopay will next charge (a retry of a soft decline included); None unless
@@ -142,14 +165,11 @@ def next_charge_date(svc: Services, mandate: AutopayMandate, *,
         return next_charge_date_in(uow.session, svc.policy, mandate, today or svc.today())
 
 
-def next_charge_date_in(session: Session, policy: ExchangePolicy, mandate: AutopayMandate,
-                        today: dt.date) -> dt.date | None:
+def next_charge_date_in(session: Session, policy: ExchangePolicy,
+                        mandate: AutopayMandate | Row, today: dt.date) -> dt.date | None:
     if mandate.status != "active":
         return None
-    charges = dict(session.execute(
-        select(AutopayCharge.billing_period, AutopayCharge.next_attempt_on)
-        .where(AutopayCharge.mandate_id == mandate.id)
-    ).all())
+    charges = dict(session.execute(_CHARGE_DATES, {"mandate_id": mandate.id}).all())
     period = period_containing(today, mandate.frequency)
     while True:
         opens, due = charge_window(policy, period, mandate.days_before_due)

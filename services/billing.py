@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from services import autopay
@@ -26,9 +27,8 @@ from services.ledger import (
     OpenItem,
     accounts_with_credit,
     apply_credit,
-    credit_cents,
+    member_balance,
     open_invoices,
-    outstanding,
 )
 from services.payment_methods import method_label
 from services.payments import recent_payments
@@ -125,44 +125,63 @@ class AccountSummary:
     grace: GraceStatus | None
 
 
+# The member and their plans for the summary, one row per plan in plan order (one row with
+# no plan if there is none), each with its last billed month. Built once, on the tables: the
+# summary is read on most turns.
+_accounts, _enrollments = Account.__table__, Enrollment.__table__
+_plans, _invoices = Plan.__table__, Invoice.__table__
+_MEMBER_PLANS = (
+    select(_accounts.c.id.label("account_id"), _enrollments.c.id.label("enrollment_id"),
+           _enrollments.c.full_name, _enrollments.c.subsidy_type,
+           _plans.c.id, _plans.c.kind, _plans.c.name, _plans.c.monthly_premium_cents,
+           _plans.c.coverage_start,
+           select(func.max(_invoices.c.coverage_month))
+           .where(_invoices.c.plan_id == _plans.c.id,
+                  _invoices.c.enrollment_id == _enrollments.c.id)
+           .scalar_subquery().label("last_billed"))
+    .select_from(_accounts.join(_enrollments, _enrollments.c.id == _accounts.c.enrollment_id)
+                 .outerjoin(_plans, _plans.c.enrollment_id == _enrollments.c.id))
+    .where(_accounts.c.id == bindparam("account_id"))
+    .order_by(_plans.c.id)
+)
+
+
 def account_summary(svc: Services, account_id: int) -> AccountSummary:
     today = svc.today()
     with svc.uow() as uow:
         session = uow.session
-        account = session.get(Account, account_id)
-        if account is None:
+        rows = session.execute(_MEMBER_PLANS, {"account_id": account_id}).all()
+        if not rows:
             raise NotFound("I couldn't find your account. Please log in again.")
-        enrollment = session.get(Enrollment, account.enrollment_id)
-        items = outstanding(session, account_id=account.id, enrollment_id=enrollment.id)
-        last_billed = dict(session.execute(
-            select(Invoice.plan_id, func.max(Invoice.coverage_month))
-            .where(Invoice.enrollment_id == enrollment.id).group_by(Invoice.plan_id)
-        ).all())
-        plans = tuple(_plan_line(svc, plan, items, last_billed.get(plan.id), today)
-                      for plan in enrollment.plans)
+        member = rows[0]
+        balance = member_balance(session, account_id=member.account_id,
+                                 enrollment_id=member.enrollment_id)
+        items = balance.items
+        plans = tuple(_plan_line(svc, plan, items, today) for plan in rows if plan.id is not None)
         owed = [line for line in plans if line.balance_cents > 0] or plans
         return AccountSummary(
-            account_id=account.id,
-            member_name=enrollment.full_name,
-            subsidy_type=enrollment.subsidy_type,
+            account_id=member.account_id,
+            member_name=member.full_name,
+            subsidy_type=member.subsidy_type,
             plans=plans,
             total_due_cents=sum(line.balance_cents for line in plans),
             pending_cents=sum(line.pending_cents for line in plans),
             past_due_cents=sum(line.past_due_cents for line in plans),
-            credit_cents=credit_cents(session, account.id),
+            credit_cents=balance.credit_cents,
             next_due_date=min((line.next_due_date for line in owed), default=None),
-            autopay=_autopay_line(svc, session, account.id, today),
-            grace=grace_status(svc.policy, enrollment.subsidy_type, items, today),
+            autopay=_autopay_line(svc, session, member.account_id, today),
+            grace=grace_status(svc.policy, member.subsidy_type, items, today),
         )
 
 
-def _plan_line(svc: Services, plan: Plan, items: list[OpenItem], last_billed: dt.date | None,
-               today: dt.date) -> PlanLine:
+def _plan_line(svc: Services, plan: Row, items: list[OpenItem], today: dt.date) -> PlanLine:
+    """`plan`: a row of _MEMBER_PLANS."""
     mine = [item for item in items if item.invoice.plan_id == plan.id]
     to_pay = [item for item in mine if item.due_cents > 0]
     if to_pay:
         next_due = to_pay[0].invoice.due_date
     else:
+        last_billed = plan.last_billed
         next_month = add_months(last_billed, 1) if last_billed else month_start(plan.coverage_start)
         next_due = svc.policy.due_date_for(next_month)
     return PlanLine(
@@ -176,7 +195,7 @@ def _plan_line(svc: Services, plan: Plan, items: list[OpenItem], last_billed: dt
 
 
 def _autopay_line(svc: Services, session, account_id: int, today: dt.date) -> AutopayLine:
-    mandate = autopay.mandate_in_force(session, account_id)
+    mandate = autopay.mandate_in_force_row(session, account_id)
     if mandate is None:
         return AutopayLine(status="off", next_charge_on=None)
     return AutopayLine(
@@ -185,7 +204,7 @@ def _autopay_line(svc: Services, session, account_id: int, today: dt.date) -> Au
         frequency=mandate.frequency,
         amount_rule=mandate.amount_rule,
         fixed_amount_cents=mandate.fixed_amount_cents,
-        method_label=method_label(mandate.method, on=today),
+        method_label=method_label(mandate, on=today),  # the row carries its method's columns
     )
 
 

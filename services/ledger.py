@@ -18,20 +18,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from services.persistence.models import Invoice, Payment, PaymentAllocation, Plan
 
 IN_FLIGHT = ("pending", "processing")
-_HEALTH_FIRST = case((Plan.kind == "health", 0), else_=1)
+# The tables, not the mapped classes: statements on them skip the ORM's per-call work.
+_invoices, _plans = Invoice.__table__, Plan.__table__
+_payments, _allocations = Payment.__table__, PaymentAllocation.__table__
 
 
 def open_invoices(session: Session, enrollment_id: int, *, plan_id: int | None = None,
                   lock: bool = False) -> list[Invoice]:
     """Invoices with something left to pay, oldest first (health before dental in a month).
     `lock` takes row locks on PostgreSQL, so two payments never split the same cents."""
-    query = _open_invoices().where(Invoice.enrollment_id == enrollment_id)
+    query = _open_invoices(Invoice).where(Invoice.enrollment_id == enrollment_id)
     if plan_id is not None:
         query = query.where(Invoice.plan_id == plan_id)
     if lock:
@@ -39,12 +42,13 @@ def open_invoices(session: Session, enrollment_id: int, *, plan_id: int | None =
     return list(session.scalars(query))
 
 
-def _open_invoices():
+def _open_invoices(*columns):
     return (
-        select(Invoice)
-        .join(Plan, Plan.id == Invoice.plan_id)
-        .where(Invoice.paid_cents < Invoice.amount_cents)
-        .order_by(Invoice.coverage_month, _HEALTH_FIRST, Plan.id)
+        select(*columns)
+        .join(_plans, _plans.c.id == _invoices.c.plan_id)
+        .where(_invoices.c.paid_cents < _invoices.c.amount_cents)
+        .order_by(_invoices.c.coverage_month, case((_plans.c.kind == "health", 0), else_=1),
+                  _plans.c.id)
     )
 
 
@@ -72,7 +76,7 @@ def spread(invoices: Iterable[Invoice], amount_cents: int, *, plan_id: int | Non
 class OpenItem:
     """An open invoice, and how much of it payments in flight are expected to cover."""
 
-    invoice: Invoice
+    invoice: Invoice  # from member_balance, a row: id, plan_id, months, dates and open_cents
     pending_cents: int
 
     @property
@@ -89,25 +93,44 @@ def outstanding_for(session: Session, members: Mapping[int, int]) -> dict[int, l
     """`outstanding` for many members at once (account id -> enrollment id) in two queries,
     for the scheduler's jobs over thousands of members."""
     invoices: dict[int, list[Invoice]] = defaultdict(list)
-    for invoice in session.scalars(
-            _open_invoices().where(Invoice.enrollment_id.in_(set(members.values())))):
+    for invoice in session.scalars(_OPEN_INVOICES_OF,
+                                   {"enrollment_ids": list(set(members.values()))}):
         invoices[invoice.enrollment_id].append(invoice)
-    in_flight: dict[int, list[Payment]] = defaultdict(list)
-    for payment in session.scalars(
-            select(Payment)
-            .where(Payment.account_id.in_(list(members)), Payment.status.in_(IN_FLIGHT))
-            .order_by(Payment.id)):
+    in_flight: dict[int, list[Row]] = defaultdict(list)
+    for payment in session.execute(_IN_FLIGHT_OF, {"account_ids": list(members)}):
         in_flight[payment.account_id].append(payment)
-    items = {}
-    for account_id, enrollment_id in members.items():
-        mine = invoices[enrollment_id]
-        taken: dict[int, int] = defaultdict(int)
-        for payment in in_flight[account_id]:
-            for invoice, share in spread(mine, payment.amount_cents, plan_id=payment.plan_id,
-                                         taken=taken):
-                taken[invoice.id] += share
-        items[account_id] = [OpenItem(invoice, taken[invoice.id]) for invoice in mine]
-    return items
+    return {account_id: _placed(invoices[enrollment_id], in_flight[account_id])
+            for account_id, enrollment_id in members.items()}
+
+
+@dataclass(frozen=True)
+class MemberBalance:
+    items: list[OpenItem]  # as `outstanding` gives them, each invoice as a row of columns
+    credit_cents: int  # as `credit_cents` gives it
+
+
+def member_balance(session: Session, *, account_id: int, enrollment_id: int) -> MemberBalance:
+    """`outstanding` and `credit_cents` of one member, for the balance shown on most turns: two
+    prebuilt queries of plain columns (the payments in flight and those with credit left are
+    read together) instead of three ORM ones."""
+    invoices = session.execute(_OPEN_INVOICE_ROWS, {"enrollment_id": enrollment_id}).all()
+    payments = session.execute(_COUNTED_PAYMENTS, {"account_id": account_id}).all()
+    in_flight = [payment for payment in payments if payment.status in IN_FLIGHT]
+    return MemberBalance(
+        items=_placed(invoices, in_flight),
+        credit_cents=sum(payment.unallocated_cents for payment in payments
+                         if payment.status == "succeeded"),
+    )
+
+
+def _placed(invoices: Sequence[Invoice | Row], in_flight: Iterable[Row]) -> list[OpenItem]:
+    """The open invoices with the payments in flight (oldest first) placed on them."""
+    taken: dict[int, int] = defaultdict(int)
+    for payment in in_flight:
+        for invoice, share in spread(invoices, payment.amount_cents, plan_id=payment.plan_id,
+                                     taken=taken):
+            taken[invoice.id] += share
+    return [OpenItem(invoice, taken[invoice.id]) for invoice in invoices]
 
 
 def due_cents(items: Sequence[OpenItem], *, plan_id: int | None = None) -> int:
@@ -132,10 +155,38 @@ def allocate(session: Session, payment: Payment, enrollment_id: int, amount_cent
 def _allocated_cents(payment_id):
     """What a payment has paid on invoices so far (a column expression or a payment id)."""
     return (
-        select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0))
-        .where(PaymentAllocation.payment_id == payment_id)
+        select(func.coalesce(func.sum(_allocations.c.amount_cents), 0))
+        .where(_allocations.c.payment_id == payment_id)
         .scalar_subquery()
     )
+
+
+# The statements below are read on most turns (the member's balance): built once. Statuses are
+# fixed parameters: `in_` with a tuple would be expanded into the SQL anew on every execution.
+_is_in_flight = _payments.c.status.in_([literal(status) for status in IN_FLIGHT])
+_OPEN_INVOICES_OF = _open_invoices(Invoice).where(
+    _invoices.c.enrollment_id.in_(bindparam("enrollment_ids", expanding=True)))
+_IN_FLIGHT_OF = (
+    select(_payments.c.account_id, _payments.c.amount_cents, _payments.c.plan_id)
+    .where(_payments.c.account_id.in_(bindparam("account_ids", expanding=True)), _is_in_flight)
+    .order_by(_payments.c.id)
+)
+# Open invoices as the columns a balance reads; open_cents as Invoice has it (they are open,
+# so it is what is left of the amount).
+_OPEN_INVOICE_ROWS = _open_invoices(
+    _invoices.c.id, _invoices.c.plan_id, _invoices.c.coverage_month, _invoices.c.due_date,
+    (_invoices.c.amount_cents - _invoices.c.paid_cents).label("open_cents"),
+).where(_invoices.c.enrollment_id == bindparam("enrollment_id"))
+_unallocated = _payments.c.amount_cents - _allocated_cents(_payments.c.id)
+# A member's payments that count in a balance: those in flight, and those succeeded with
+# credit left (as `_with_credit` finds them).
+_COUNTED_PAYMENTS = (
+    select(_payments.c.status, _payments.c.amount_cents, _payments.c.plan_id,
+           _unallocated.label("unallocated_cents"))
+    .where(_payments.c.account_id == bindparam("account_id"),
+           or_(_is_in_flight, and_(_payments.c.status == "succeeded", _unallocated > 0)))
+    .order_by(_payments.c.id)
+)
 
 
 def _with_credit(account_id: int | None = None):

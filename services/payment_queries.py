@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from services.context import Services
 from services.detached import detached
@@ -55,10 +55,12 @@ def recent_payments(svc: Services, account_id: int, limit: int = 5,
         select(Payment)
         .where(Payment.account_id == account_id, Payment.status != "draft")
         .options(
-            selectinload(Payment.method),
+            # Two statements in all: each payment with its method, then their allocations
+            # with invoice and plan.
+            joinedload(Payment.method),
             selectinload(Payment.allocations)
-            .selectinload(PaymentAllocation.invoice)
-            .selectinload(Invoice.plan),
+            .joinedload(PaymentAllocation.invoice)
+            .joinedload(Invoice.plan),
         )
         .order_by(Payment.id.desc())
         .limit(limit)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from services import audit
@@ -22,6 +22,12 @@ from services.persistence.models import Account, ChatLink
 
 NOT_LOGGED_IN = "You're not logged in. Please log in to continue."
 SESSION_EXPIRED = "For your security, please enter your password again to continue."
+
+_chat_links = ChatLink.__table__
+# Every action that needs the member reads this, so it is built once, reads one column and
+# skips the ORM: a statement built and compiled per call cost more than the query itself.
+_ACCOUNT_OF_CHAT = select(_chat_links.c.account_id).where(
+    _chat_links.c.channel == bindparam("channel"), _chat_links.c.chat_id == bindparam("chat_id"))
 
 
 def link_chat(svc: Services, *, channel: str, chat_id: str | int, account_id: int) -> None:
@@ -59,10 +65,9 @@ def unlink_chat(svc: Services, *, channel: str, chat_id: str | int) -> bool:
 
 
 def current_account_id(svc: Services, *, channel: str, chat_id: str | int) -> int | None:
+    # A read only: closing the unit of work ends the transaction, no commit needed.
     with svc.uow() as uow:
-        link = _link(uow.session, channel, chat_id)
-        uow.commit()
-    return None if link is None else link.account_id
+        return uow.session.scalar(_ACCOUNT_OF_CHAT, {"channel": channel, "chat_id": str(chat_id)})
 
 
 def require_member(svc: Services, *, channel: str, chat_id: str | int,

@@ -70,20 +70,25 @@ def _owed_plans(summary: AccountSummary) -> list[str]:
     return [line.kind for line in summary.plans if line.balance_cents > 0]
 
 
-_last_summary: tuple[tuple, AccountSummary] | None = None
+# What `_read` read last, with the tracker of its action call: rasa-sdk builds a tracker for
+# each call, and holding this one keeps any later call's tracker from being the same object.
+_last_read: tuple[Tracker, int | None, AccountSummary | None] | None = None
+
+
+def _read(tracker: Tracker) -> tuple[int | None, AccountSummary | None]:
+    """The acting member (from the chat session) and their bills, read once per action call:
+    rasa-sdk asks the form's required slots several times while validating one message, and
+    adds slot events to the same tracker as it goes."""
+    global _last_read
+    if _last_read is None or _last_read[0] is not tracker:
+        member = acting_member(tracker)
+        summary = None if member is None else billing.account_summary(runtime.services(), member)
+        _last_read = (tracker, member, summary)
+    return _last_read[1], _last_read[2]
 
 
 def _summary(tracker: Tracker) -> AccountSummary | None:
-    """The member's bills, read once per action call: rasa-sdk asks the form's required slots
-    several times while validating one message, and the summary is the costly part."""
-    global _last_summary
-    member = acting_member(tracker)
-    if member is None:
-        return None
-    key = (member, tracker.sender_id, len(tracker.events))
-    if _last_summary is None or _last_summary[0] != key:
-        _last_summary = (key, billing.account_summary(runtime.services(), member))
-    return _last_summary[1]
+    return _read(tracker)[1]
 
 
 class ValidatePaymentForm(FormValidationAction):
@@ -130,7 +135,7 @@ class ValidatePaymentForm(FormValidationAction):
 
     def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        member = acting_member(tracker)
+        member, _ = _read(tracker)
         if member is None:
             return {"payment_method": None}
         method_id = chosen_method(dispatcher, tracker, runtime.services(), member, value)
