@@ -1,9 +1,11 @@
 """Inline keyboards whose buttons carry only a random key; the payload stays on the server.
 
-A button's callback_data is a 22-character random key (Telegram allows 64 bytes). The key maps,
-in the database, to the payload, the title and the keyboard, and the keyboard to the chat it
-was sent to, so every worker can resolve it. A tap acts only when the key belongs to the chat
-it comes from and its keyboard is still open. A keyboard closes, for good, when:
+A keyboard is one row in the database: the chat it was sent to, its message, its buttons (title
+and payload) in order, and two random strings. A button's callback_data is
+`<selector>.<verifier>.<position>` (38 characters at most; Telegram allows 64 bytes): the
+selector finds the keyboard, the verifier is compared in constant time, so every worker can
+resolve a key and none can be guessed. A tap acts only when the key belongs to the chat it
+comes from and its keyboard is still open. A keyboard closes, for good, when:
 
 - one of its buttons is chosen (a second tap is told it was already chosen);
 - the bot sends newer messages to that chat (`open_keyboards`, before every reply and pushed
@@ -13,28 +15,48 @@ it comes from and its keyboard is still open. A keyboard closes, for good, when:
   per-process id so that keys still work across the workers of one run (a key issued by one
   worker can be tapped on another), while any restart makes all earlier buttons stale.
 
-Closed, foreign and unknown keys are refused and never reach the conversation.
+Closed, foreign and unknown keys are refused and never reach the conversation. The statements
+run for every reply are built once, as Core statements: `open_keyboards` is one UPDATE, one
+INSERT when there are buttons, and one commit. Keyboards are chat state: they are written through
+the unit of work that does not wait for the disk (Services.chat_state_uow).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.context import Services
-from services.persistence.models import TelegramCallbackKey, TelegramKeyboard
+from services.persistence.models import TelegramKeyboard
 
 logger = logging.getLogger(__name__)
 
-KEY_BYTES = 16  # 22 url-safe characters
+SELECTOR_BYTES = 8  # 11 url-safe characters
+VERIFIER_BYTES = 16  # 22 url-safe characters
 KEPT_FOR = dt.timedelta(days=7)  # keyboards are deleted after this, at start-up
+_KEY = re.compile(r"([\w-]{11})\.([\w-]{22})\.(\d{1,3})", re.ASCII)
+
+_KEYBOARDS = TelegramKeyboard.__table__
+_CLOSE_CHAT = (update(_KEYBOARDS)
+               .where(_KEYBOARDS.c.chat_id == bindparam("chat"), _KEYBOARDS.c.closed_at.is_(None))
+               .values(closed_at=bindparam("now")))
+_OPEN = insert(_KEYBOARDS)
+_FIND = select(_KEYBOARDS).where(_KEYBOARDS.c.selector == bindparam("key_selector"))
+# Conditional, so two taps (or two workers) choose once.
+_CHOOSE = (update(_KEYBOARDS)
+           .where(_KEYBOARDS.c.selector == bindparam("key_selector"),
+                  _KEYBOARDS.c.closed_at.is_(None))
+           .values(closed_at=bindparam("now"), chosen=bindparam("position")))
+_CHOSEN = select(_KEYBOARDS.c.chosen).where(_KEYBOARDS.c.selector == bindparam("key_selector"))
 
 
 class Outcome(Enum):
@@ -59,80 +81,71 @@ def open_keyboards(svc: Services, chat_id: str | int,
     each (message text as HTML, buttons) in `keyboards`. The keys of each, button by button."""
     now = svc.now()
     chat = str(chat_id)
-    keys = [[secrets.token_urlsafe(KEY_BYTES) for _ in buttons] for _, buttons in keyboards]
-    with svc.uow() as uow:
+    rows = [{"selector": secrets.token_urlsafe(SELECTOR_BYTES),
+             "verifier": secrets.token_urlsafe(VERIFIER_BYTES), "chat_id": chat,
+             "text_html": text_html, "created_at": now, "closed_at": None, "chosen": None,
+             "buttons": [{"title": button["title"], "payload": button["payload"]}
+                         for button in buttons]}
+            for text_html, buttons in keyboards]
+    with svc.chat_state_uow() as uow:
         session = uow.session
-        _close_chat(session, chat, now)
-        if keyboards:
-            ids = session.scalars(
-                insert(TelegramKeyboard)
-                .returning(TelegramKeyboard.id, sort_by_parameter_order=True),
-                [{"chat_id": chat, "text_html": text_html, "created_at": now}
-                 for text_html, _ in keyboards]).all()
-            session.execute(insert(TelegramCallbackKey), [
-                {"key": key, "keyboard_id": keyboard_id, "title": button["title"][:200],
-                 "payload": button["payload"]}
-                for keyboard_id, (_, buttons), keyboard_keys in zip(ids, keyboards, keys,
-                                                                   strict=True)
-                for key, button in zip(keyboard_keys, buttons, strict=True)])
+        session.execute(_CLOSE_CHAT, {"chat": chat, "now": now})
+        if rows:
+            session.execute(_OPEN, rows)
         uow.commit()
-    return keys
+    return [[f"{row['selector']}.{row['verifier']}.{position}"
+             for position in range(len(row["buttons"]))] for row in rows]
 
 
 def retire_open_keyboards(svc: Services) -> int:
     """At start-up: every keyboard issued before is stale; old ones are deleted. How many
     were still open."""
     now = svc.now()
-    with svc.uow() as uow:
+    with svc.chat_state_uow() as uow:
         session = uow.session
-        closed = session.execute(
-            update(TelegramKeyboard).where(TelegramKeyboard.closed_at.is_(None))
-            .values(closed_at=now).execution_options(synchronize_session=False)).rowcount
-        old = select(TelegramKeyboard.id).where(TelegramKeyboard.created_at < now - KEPT_FOR)
-        session.execute(delete(TelegramCallbackKey)
-                        .where(TelegramCallbackKey.keyboard_id.in_(old)))
-        session.execute(delete(TelegramKeyboard).where(TelegramKeyboard.id.in_(old)))
+        closed = session.execute(update(_KEYBOARDS).where(_KEYBOARDS.c.closed_at.is_(None))
+                                 .values(closed_at=now)).rowcount
+        session.execute(delete(_KEYBOARDS).where(_KEYBOARDS.c.created_at < now - KEPT_FOR))
         uow.commit()
     return closed
 
 
 def choose(svc: Services, key: str, *, chat_id: str | int) -> Tap:
     """A member in `chat_id` tapped the button `key`."""
-    now = svc.now()
-    with svc.uow() as uow:
+    with svc.chat_state_uow() as uow:
         session = uow.session
-        found = session.execute(
-            select(TelegramCallbackKey, TelegramKeyboard)
-            .join(TelegramKeyboard, TelegramKeyboard.id == TelegramCallbackKey.keyboard_id)
-            .where(TelegramCallbackKey.key == key)).one_or_none()
+        found = _find(session, key)
         if found is None:
             logger.warning("unknown callback key from chat %s", chat_id)
             return Tap(Outcome.UNKNOWN)
-        button, keyboard = found
+        keyboard, position = found
         if keyboard.chat_id != str(chat_id):
             logger.warning("callback key of chat %s tapped in chat %s; refused",
                            keyboard.chat_id, chat_id)
             return Tap(Outcome.FOREIGN)
-        # Conditional, so two taps (or two workers) choose once.
-        won = session.execute(
-            update(TelegramKeyboard)
-            .where(TelegramKeyboard.id == keyboard.id, TelegramKeyboard.closed_at.is_(None))
-            .values(closed_at=now).execution_options(synchronize_session=False)).rowcount == 1
-        if won:
-            button.chosen_at = now
-            tap = Tap(Outcome.CHOSEN, button.title, button.payload, keyboard.text_html)
+        if keyboard.closed_at is not None:
+            chosen = keyboard.chosen
+        elif session.execute(_CHOOSE, {"key_selector": keyboard.selector, "now": svc.now(),
+                                       "position": position}).rowcount == 1:
             uow.commit()
-            return tap
-        chosen = session.scalar(select(TelegramCallbackKey.title).where(
-            TelegramCallbackKey.keyboard_id == keyboard.id,
-            TelegramCallbackKey.chosen_at.is_not(None)))
-        if chosen is not None:
-            return Tap(Outcome.ALREADY_CHOSEN, chosen, text_html=keyboard.text_html)
-        return Tap(Outcome.STALE)
+            button = keyboard.buttons[position]
+            return Tap(Outcome.CHOSEN, button["title"], button["payload"], keyboard.text_html)
+        else:  # another tap chose, or a newer message closed it, since it was read
+            chosen = session.scalar(_CHOSEN, {"key_selector": keyboard.selector})
+    if chosen is not None:
+        return Tap(Outcome.ALREADY_CHOSEN, keyboard.buttons[chosen]["title"],
+                   text_html=keyboard.text_html)
+    return Tap(Outcome.STALE)
 
 
-def _close_chat(session: Session, chat_id: str, now: dt.datetime) -> None:
-    session.execute(update(TelegramKeyboard)
-                    .where(TelegramKeyboard.chat_id == chat_id,
-                           TelegramKeyboard.closed_at.is_(None))
-                    .values(closed_at=now).execution_options(synchronize_session=False))
+def _find(session: Session, key: str) -> tuple[Row, int] | None:
+    """The keyboard of `key` and the position of its button, if the key is one we issued."""
+    match = _KEY.fullmatch(key)
+    if match is None:
+        return None
+    selector, verifier, position = match[1], match[2], int(match[3])
+    keyboard = session.execute(_FIND, {"key_selector": selector}).one_or_none()
+    if keyboard is None or not hmac.compare_digest(keyboard.verifier, verifier) or \
+            position >= len(keyboard.buttons):
+        return None
+    return keyboard, position

@@ -498,30 +498,27 @@ class ChatLinkToken(Base):
 
 
 class TelegramKeyboard(Base):
-    """An inline keyboard the bot sent: open until one of its buttons is chosen, a newer
-    message goes to the chat, or the channel starts again (then its buttons are stale)."""
+    """An inline keyboard the bot sent, its buttons together: open until one of them is chosen,
+    a newer message goes to the chat, or the channel starts again (then its buttons are stale).
+    Each button's callback_data names the keyboard by its selector and carries its verifier,
+    so that the payloads never leave the server (bot/telegram/callback_keys.py)."""
 
     __tablename__ = "telegram_keyboards"
+    # Only open keyboards are indexed by chat: what a new message to the chat closes.
+    __table_args__ = (
+        Index("ix_telegram_keyboards_open", "chat_id",
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+    )
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    chat_id: Mapped[str] = mapped_column(String(64), index=True)
+    selector: Mapped[str] = mapped_column(String(16), primary_key=True)  # random
+    verifier: Mapped[str] = mapped_column(String(32))  # random, compared in constant time
+    chat_id: Mapped[str] = mapped_column(String(64))
     # The message as sent (HTML), to show the chosen option by editing it.
     text_html: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list] = mapped_column(JSON)  # [{"title": ..., "payload": ...}], in order
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
     closed_at: Mapped[dt.datetime | None]
-
-
-class TelegramCallbackKey(Base):
-    """A button's callback_data: a random key standing for the payload, which never leaves
-    the server."""
-
-    __tablename__ = "telegram_callback_keys"
-
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)
-    keyboard_id: Mapped[int] = mapped_column(ForeignKey("telegram_keyboards.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    payload: Mapped[str] = mapped_column(Text)
-    chosen_at: Mapped[dt.datetime | None]
+    chosen: Mapped[int | None]  # the position of the button chosen, if one was
 
 
 class TelegramGroupNotice(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from sqlalchemy import func, select
 
@@ -13,6 +15,7 @@ from bot.telegram.callback_keys import (
 )
 from services.adapters.clocks import FixedClock
 from services.persistence.models import TelegramKeyboard
+from tests.concurrency import run_together
 from tests.conftest import DEFAULT_NOW, build_services
 from tests.fakes import FakeGateway
 
@@ -55,6 +58,13 @@ def test_after_one_choice_the_other_buttons_are_chosen_too(svc):
     assert (tap.outcome, tap.title) == (Outcome.ALREADY_CHOSEN, "Confirm")
 
 
+def test_two_taps_at_once_choose_once(svc):
+    for _ in range(5):
+        taps = run_together(*(partial(choose, svc, key, chat_id=CHAT) for key in keyboard(svc)))
+        assert sorted(tap.outcome.value for tap in taps) == ["already_chosen", "chosen"]
+        assert taps[0].title == taps[1].title  # both name the button that won
+
+
 def test_a_newer_message_makes_older_buttons_stale(svc):
     confirm, _ = keyboard(svc)
     open_keyboards(svc, CHAT, [])
@@ -91,9 +101,18 @@ def test_a_made_up_key_is_unknown(svc):
     assert choose(svc, "not-a-key", chat_id=CHAT).outcome is Outcome.UNKNOWN
 
 
+def test_a_key_with_another_verifier_or_button_is_unknown(svc):
+    confirm, _ = keyboard(svc)
+    selector, verifier, _ = confirm.split(".")
+    guessed = "A" * len(verifier)
+    assert choose(svc, f"{selector}.{guessed}.0", chat_id=CHAT).outcome is Outcome.UNKNOWN
+    assert choose(svc, f"{selector}.{verifier}.2", chat_id=CHAT).outcome is Outcome.UNKNOWN
+    assert choose(svc, confirm, chat_id=CHAT).outcome is Outcome.CHOSEN
+
+
 def test_old_keyboards_are_deleted_at_start_up(svc):
     keyboard(svc)
     svc.clock = FixedClock(DEFAULT_NOW.replace(month=DEFAULT_NOW.month + 1))
     retire_open_keyboards(svc)
     with svc.uow() as uow:
-        assert uow.session.scalar(select(func.count(TelegramKeyboard.id))) == 0
+        assert uow.session.scalar(select(func.count(TelegramKeyboard.selector))) == 0
