@@ -45,7 +45,8 @@ from dialogs.engine.sealing import SlotSealer
 from dialogs.engine.slot_mappings import extract_slots
 from dialogs.engine.stories import Rule
 from dialogs.engine.tracker import Tracker
-from dialogs.engine.tracker_store import TrackerStore
+from dialogs.engine.tracker_cache import TrackerCache, is_sealed
+from dialogs.engine.tracker_store import ConversationLog, TrackerStore
 from services.events import emit
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class Engine:
         self._max_actions = max_actions_per_turn
         # Without a sealer a sensitive answer lasts one turn; with one, until its form ends.
         self._sealer = sealer
+        self._trackers = TrackerCache()
 
     async def handle_message(self, channel: str, sender_id: str, text: str, *,
                              metadata: dict | None = None) -> TurnResult:
@@ -104,10 +106,7 @@ class Engine:
         turn: _Turn | None = None
         try:
             async with self._store.conversation(channel, sender_id) as conversation:
-                events = conversation.events
-                if self._sealer is not None:
-                    events = self._sealer.unseal_events(events)
-                tracker = Tracker(f"{channel}:{sender_id}", self.domain, events)
+                tracker, kept = self._tracker_for(conversation)
                 turn = _Turn(tracker, now.timestamp(), first_new=len(tracker.events))
                 if self._session_expired(conversation.last_event_at, now):
                     self._start_session(turn)
@@ -120,13 +119,17 @@ class Engine:
                     await self._predict_and_run(turn)
                 turn.add(ActionExecuted(ACTION_LISTEN))
                 new_events = tracker.events[turn.first_new:]
-                conversation.append(
-                    redact_for_storage(new_events, self.domain.sensitive_slots,
-                                       redact_text_of=user_event if turn.secret_answer else None,
-                                       seal=self._sealer.seal if self._sealer else None),
-                    at=now)
+                stored = redact_for_storage(
+                    new_events, self.domain.sensitive_slots,
+                    redact_text_of=user_event if turn.secret_answer else None,
+                    seal=self._sealer.seal if self._sealer else None)
+                conversation.append(stored, at=now)
         except Exception:
             return self._turn_failed(channel, sender_id, text, turn)
+        if kept is None:
+            self._trackers.forget(channel, sender_id)
+        else:
+            self._trackers.keep(channel, sender_id, conversation.stored.version, kept, stored)
         seconds = time.perf_counter() - started
         intent = tracker.latest_intent
         emit("turn", channel=channel, intent=intent, seconds=seconds,
@@ -138,6 +141,20 @@ class Engine:
             delete_user_message=turn.sensitive,
             sensitive=turn.sensitive,
         )
+
+    def _tracker_for(self, conversation: ConversationLog) -> tuple[Tracker, Tracker | None]:
+        """The turn's tracker, and one as the stored session builds it, kept untouched by the
+        turn (None when it is not to be kept: the session has sealed answers)."""
+        channel, sender_id = conversation.channel, conversation.sender_id
+        kept = self._trackers.take(channel, sender_id, conversation.snapshot.version)
+        if kept is not None:
+            return kept.extended(()), kept
+        events = conversation.events
+        sealed = any(is_sealed(event) for event in events)
+        if self._sealer is not None and sealed:
+            events = self._sealer.unseal_events(events)
+        tracker = Tracker(f"{channel}:{sender_id}", self.domain, events)
+        return tracker, None if sealed else tracker.extended(())
 
     def _turn_failed(self, channel: str, sender_id: str, text: str,
                      turn: _Turn | None) -> TurnResult:

@@ -1,6 +1,7 @@
 """What of a turn may be stored: sensitive slot values and the member message that carried
 them become a marker. The turn itself runs on the real values, in memory only; with a `seal`
-(dialogs.engine.sealing), a slot's value is also kept sealed for the turns that follow."""
+(dialogs.engine.sealing), a slot's value still set when the turn ends is also kept sealed for
+the turns that follow."""
 
 from __future__ import annotations
 
@@ -18,17 +19,28 @@ def redact_for_storage(events: Sequence[dict], sensitive_slots: Iterable[str], *
     """Copies of `events` safe to store; `redact_text_of` is the user event to hide."""
     sensitive = frozenset(sensitive_slots)
     stored = []
-    for event in events:
+    for index, event in enumerate(events):
         if event is redact_text_of:
             event = _redacted_user_event(event)
         elif event["event"] == "slot" and event["name"] in sensitive \
                 and event.get("value") is not None:
             redacted = {**event, "value": REDACTED}
-            if seal is not None:
+            # Sealed only when a later turn can read it: a password checked and cleared in
+            # the turn it was given in leaves no secret behind, sealed or not.
+            if seal is not None and _outlives_turn(event["name"], events[index + 1:]):
                 redacted[SEALED_KEY] = seal(event["value"])
             event = redacted
         stored.append(event)
     return stored
+
+
+def _outlives_turn(slot: str, later: Sequence[dict]) -> bool:
+    return not any(event["event"] in _RESETTING or (event["event"] == "slot"
+                                                    and event["name"] == slot)
+                   for event in later)
+
+
+_RESETTING = frozenset({"reset_slots", "restart", "session_started"})
 
 
 def _redacted_user_event(event: dict) -> dict:

@@ -26,12 +26,15 @@ class CachedSession:
     last_event_at: dt.datetime | None
     events_json: str  # a JSON array: the session's stored events, oldest first
 
+    @property
+    def version(self) -> tuple:
+        """What identifies these events: equal versions, equal events."""
+        return (self.conversation_id, self.session_start_seq, self.last_seq, self.last_event_at)
+
     def is_current(self, conversation_id: int, session_start_seq: int, last_seq: int,
                    last_event_at: dt.datetime | None) -> bool:
         """Nothing was stored in the conversation since this copy."""
-        return (self.conversation_id, self.session_start_seq, self.last_seq,
-                self.last_event_at) == (conversation_id, session_start_seq, last_seq,
-                                        last_event_at)
+        return self.version == (conversation_id, session_start_seq, last_seq, last_event_at)
 
     def precedes(self, conversation_id: int, session_start_seq: int, last_seq: int) -> bool:
         """Same session, and only newer events were stored since."""
@@ -56,7 +59,7 @@ class CachedSession:
 class SessionCache:
     """At most `max_chars` of JSON, least recently used conversations dropped first."""
 
-    def __init__(self, max_chars: int = 64_000_000):
+    def __init__(self, max_chars: int = 32_000_000):
         self._max_chars = max_chars
         self._chars = 0
         self._entries: OrderedDict[tuple[str, str], CachedSession] = OrderedDict()

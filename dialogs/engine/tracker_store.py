@@ -20,6 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,12 +39,17 @@ class LeaseLost(RuntimeError):
 class ConversationLog:
     channel: str
     sender_id: str
-    events: list[dict]  # the current session, oldest first
     last_event_at: dt.datetime | None
     conversation_id: int
     last_seq: int
-    snapshot: CachedSession  # the stored events above, as the session cache keeps them
+    snapshot: CachedSession  # the current session as stored when the turn began
     pending: list[tuple[dict, dt.datetime]] = field(default_factory=list)
+    stored: CachedSession | None = None  # the session as stored by the turn, once committed
+
+    @cached_property
+    def events(self) -> list[dict]:
+        """The current session's stored events, oldest first (decoded when first asked for)."""
+        return self.snapshot.events()
 
     def append(self, events, *, at: dt.datetime) -> None:
         """Store these events when the turn ends."""
@@ -68,6 +74,7 @@ class TrackerStore:
                 stored = _write(uow.session.connection(), log)
                 uow.commit()
                 self._cache.put(channel, sender_id, stored)
+                log.stored = stored
             else:
                 owner = str(uuid.uuid4())
                 log = await self._take_lease(uow, channel, sender_id, owner)
@@ -76,6 +83,7 @@ class TrackerStore:
                     stored = _write(uow.session.connection(), log, lease_owner=owner)
                     uow.commit()
                     self._cache.put(channel, sender_id, stored)
+                    log.stored = stored
                 except BaseException:
                     # The turn, or storing it, failed: none of it is kept, and the member's
                     # next message must not wait for the lease to run out.
@@ -122,7 +130,6 @@ class TrackerStore:
         return ConversationLog(
             channel=channel,
             sender_id=sender_id,
-            events=snapshot.events(),
             last_event_at=row.last_event_at,
             conversation_id=row.id,
             last_seq=row.last_seq,

@@ -74,7 +74,9 @@ async def test_a_secret_answer_is_stored_sealed_and_read_back_next_turn(engine, 
     assert result.delete_user_message
     assert texts(result) == ["Second secret?"]
     assert "alpha 111" not in stored(sqlite_engine)
-    assert set(slot_values(engine, sealer, "first_secret")) == {"alpha 111"}
+    # The answer as the turn left it is sealed; an earlier step of the same turn is a marker.
+    assert slot_values(engine, sealer, "first_secret")[-1] == "alpha 111"
+    assert set(slot_values(engine, sealer, "first_secret")) <= {"alpha 111", "[redacted]"}
 
 
 async def test_a_seal_too_old_reads_as_empty_and_the_form_asks_again(engine, clock):
@@ -93,3 +95,19 @@ def test_a_seal_made_with_another_key_does_not_open(clock, sealer):
     assert sealer.unseal(sealer.seal({"ssn": "123"})) == {"ssn": "123"}
     assert sealer.unseal(other.seal("123")) is None
     assert sealer.unseal("not a seal") is None
+
+
+def test_only_a_secret_still_set_when_the_turn_ends_is_sealed():
+    from rasa_sdk.events import AllSlotsReset, SlotSet
+
+    from dialogs.engine.redaction import REDACTED, redact_for_storage
+    from dialogs.engine.sealing import SEALED_KEY
+
+    def stored(*events):
+        return redact_for_storage(list(events), ["password"], seal=lambda value: "sealed!")
+
+    checked_and_cleared = stored(SlotSet("password", "hunter22"), SlotSet("password", None))
+    assert checked_and_cleared[0] == {**SlotSet("password", REDACTED)}
+    still_needed = stored(SlotSet("password", "hunter22"), SlotSet("other", 1))
+    assert still_needed[0][SEALED_KEY] == "sealed!" and still_needed[0]["value"] == REDACTED
+    assert SEALED_KEY not in stored(SlotSet("password", "hunter22"), AllSlotsReset())[0]

@@ -1,0 +1,64 @@
+"""Trackers of recent conversations, as their stored events add up, so that a turn need not
+replay the session's events again.
+
+A tracker is kept under the version of the stored session it was built from (the tracker
+store's conversation id, session start, last event number and time) and used only while the
+store still holds exactly that version; a turn always works on a copy, so the kept tracker is
+never touched by what the turn does. After the turn it is brought up to date with the events
+the turn stored, as they read back from the database (through JSON, sensitive values
+redacted): the same tracker a replay of the stored session would build.
+
+Not kept: sessions with sealed answers (opening a seal depends on the time, so they are opened
+afresh every turn).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+
+from dialogs.engine.sealing import SEALED_KEY
+from dialogs.engine.tracker import Tracker
+
+
+class TrackerCache:
+    def __init__(self, max_conversations: int = 256):
+        self._max = max_conversations
+        self._entries: OrderedDict[tuple[str, str], tuple[tuple, Tracker]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, channel: str, sender_id: str, version: tuple) -> Tracker | None:
+        """The kept tracker of the stored session `version`, if there is one; it is no longer
+        kept until `keep` gives it back (a turn that fails does not)."""
+        with self._lock:
+            entry = self._entries.pop((channel, sender_id), None)
+        return entry[1] if entry is not None and entry[0] == version else None
+
+    def keep(self, channel: str, sender_id: str, version: tuple, tracker: Tracker,
+             stored: list[dict]) -> None:
+        """`tracker` (built from a stored session, not used by a turn) with the events a turn
+        then `stored` makes the stored session `version`."""
+        if any(is_sealed(event) for event in stored):
+            self.forget(channel, sender_id)
+            return
+        events = json.loads(json.dumps(stored))  # as they read back from storage
+        starts = [n for n, event in enumerate(events) if event.get("event") == "session_started"]
+        if starts:  # the stored session is the new one, from its start
+            tracker = Tracker(tracker.sender_id, tracker.domain, events[starts[-1]:])
+        else:
+            for event in events:
+                tracker.update(event)
+        with self._lock:
+            self._entries[(channel, sender_id)] = (version, tracker)
+            self._entries.move_to_end((channel, sender_id))
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def forget(self, channel: str, sender_id: str) -> None:
+        with self._lock:
+            self._entries.pop((channel, sender_id), None)
+
+
+def is_sealed(event: dict) -> bool:
+    return event.get("event") == "slot" and SEALED_KEY in event
