@@ -3,6 +3,11 @@ keyboards whose callback data is an opaque key (callback_keys).
 
 Used for a turn's replies and for pushed messages alike, so both close the chat's earlier
 keyboards: only the buttons of the latest messages work.
+
+What the engine says in one go goes out as few messages as it can: consecutive texts are joined
+(a blank line between them) up to and including one with buttons. The member gets one bubble
+with its choices under it instead of several, and a reply is not held back by Telegram's limit
+of one message a second in a chat.
 """
 
 from __future__ import annotations
@@ -24,12 +29,27 @@ SHORT_TITLE = 18  # titles up to this long go two to a row
 async def send_replies(bot: Bot, svc: Services, chat_id: int | str,
                        messages: Sequence[BotMessage]) -> None:
     """Send `messages` in order; the buttons of each go under its last part."""
-    parts = [part for message in messages for part in _parts(message)]
+    parts = [part for message in join_messages(messages) for part in _parts(message)]
     keys = iter(callback_keys.open_keyboards(
         svc, chat_id, [(text, buttons) for text, buttons in parts if buttons]))
     for text, buttons in parts:
         markup = _keyboard(buttons, next(keys)) if buttons else None
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def join_messages(messages: Sequence[BotMessage]) -> list[BotMessage]:
+    """Consecutive messages as one, each one ending with the first that has buttons."""
+    joined: list[BotMessage] = []
+    texts: list[str] = []
+    for message in messages:
+        if message.text:
+            texts.append(message.text)
+        if message.buttons:
+            joined.append(BotMessage("\n\n".join(texts) or None, message.buttons))
+            texts = []
+    if texts:
+        joined.append(BotMessage("\n\n".join(texts)))
+    return joined
 
 
 def _parts(message: BotMessage) -> list[tuple[str, Sequence[dict[str, str]]]]:

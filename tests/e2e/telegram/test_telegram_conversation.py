@@ -215,7 +215,7 @@ async def test_a_deep_link_logs_the_chat_in_once(telegram):
         alex = uow.session.scalar(select(Account.id).where(Account.username == "alex"))
     token = create_link_token(svc, alex)
     sent = await telegram.say(CHAT, f"/start {token}")
-    assert sent[0]["text"] == "You're logged in. Welcome!"
+    assert sent[0]["text"].startswith("You're logged in. Welcome!\n\n")
     assert chat_link(telegram.runtime, CHAT).account_id == alex
     again = await telegram.say(OTHER_CHAT, f"/start {token}")
     assert "already used" in again[0]["text"]
