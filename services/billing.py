@@ -30,7 +30,7 @@ from services.ledger import (
     member_balance,
     open_invoices,
 )
-from services.payment_methods import method_label
+from services.payment_methods import label_of, method_label
 from services.payments import recent_payments
 from services.persistence.models import Account, Enrollment, Invoice, Plan
 
@@ -230,11 +230,11 @@ def payment_history(svc: Services, account_id: int, *, limit: int = 5,
             payment_id=payment.id,
             date=(payment.confirmed_at or payment.created_at).astimezone(zone).date(),
             amount_cents=payment.amount_cents,
-            method_label=method_label(payment.method) if payment.method else None,
+            method_label=label_of(payment.method_brand, payment.method_last4,
+                                  payment.method_nickname) if payment.method_brand else None,
             status=payment.status,
             reference=payment.reference,
-            plan_kinds=tuple(sorted({a.invoice.plan.kind for a in payment.allocations},
-                                    key=("health", "dental").index)),
+            plan_kinds=tuple(sorted(payment.plan_kinds, key=("health", "dental").index)),
             source=payment.source,
             decline_code=payment.decline_code,
         )

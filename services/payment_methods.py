@@ -54,12 +54,15 @@ def get_chargeable_method(session: Session, account_id: int, method_id: int,
 def method_label(method: PaymentMethod, *, on: dt.date | None = None) -> str:
     """How a member recognises a method: "Visa ending in 4242", "Work: Checking ending in
     6789". Pass `on` (svc.today()) to mark an expired card "(expired)"."""
-    label = f"{method.brand} ending in {method.last4}"
-    if method.nickname:
-        label = f"{method.nickname}: {label}"
+    label = label_of(method.brand, method.last4, method.nickname)
     if on is not None and card_expired(method, on):
         label += " (expired)"
     return label
+
+
+def label_of(brand: str, last4: str, nickname: str | None) -> str:
+    label = f"{brand} ending in {last4}"
+    return f"{nickname}: {label}" if nickname else label
 
 
 def list_methods(svc: Services, account_id: int) -> list[PaymentMethod]:

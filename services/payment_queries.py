@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, literal, select
 
 from services.context import Services
 from services.detached import detached
-from services.persistence.models import Invoice, Payment, PaymentAllocation
+from services.persistence.models import Invoice, Payment, PaymentAllocation, PaymentMethod, Plan
 
 # A pending payment this old is not a confirm still talking to the gateway: reconcile it.
 RECONCILE_PENDING_AFTER = dt.timedelta(minutes=2)
@@ -49,25 +49,59 @@ def latest_declined_payment(svc: Services, account_id: int) -> Payment | None:
 
 
 def recent_payments(svc: Services, account_id: int, limit: int = 5,
-                    before_id: int | None = None) -> list[Payment]:
+                    before_id: int | None = None) -> list[RecentPayment]:
     """The member's payments newest first, drafts left out; `before_id` pages back."""
-    query = (
-        select(Payment)
-        .where(Payment.account_id == account_id, Payment.status != "draft")
-        .options(
-            # Two statements in all: each payment with its method, then their allocations
-            # with invoice and plan.
-            joinedload(Payment.method),
-            selectinload(Payment.allocations)
-            .joinedload(PaymentAllocation.invoice)
-            .joinedload(Invoice.plan),
-        )
-        .order_by(Payment.id.desc())
-        .limit(limit)
-    )
-    if before_id is not None:
-        query = query.where(Payment.id < before_id)
     with svc.uow() as uow:
-        payments = list(uow.session.scalars(query))
-        uow.session.expunge_all()
-        return payments
+        found = uow.session.execute(_RECENT, {
+            "account_id": account_id, "before_id": before_id or _NO_PAYMENT_AFTER,
+            "limit": limit}).all()
+        kinds: dict[int, set[str]] = {payment.id: set() for payment in found}
+        if found:
+            for payment_id, kind in uow.session.execute(_PLAN_KINDS, {"ids": list(kinds)}):
+                kinds[payment_id].add(kind)
+    return [RecentPayment(*payment, plan_kinds=frozenset(kinds[payment.id])) for payment in found]
+
+
+# The history is read on many turns: its statements are built once, on the tables.
+_payments, _methods = Payment.__table__, PaymentMethod.__table__
+_allocations, _invoices, _plans = (PaymentAllocation.__table__, Invoice.__table__,
+                                   Plan.__table__)
+_NO_PAYMENT_AFTER = 2**31 - 1  # above any id: the column is a 32-bit integer
+_RECENT = (
+    select(_payments.c.id, _payments.c.reference, _payments.c.amount_cents,
+           _payments.c.status, _payments.c.decline_code, _payments.c.source,
+           _payments.c.created_at, _payments.c.confirmed_at,
+           _methods.c.brand.label("method_brand"), _methods.c.last4.label("method_last4"),
+           _methods.c.nickname.label("method_nickname"))
+    .select_from(_payments.outerjoin(_methods, _methods.c.id == _payments.c.method_id))
+    .where(_payments.c.account_id == bindparam("account_id"),
+           _payments.c.status != literal("draft"),
+           _payments.c.id < bindparam("before_id"))
+    .order_by(_payments.c.id.desc())
+    .limit(bindparam("limit"))
+)
+_PLAN_KINDS = (
+    select(_allocations.c.payment_id, _plans.c.kind)
+    .select_from(_allocations.join(_invoices, _invoices.c.id == _allocations.c.invoice_id)
+                 .join(_plans, _plans.c.id == _invoices.c.plan_id))
+    .where(_allocations.c.payment_id.in_(bindparam("ids", expanding=True)))
+)
+
+
+@dataclass(frozen=True)
+class RecentPayment:
+    """A payment as the member's history shows it: its method (None without one) and the
+    kinds of plan it paid."""
+
+    id: int
+    reference: str
+    amount_cents: int
+    status: str
+    decline_code: str | None
+    source: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    method_brand: str | None
+    method_last4: str | None
+    method_nickname: str | None
+    plan_kinds: frozenset[str]
