@@ -32,8 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import Row, bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from services.context import Services
 from services.persistence.models import TelegramKeyboard
@@ -87,12 +86,11 @@ def open_keyboards(svc: Services, chat_id: str | int,
              "buttons": [{"title": button["title"], "payload": button["payload"]}
                          for button in buttons]}
             for text_html, buttons in keyboards]
-    with svc.chat_state_uow() as uow:
-        session = uow.session
-        session.execute(_CLOSE_CHAT, {"chat": chat, "now": now})
+    with svc.chat_state_uow().connect() as conn:  # no ORM session: this runs for every reply
+        conn.execute(_CLOSE_CHAT, {"chat": chat, "now": now})
         if rows:
-            session.execute(_OPEN, rows)
-        uow.commit()
+            conn.execute(_OPEN, rows)
+        conn.commit()
     return [[f"{row['selector']}.{row['verifier']}.{position}"
              for position in range(len(row["buttons"]))] for row in rows]
 
@@ -112,9 +110,8 @@ def retire_open_keyboards(svc: Services) -> int:
 
 def choose(svc: Services, key: str, *, chat_id: str | int) -> Tap:
     """A member in `chat_id` tapped the button `key`."""
-    with svc.chat_state_uow() as uow:
-        session = uow.session
-        found = _find(session, key)
+    with svc.chat_state_uow().connect() as conn:
+        found = _find(conn, key)
         if found is None:
             logger.warning("unknown callback key from chat %s", chat_id)
             return Tap(Outcome.UNKNOWN)
@@ -125,26 +122,26 @@ def choose(svc: Services, key: str, *, chat_id: str | int) -> Tap:
             return Tap(Outcome.FOREIGN)
         if keyboard.closed_at is not None:
             chosen = keyboard.chosen
-        elif session.execute(_CHOOSE, {"key_selector": keyboard.selector, "now": svc.now(),
-                                       "position": position}).rowcount == 1:
-            uow.commit()
+        elif conn.execute(_CHOOSE, {"key_selector": keyboard.selector, "now": svc.now(),
+                                    "position": position}).rowcount == 1:
+            conn.commit()
             button = keyboard.buttons[position]
             return Tap(Outcome.CHOSEN, button["title"], button["payload"], keyboard.text_html)
         else:  # another tap chose, or a newer message closed it, since it was read
-            chosen = session.scalar(_CHOSEN, {"key_selector": keyboard.selector})
+            chosen = conn.scalar(_CHOSEN, {"key_selector": keyboard.selector})
     if chosen is not None:
         return Tap(Outcome.ALREADY_CHOSEN, keyboard.buttons[chosen]["title"],
                    text_html=keyboard.text_html)
     return Tap(Outcome.STALE)
 
 
-def _find(session: Session, key: str) -> tuple[Row, int] | None:
+def _find(conn: Connection, key: str) -> tuple[Row, int] | None:
     """The keyboard of `key` and the position of its button, if the key is one we issued."""
     match = _KEY.fullmatch(key)
     if match is None:
         return None
     selector, verifier, position = match[1], match[2], int(match[3])
-    keyboard = session.execute(_FIND, {"key_selector": selector}).one_or_none()
+    keyboard = conn.execute(_FIND, {"key_selector": selector}).one_or_none()
     if keyboard is None or not hmac.compare_digest(keyboard.verifier, verifier) or \
             position >= len(keyboard.buttons):
         return None

@@ -66,37 +66,36 @@ class TrackerStore:
 
     @asynccontextmanager
     async def conversation(self, channel: str, sender_id: str) -> AsyncIterator[ConversationLog]:
-        with self._uow_factory() as uow:
-            if uow.session.get_bind().dialect.name == "postgresql":
-                log = await asyncio.to_thread(self._lock_row, uow.session.connection(), channel,
-                                              sender_id)
+        # A bare connection, no ORM session: a turn runs these few statements every time.
+        with self._uow_factory().connect() as conn:
+            if conn.dialect.name == "postgresql":
+                log = await asyncio.to_thread(self._lock_row, conn, channel, sender_id)
                 yield log
-                stored = _write(uow.session.connection(), log)
-                uow.commit()
+                stored = _write(conn, log)
+                conn.commit()
                 self._cache.put(channel, sender_id, stored)
                 log.stored = stored
             else:
                 owner = str(uuid.uuid4())
-                log = await self._take_lease(uow, channel, sender_id, owner)
+                log = await self._take_lease(conn, channel, sender_id, owner)
                 try:
                     yield log
-                    stored = _write(uow.session.connection(), log, lease_owner=owner)
-                    uow.commit()
+                    stored = _write(conn, log, lease_owner=owner)
+                    conn.commit()
                     self._cache.put(channel, sender_id, stored)
                     log.stored = stored
                 except BaseException:
                     # The turn, or storing it, failed: none of it is kept, and the member's
                     # next message must not wait for the lease to run out.
-                    uow.rollback()
-                    _give_back_lease(uow.session.connection(), log, owner)
-                    uow.commit()
+                    conn.rollback()
+                    _give_back_lease(conn, log, owner)
+                    conn.commit()
                     raise
 
     def session_events(self, channel: str, sender_id: str, *, all_sessions: bool = False
                        ) -> list[dict]:
         """The stored events of a conversation: the current session, or every session."""
-        with self._uow_factory() as uow:
-            conn = uow.session.connection()
+        with self._uow_factory().connect() as conn:
             row = conn.execute(_CONVERSATION, {"channel": channel,
                                                "sender_id": sender_id}).one_or_none()
             if row is None:
@@ -136,10 +135,9 @@ class TrackerStore:
             snapshot=snapshot,
         )
 
-    async def _take_lease(self, uow: UnitOfWork, channel: str, sender_id: str,
+    async def _take_lease(self, conn: Connection, channel: str, sender_id: str,
                           owner: str) -> ConversationLog:
         while True:
-            conn = uow.session.connection()
             now = dt.datetime.now(dt.UTC)  # leases run on real time, whatever the clock says
             lease = {"lease_owner": owner, "lease_expires_at": now + self._lease}
             # Writes first, so this short transaction holds SQLite's write lock from the start.
@@ -154,9 +152,9 @@ class TrackerStore:
                     .returning(*_COLUMNS)).one_or_none()
             if row is not None:
                 log = self._log(conn, channel, sender_id, row)
-                uow.commit()
+                conn.commit()
                 return log
-            uow.rollback()
+            conn.rollback()
             await asyncio.sleep(self._poll_seconds)
 
 

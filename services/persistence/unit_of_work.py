@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -27,6 +28,11 @@ class UnitOfWork:
             # rollback(), does not expire loaded objects: a read-only use case can return them.
             self.session.close()
             self.session = None
+
+    def connect(self) -> Connection:
+        """A bare connection to the same database, for the few statements of a hot path that
+        needs no ORM session (its own transaction: `commit()` it, or it rolls back)."""
+        return self._session_factory.kw["bind"].connect()
 
     def commit(self) -> None:
         assert self.session is not None
