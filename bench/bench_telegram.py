@@ -11,8 +11,8 @@ the reminders form. Taps cannot be preloaded (their keys are made as the bot ans
 cover them. A bot has handled an update when every handler has finished with it; its rate is
 counted from the first update reaching its handlers to the last one handled, so start-up is
 left out. The bots take turns for a few rounds, each on a fresh fake server (and HealthPay on a
-fresh database), and the median ratio is the figure: one short run is at the mercy of whatever
-else the machine is doing.
+fresh database, each bot in a fresh process), and the median ratio is the figure: one short run
+is at the mercy of whatever else the machine is doing.
 
 Neither bot is rate limited: Telegram's limits (30 messages a second) would cap both and hide
 what is measured, the processing. HealthPay runs on a SQLite file with the demo data, as
@@ -202,13 +202,37 @@ class Run:
 
 
 def run_round(messages: list[tuple[int, str]], updates: int, chats: int) -> tuple[Run, Run]:
-    """The echo bot, then HealthPay on a fresh database, each against a fresh fake Bot API."""
-    with FakeApiProcess(messages) as fake:
-        echo = Run(asyncio.run(run_echo_bot(fake.base_url, updates)), fake.calls())
-    with tempfile.TemporaryDirectory() as var_dir, FakeApiProcess(messages) as fake:
-        runtime = build_healthpay(Path(var_dir), fake.base_url, chats)
-        healthpay = Run(asyncio.run(run_healthpay(runtime, updates)), fake.calls())
-    return echo, healthpay
+    """The echo bot, then HealthPay on a fresh database, each in a process of its own against
+    a fresh fake Bot API, so that neither inherits what ran before it."""
+    runs = []
+    for bot in ("echo", "healthpay"):
+        with FakeApiProcess(messages) as fake:
+            seconds = _in_own_process(_measure_bot, bot, fake.base_url, updates, chats)
+            runs.append(Run(seconds, fake.calls()))
+    return runs[0], runs[1]
+
+
+def _measure_bot(bot: str, base_url: str, updates: int, chats: int) -> float:
+    if bot == "echo":
+        return asyncio.run(run_echo_bot(base_url, updates))
+    with tempfile.TemporaryDirectory() as var_dir:
+        runtime = build_healthpay(Path(var_dir), base_url, chats)
+        return asyncio.run(run_healthpay(runtime, updates))
+
+
+def _in_own_process(function, *args):
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_put_result, args=(results, function, *args))
+    process.start()
+    try:
+        return results.get(timeout=900)
+    finally:
+        process.join(timeout=30)
+
+
+def _put_result(results, function, *args) -> None:
+    results.put(function(*args))
 
 
 def main() -> None:
