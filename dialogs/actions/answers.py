@@ -47,7 +47,9 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(text=answers["questions_menu"], buttons=menu(answers))
             return []
         svc = runtime.services()
-        text = answer(answers, topic, svc, acting_member(tracker))
+        # Only the missed-payment answer speaks of the member's own bill.
+        member = acting_member(tracker) if topic == "missed_payment" else None
+        text = answer(answers, topic, svc, member)
         buttons = answers["topics"][topic].get("buttons", []) + [answers["more_questions"]]
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
