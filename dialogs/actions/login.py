@@ -24,6 +24,7 @@ from dialogs.actions.member_session import (
     after_log_in,
     member_time,
     recent_responses,
+    resume_target,
 )
 from services import accounts, sessions
 from services.errors import AccountLocked, LoginFailed
@@ -82,7 +83,7 @@ class ActionAskLoginFormUsername(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         # Right after the form started (not on a retry), say why a log-in is needed.
-        if tracker.get_slot(RESUME_SLOT) and tracker.latest_action_name != "action_listen":
+        if resume_target(tracker) and tracker.latest_action_name != "action_listen":
             dispatcher.utter_message(response="utter_log_in_to_continue")
         dispatcher.utter_message(response="utter_ask_username")
         return []

@@ -62,12 +62,27 @@ def start_login(resume: str | None) -> list[EventType]:
     return _leave_form() + [SlotSet(RESUME_SLOT, resume), FollowupAction(LOGIN_FORM)]
 
 
+def resume_target(tracker: Tracker) -> str | None:
+    """What to run once the member has logged in: only what this session asked for. Slots
+    carry over into a new session (the language should), but a payment abandoned at the log-in
+    prompt an hour ago must not start by itself when the member logs in today."""
+    resume = tracker.get_slot(RESUME_SLOT)
+    set_this_session = listened = False
+    for event in tracker.events:  # the current session: what carried over comes first
+        kind = event.get("event")
+        if kind == "session_started":
+            listened = False
+        elif kind == "action" and event.get("name") == "action_listen":
+            listened = True
+        elif kind == "slot" and event.get("name") == RESUME_SLOT:
+            set_this_session = listened
+    return resume if resume and set_this_session else None
+
+
 def resume_events(tracker: Tracker) -> list[EventType]:
     """After a successful log-in or password re-entry: go on with what the member was doing."""
-    resume = tracker.get_slot(RESUME_SLOT)
-    if not resume:
-        return []
-    return [SlotSet(RESUME_SLOT, None), FollowupAction(resume)]
+    resume = resume_target(tracker)
+    return [SlotSet(RESUME_SLOT, None)] + ([FollowupAction(resume)] if resume else [])
 
 
 def after_log_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
@@ -80,13 +95,13 @@ def after_log_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dom
     account = accounts.get_account(runtime.services(), account_id)
     first_name = account.enrollment.full_name.split()[0]
     dispatcher.utter_message(response=greeting, first_name=first_name, **values)
-    resumed = resume_events(tracker)
-    if resumed:
-        return resumed
+    if resume_target(tracker):
+        return resume_events(tracker)
+    cleared = [SlotSet(RESUME_SLOT, None)]  # an earlier session's, if any
     if DASHBOARD_ACTION in domain.get("actions", ()):
-        return [FollowupAction(DASHBOARD_ACTION)]
+        return cleared + [FollowupAction(DASHBOARD_ACTION)]
     dispatcher.utter_message(response="utter_help_menu")
-    return []
+    return cleared
 
 
 def recent_responses(tracker: Tracker, responses: frozenset[str], *,

@@ -18,6 +18,7 @@ from dialogs.actions.member_session import (
     RESUME_SLOT,
     member_time,
     resume_events,
+    resume_target,
     start_login,
 )
 from services import sessions
@@ -66,5 +67,5 @@ class ActionSubmitReauth(Action):
             dispatcher.utter_message(response="utter_password_confirmed")
             return cleared + resume_events(tracker)
         if outcome == "logged_out":  # logged out elsewhere meanwhile: a full log-in, then on
-            return cleared + start_login(tracker.get_slot(RESUME_SLOT))
+            return cleared + start_login(resume_target(tracker))
         return cleared + [SlotSet(RESUME_SLOT, None)]

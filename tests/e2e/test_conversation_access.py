@@ -306,6 +306,22 @@ def test_a_money_action_when_not_logged_in_logs_in_first_then_goes_on(rest_chat)
     assert "What would you like to pay?" in rest_chat.text
 
 
+def test_a_payment_left_at_the_log_in_prompt_does_not_start_in_a_later_session(rest_chat,
+                                                                             clock):
+    rest_chat.say("/make_payment")
+    assert "please log in first" in rest_chat.text
+    clock.advance(minutes=61)  # a new session
+
+    rest_chat.say("/log_in")
+    assert "please log in first" not in rest_chat.text
+    rest_chat.say("alex")
+    rest_chat.say(DEMO_PASSWORD)
+
+    assert "Welcome back, Alex!" in rest_chat.text
+    assert "Here's what you owe" in rest_chat.text, "the dashboard, as after any log-in"
+    assert "What would you like to pay?" not in rest_chat.text
+
+
 def test_a_wrong_password_on_re_entry_counts_toward_the_lock(rest_chat, app_runtime, clock):
     rest_chat.log_in("alex")
     clock.advance(minutes=16)

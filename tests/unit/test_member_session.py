@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionStarted, SlotSet
 from sqlalchemy import select
 
 from dialogs.actions import runtime
@@ -11,6 +11,7 @@ from dialogs.actions.member_session import (
     money_guard,
     recent_responses,
     resume_events,
+    resume_target,
 )
 from services.persistence.models import ChatLink
 from services.sessions import link_chat
@@ -77,11 +78,22 @@ def test_an_idle_session_asks_for_the_password_again(svc, member, clock):
 
 
 def test_after_log_in_the_member_goes_on_with_what_was_waiting():
-    waiting = tracker(slots={"resume_after_login": "payment_form"})
+    asked_this_session = [SessionStarted(), ActionExecuted("action_listen"),
+                          SlotSet("resume_after_login", "payment_form")]
+    waiting = tracker(slots={"resume_after_login": "payment_form"}, events=asked_this_session)
 
     assert resume_events(waiting) == [SlotSet("resume_after_login", None),
                                       FollowupAction("payment_form")]
-    assert resume_events(tracker()) == []
+    assert resume_events(tracker()) == [SlotSet("resume_after_login", None)]
+
+
+def test_what_an_earlier_session_was_waiting_for_is_not_resumed():
+    carried_over = [SessionStarted(), SlotSet("resume_after_login", "payment_form"),
+                    ActionExecuted("action_listen")]
+    stale = tracker(slots={"resume_after_login": "payment_form"}, events=carried_over)
+
+    assert resume_target(stale) is None
+    assert resume_events(stale) == [SlotSet("resume_after_login", None)]
 
 
 def test_refused_attempts_are_counted_within_the_window(clock):
