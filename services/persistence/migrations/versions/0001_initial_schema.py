@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 16:13:42.400930
+Create Date: 2026-11-26 15:21:33.831020
 """
 from collections.abc import Sequence
 
@@ -95,19 +95,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('chat_id')
     )
     op.create_table('telegram_keyboards',
-    sa.Column('selector', sa.String(length=16), nullable=False),
-    sa.Column('verifier', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('chat_id', sa.String(length=64), nullable=False),
     sa.Column('text_html', sa.Text(), nullable=False),
-    sa.Column('buttons', sa.JSON(), nullable=False),
     sa.Column('created_at', services.persistence.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', services.persistence.models.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('chosen', sa.Integer(), nullable=True),
-    sa.PrimaryKeyConstraint('selector')
+    sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('telegram_keyboards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_telegram_keyboards_chat_id'), ['chat_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_telegram_keyboards_created_at'), ['created_at'], unique=False)
-        batch_op.create_index('ix_telegram_keyboards_open', ['chat_id'], unique=False, sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
 
     op.create_table('accounts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -158,6 +155,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plans_enrollment_id'), ['enrollment_id'], unique=False)
+
+    op.create_table('telegram_callback_keys',
+    sa.Column('key', sa.String(length=32), nullable=False),
+    sa.Column('keyboard_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('chosen_at', services.persistence.models.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['keyboard_id'], ['telegram_keyboards.id'], ),
+    sa.PrimaryKeyConstraint('key')
+    )
+    with op.batch_alter_table('telegram_callback_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_telegram_callback_keys_keyboard_id'), ['keyboard_id'], unique=False)
 
     op.create_table('audit_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -474,6 +483,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_account_at')
 
     op.drop_table('audit_events')
+    with op.batch_alter_table('telegram_callback_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_telegram_callback_keys_keyboard_id'))
+
+    op.drop_table('telegram_callback_keys')
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plans_enrollment_id'))
 
@@ -484,8 +497,8 @@ def downgrade() -> None:
     op.drop_table('conversation_events')
     op.drop_table('accounts')
     with op.batch_alter_table('telegram_keyboards', schema=None) as batch_op:
-        batch_op.drop_index('ix_telegram_keyboards_open', sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_telegram_keyboards_created_at'))
+        batch_op.drop_index(batch_op.f('ix_telegram_keyboards_chat_id'))
 
     op.drop_table('telegram_keyboards')
     op.drop_table('telegram_group_notices')
