@@ -81,8 +81,12 @@ def resume_target(tracker: Tracker) -> str | None:
 
 def resume_events(tracker: Tracker) -> list[EventType]:
     """After a successful log-in or password re-entry: go on with what the member was doing."""
-    resume = resume_target(tracker)
-    return [SlotSet(RESUME_SLOT, None)] + ([FollowupAction(resume)] if resume else [])
+    return _going_on_with(resume_target(tracker))
+
+
+def _going_on_with(action: str | None) -> list[EventType]:
+    """Clear what was waiting (an earlier session's too) and run `action`, if any."""
+    return [SlotSet(RESUME_SLOT, None)] + ([FollowupAction(action)] if action else [])
 
 
 def after_log_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
@@ -95,13 +99,11 @@ def after_log_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dom
     account = accounts.get_account(runtime.services(), account_id)
     first_name = account.enrollment.full_name.split()[0]
     dispatcher.utter_message(response=greeting, first_name=first_name, **values)
-    if resume_target(tracker):
-        return resume_events(tracker)
-    cleared = [SlotSet(RESUME_SLOT, None)]  # an earlier session's, if any
-    if DASHBOARD_ACTION in domain.get("actions", ()):
-        return cleared + [FollowupAction(DASHBOARD_ACTION)]
-    dispatcher.utter_message(response="utter_help_menu")
-    return cleared
+    dashboard = DASHBOARD_ACTION if DASHBOARD_ACTION in domain.get("actions", ()) else None
+    next_action = resume_target(tracker) or dashboard
+    if next_action is None:
+        dispatcher.utter_message(response="utter_help_menu")
+    return _going_on_with(next_action)
 
 
 def recent_responses(tracker: Tracker, responses: frozenset[str], *,

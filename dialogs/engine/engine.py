@@ -41,11 +41,11 @@ from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
 from dialogs.engine.redaction import redact_for_storage
 from dialogs.engine.responses import ResponseGenerator
-from dialogs.engine.sealing import SlotSealer
+from dialogs.engine.sealing import SlotSealer, is_sealed
 from dialogs.engine.slot_mappings import extract_slots
 from dialogs.engine.stories import Rule
 from dialogs.engine.tracker import Tracker
-from dialogs.engine.tracker_cache import TrackerCache, is_sealed
+from dialogs.engine.tracker_cache import TrackerCache
 from dialogs.engine.tracker_store import ConversationLog, TrackerStore
 from services.events import emit
 

@@ -47,8 +47,7 @@ class SlotSealer:
 
     def unseal_events(self, events: list[dict]) -> list[dict]:
         """Stored events with each sealed slot value opened again (copies; the rest as is)."""
-        return [self._opened(event) if event.get("event") == "slot" and SEALED_KEY in event
-                else event for event in events]
+        return [self._opened(event) if is_sealed(event) else event for event in events]
 
     def _opened(self, event: dict) -> dict:
         opened = {key: value for key, value in event.items() if key != SEALED_KEY}
@@ -57,3 +56,8 @@ class SlotSealer:
 
     def _timestamp(self) -> int:
         return int(self._now().timestamp())
+
+
+def is_sealed(event: dict) -> bool:
+    """A stored slot event that carries its value sealed."""
+    return event.get("event") == "slot" and SEALED_KEY in event

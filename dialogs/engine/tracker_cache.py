@@ -18,7 +18,7 @@ import json
 import threading
 from collections import OrderedDict
 
-from dialogs.engine.sealing import SEALED_KEY
+from dialogs.engine.sealing import is_sealed
 from dialogs.engine.tracker import Tracker
 
 
@@ -58,7 +58,3 @@ class TrackerCache:
     def forget(self, channel: str, sender_id: str) -> None:
         with self._lock:
             self._entries.pop((channel, sender_id), None)
-
-
-def is_sealed(event: dict) -> bool:
-    return event.get("event") == "slot" and SEALED_KEY in event

@@ -39,12 +39,21 @@ class LeaseLost(RuntimeError):
 class ConversationLog:
     channel: str
     sender_id: str
-    last_event_at: dt.datetime | None
-    conversation_id: int
-    last_seq: int
     snapshot: CachedSession  # the current session as stored when the turn began
     pending: list[tuple[dict, dt.datetime]] = field(default_factory=list)
     stored: CachedSession | None = None  # the session as stored by the turn, once committed
+
+    @property
+    def conversation_id(self) -> int:
+        return self.snapshot.conversation_id
+
+    @property
+    def last_seq(self) -> int:
+        return self.snapshot.last_seq
+
+    @property
+    def last_event_at(self) -> dt.datetime | None:
+        return self.snapshot.last_event_at
 
     @cached_property
     def events(self) -> list[dict]:
@@ -126,14 +135,7 @@ class TrackerStore:
             snapshot = CachedSession(row.id, row.session_start_seq, row.last_seq,
                                      row.last_event_at,
                                      json.dumps(_events(conn, row.id, row.session_start_seq)))
-        return ConversationLog(
-            channel=channel,
-            sender_id=sender_id,
-            last_event_at=row.last_event_at,
-            conversation_id=row.id,
-            last_seq=row.last_seq,
-            snapshot=snapshot,
-        )
+        return ConversationLog(channel=channel, sender_id=sender_id, snapshot=snapshot)
 
     async def _take_lease(self, conn: Connection, channel: str, sender_id: str,
                           owner: str) -> ConversationLog:
