@@ -2,6 +2,7 @@
 
 import pytest
 
+from dialogs.actions import runtime
 from tests.concurrency import ThreadSafeFakeGateway
 from tests.conftest import build_services
 
@@ -16,3 +17,11 @@ def gateway():
 def svc(sqlite_engine, gateway, clock, policy, secrets):
     return build_services(sqlite_engine, gateway=gateway, clock=clock, policy=policy,
                           secrets=secrets)
+
+
+@pytest.fixture
+def services(svc):
+    """`svc` as the dialogue actions reach it (dialogs.actions.runtime) during the test."""
+    runtime.configure(svc)
+    yield svc
+    runtime.configure(None)

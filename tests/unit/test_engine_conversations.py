@@ -27,15 +27,6 @@ ASK_QUIET = "When should I stay quiet?"
 
 
 @pytest.fixture
-def services(sqlite_engine, clock, policy, secrets):
-    svc = build_services(sqlite_engine, gateway=FakeGateway(), clock=clock, policy=policy,
-                         secrets=secrets)
-    runtime.configure(svc)
-    yield svc
-    runtime.configure(None)
-
-
-@pytest.fixture
 def logged_in(services, monkeypatch):
     """The chat `say` talks in is logged in: reminder settings are saved on the account."""
     use_fast_password_hashing(monkeypatch)

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.actions import runtime
 from dialogs.engine.nlu import NluInterpreter
 from services.sessions import link_chat
-from tests.conftest import build_services
 from tests.engine_fakes import build_engine, texts
 from tests.factories import make_member, use_fast_password_hashing
-from tests.fakes import FakeGateway
 
 
 @pytest.fixture(scope="module")
 def nlu(tmp_path_factory):
     return NluInterpreter.load(cache_dir=tmp_path_factory.mktemp("nlu-cache"))
-
-
-@pytest.fixture
-def services(sqlite_engine, clock, policy, secrets):
-    svc = build_services(sqlite_engine, gateway=FakeGateway(), clock=clock, policy=policy,
-                         secrets=secrets)
-    runtime.configure(svc)
-    yield svc
-    runtime.configure(None)
 
 
 @pytest.fixture

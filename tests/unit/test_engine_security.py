@@ -11,13 +11,10 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from dialogs.actions import runtime
 from dialogs.engine import Domain, load_rules
 from dialogs.engine.domain import DATA_DIR
 from services.persistence.models import ConversationEvent
-from tests.conftest import build_services
 from tests.engine_fakes import KeywordInterpreter, build_engine, texts
-from tests.fakes import FakeGateway
 
 CARD = "4242 4242 4242 4242"
 PASSWORD = "Premium-Demo-2026"
@@ -41,15 +38,6 @@ rules:
       - active_loop: null
       - action: utter_logged_in
 """
-
-
-@pytest.fixture
-def services(sqlite_engine, clock, policy, secrets):
-    svc = build_services(sqlite_engine, gateway=FakeGateway(), clock=clock, policy=policy,
-                         secrets=secrets)
-    runtime.configure(svc)
-    yield svc
-    runtime.configure(None)
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 
-from dialogs.actions import runtime
-from tests.conftest import build_services
 from tests.engine_fakes import build_engine, texts, tracker_store
-from tests.fakes import FakeGateway
 
 
 @pytest.fixture
@@ -18,11 +15,8 @@ def store(sqlite_engine):
 
 
 @pytest.fixture
-def engine(sqlite_engine, clock, policy, secrets, store):
-    runtime.configure(build_services(sqlite_engine, gateway=FakeGateway(), clock=clock,
-                                     policy=policy, secrets=secrets))
-    yield build_engine(sqlite_engine, clock=clock, store=store)
-    runtime.configure(None)
+def engine(sqlite_engine, clock, services, store):
+    return build_engine(sqlite_engine, clock=clock, store=store)
 
 
 async def speak_spanish(store, clock):

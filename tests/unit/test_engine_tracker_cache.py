@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.actions import runtime
 from dialogs.engine.tracker import Tracker
-from tests.conftest import build_services
 from tests.engine_fakes import build_engine, texts, tracker_store
-from tests.fakes import FakeGateway
 
 CONVERSATION = ["hi", "remind me", "yes", "what is due?", "3 and 1", "help", "no", "thanks",
                 "weather?", "pay", "cancel", "remind me", "cancel", "bye"]
@@ -22,11 +19,8 @@ def store(sqlite_engine):
 
 
 @pytest.fixture
-def engine(sqlite_engine, clock, policy, secrets, store):
-    runtime.configure(build_services(sqlite_engine, gateway=FakeGateway(), clock=clock,
-                                     policy=policy, secrets=secrets))
-    yield build_engine(sqlite_engine, clock=clock, store=store)
-    runtime.configure(None)
+def engine(sqlite_engine, clock, services, store):
+    return build_engine(sqlite_engine, clock=clock, store=store)
 
 
 def kept(engine, sender: str = "5") -> Tracker | None:
