@@ -11,8 +11,11 @@ Secrets are removed from every record of every logger, libraries' included (http
 Telegram token inside its request URLs; rasa-sdk logs slot values at DEBUG): the record factory
 redacts each record as it is made, before any handler or filter sees it, and the filter on our
 handler redacts the `extra` fields, which are set after the factory. What goes:
-- card numbers (Luhn-valid, 13-19 digits: the engine's own detector),
-- SSNs: a run of exactly 9 digits, with or without dashes or spaces,
+- card numbers with the expiry and CVC typed next to them, and SSNs in any format the chat
+  catches: the engine's own detector (dialogs.engine.nlu.redaction), so logs miss nothing that
+  the tracker store and Telegram's deletion catch,
+- besides, any run of exactly 9 digits, with or without dashes or spaces (a log has no cue
+  words to tell an SSN by),
 - the value of a password, SSN, date of birth, security answer, token or key when it comes as
   `name=value` or `"name": "value"`, for these names and every sensitive slot of the domain,
 - bearer tokens, Telegram bot tokens, Stripe secret keys and webhook secrets,
@@ -68,9 +71,9 @@ class Redactor:
 
     def __init__(self, sensitive_names: Iterable[str] = ()):
         # Imported here: the engine package is heavy, and `healthpay db upgrade` logs too.
-        from dialogs.engine.nlu.redaction import redact_card_numbers
+        from dialogs.engine.nlu.redaction import redact_secrets
 
-        self._redact_card_numbers = redact_card_numbers
+        self._redact_typed_secrets = redact_secrets
         names = "|".join([*_SECRET_NAMES, *(re.escape(name) for name in sensitive_names)])
         self._pair = re.compile(rf"""(?i)(["']?\b(?:{names})\b["']?\s*[:=]\s*){_VALUE}""")
         # A slot event or SlotSet printed as a dict: {"name": "password", "value": "..."}.
@@ -82,7 +85,7 @@ class Redactor:
             text = pattern.sub(replacement, text)
         text = self._slot.sub(rf"\1{REDACTED}", text)
         text = self._pair.sub(rf"\1{REDACTED}", text)
-        text = self._redact_card_numbers(text)
+        text = self._redact_typed_secrets(text)
         return _DIGIT_RUN.sub(_hide_ssn, text)
 
 

@@ -6,7 +6,7 @@ bot works in private chats, and nothing else happens there.
   /autopay, /cancel, /logout as shortcuts into the conversation; any other command gets help;
 - a button: its key is resolved (callback_keys); a stale, reused, forged or foreign key is
   answered and never acted on; a chosen one shows the choice in the message, then acts;
-- an edited message with a card number in it: deleted like a new one would be;
+- an edited message with a card number or an SSN in it: deleted like a new one would be;
 - the member blocking or unblocking the bot: pushed messages stop or start again;
 - payments: the pre-checkout query and successful_payment (payments.py).
 """
@@ -35,7 +35,7 @@ from bot.telegram.context import CHANNEL, runtime_of
 from bot.telegram.formatting import with_choice
 from bot.telegram.turns import delete_member_message, reply, run_turn
 from dialogs.engine import BotMessage
-from dialogs.engine.nlu.redaction import contains_card_number
+from dialogs.engine.nlu.redaction import contains_secret
 from services.errors import DomainError
 from services.link_tokens import redeem_link_token
 from services.persistence.bulk import insert_missing
@@ -131,7 +131,7 @@ async def on_unknown_command(update: Update, context: CallbackContext) -> None:
 
 async def on_edited_message(update: Update, context: CallbackContext) -> None:
     message = update.effective_message
-    if contains_card_number(message.text):
+    if contains_secret(message.text):
         notice = await delete_member_message(context.bot, message.chat_id, message.message_id)
         await reply(context, message.chat_id, [BotMessage(notice)])
 

@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
 from dialogs.actions.member_session import acting_member
+from dialogs.engine.nlu.redaction import redact_secrets
 from dialogs.engine.tracker_store import TrackerStore
 from services.support import TRANSCRIPT_LINES, open_support_request
 
@@ -41,8 +42,10 @@ class ActionOpenSupportRequest(Action):
 
 
 def stored_transcript(channel: str, chat_id: str) -> list[str]:
-    """The latest lines of the conversation as the tracker store keeps it (redacted)."""
+    """The latest lines of the conversation as the tracker store keeps it (redacted). Each line
+    goes through the chat's card and SSN detector again: what an older release stored before it
+    knew a format stays out of the staff's view."""
     events = TrackerStore(runtime.services().uow_factory).session_events(channel, chat_id)
-    lines = [f"{_SPEAKERS[event['event']]}: {event['text']}" for event in events
+    lines = [f"{_SPEAKERS[event['event']]}: {redact_secrets(event['text'])}" for event in events
              if event.get("event") in _SPEAKERS and event.get("text")]
     return lines[-TRANSCRIPT_LINES:]

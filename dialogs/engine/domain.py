@@ -24,9 +24,10 @@ BUILTIN_INTENTS = frozenset({NLU_FALLBACK_INTENT, "out_of_scope", "session_start
                              "back"})
 ACTION_FAILED_RESPONSE = "utter_action_failed"
 CARD_NUMBER_RESPONSE = "utter_card_number_warning"
+SSN_RESPONSE = "utter_ssn_warning"
 # Responses the engine needs for its own behaviour (see engine.py and dispatcher.py).
 ENGINE_RESPONSES = ("utter_default", "utter_did_you_mean", "utter_help_menu",
-                    ACTION_FAILED_RESPONSE, CARD_NUMBER_RESPONSE)
+                    ACTION_FAILED_RESPONSE, CARD_NUMBER_RESPONSE, SSN_RESPONSE)
 INTENT_LABEL_PREFIX = "utter_intent_"
 
 SLOT_TYPES = frozenset({"text", "bool", "categorical", "float", "list", "any"})
@@ -58,18 +59,22 @@ class Domain:
     session_expiration_minutes: float  # 0: sessions never expire
     carry_over_slots: bool
     sensitive_slots: frozenset[str]
+    # Prompts next to a secret (the username before the password): a reply not taken as their
+    # answer may be the secret typed one step early, and is kept out of the store.
+    credential_prompts: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, domain_path: Path | str = DATA_DIR / "domain.yml",
              sensitive_slots_path: Path | str | None = DATA_DIR / "sensitive_slots.yml") -> Domain:
         raw = yaml.safe_load(Path(domain_path).read_text())
-        sensitive = []
+        listed = {}
         if sensitive_slots_path is not None:
-            sensitive = yaml.safe_load(Path(sensitive_slots_path).read_text())["sensitive_slots"]
-        return cls.from_dict(raw, sensitive_slots=sensitive or ())
+            listed = yaml.safe_load(Path(sensitive_slots_path).read_text())
+        return cls.from_dict(raw, sensitive_slots=listed.get("sensitive_slots") or (),
+                             credential_prompts=listed.get("credential_prompts") or ())
 
     @classmethod
-    def from_dict(cls, raw: dict, *, sensitive_slots=()) -> Domain:
+    def from_dict(cls, raw: dict, *, sensitive_slots=(), credential_prompts=()) -> Domain:
         # Every action call sends the domain as JSON: fail here, not mid-conversation.
         raw = json.loads(json.dumps(raw))
         forms = {
@@ -79,7 +84,7 @@ class Domain:
         slots = {name: _slot(name, spec) for name, spec in (raw.get("slots") or {}).items()}
         if forms and REQUESTED_SLOT not in slots:
             slots[REQUESTED_SLOT] = Slot(REQUESTED_SLOT, "text", None, (), ())
-        unknown = set(sensitive_slots) - set(slots)
+        unknown = (set(sensitive_slots) | set(credential_prompts)) - set(slots)
         if unknown:
             raise DomainFileError(f"sensitive slots not in the domain: {sorted(unknown)}")
         session = raw.get("session_config") or {}
@@ -94,6 +99,7 @@ class Domain:
             session_expiration_minutes=float(session.get("session_expiration_time", 60)),
             carry_over_slots=bool(session.get("carry_over_slots_to_new_session", True)),
             sensitive_slots=frozenset(sensitive_slots),
+            credential_prompts=frozenset(credential_prompts),
         )
 
     def knows_action(self, name: str) -> bool:

@@ -3,8 +3,9 @@
 A turn locks the conversation (channel + sender id) in the tracker store, starts a new session
 when the last one expired, understands the message (a button payload directly, anything else
 through the NLU), fills slots, then runs what the policy predicts until it says to listen, and
-stores the new events. Card numbers and the answers to sensitive slots are kept out of the
-store and the logs, and the channel is told to delete the member's message.
+stores the new events. Card numbers, SSNs, the answers to sensitive slots and stray replies at
+credential prompts are kept out of the store and the logs, and the channel is told to delete
+the member's message.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ from dialogs.engine.domain import (
     CARD_NUMBER_RESPONSE,
     NLU_FALLBACK_INTENT,
     REQUESTED_SLOT,
+    SSN_RESPONSE,
     Domain,
 )
 from dialogs.engine.forms import LoopRejected
-from dialogs.engine.nlu.redaction import contains_card_number, redact_card_numbers
+from dialogs.engine.nlu.redaction import contains_secret, find_secrets, redact_secrets
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
-from dialogs.engine.redaction import redact_for_storage
+from dialogs.engine.redaction import redact_for_storage, unaccepted_at_prompt
 from dialogs.engine.responses import ResponseGenerator
 from dialogs.engine.sealing import SlotSealer, is_sealed
 from dialogs.engine.slot_mappings import extract_slots
@@ -111,18 +113,24 @@ class Engine:
                 if self._session_expired(conversation.last_event_at, now):
                     self._start_session(turn)
                 user_event = self._user_event(turn, channel, sender_id, text, metadata or {})
-                if turn.card_number:
-                    await self._run(turn, CARD_NUMBER_RESPONSE)
+                if turn.typed_secret:
+                    for warning in turn.warnings:
+                        await self._run(turn, warning)
                     if tracker.active_loop_name:
                         await self._run(turn, tracker.active_loop_name)  # ask its question again
                 else:
                     await self._predict_and_run(turn)
                 turn.add(ActionExecuted(ACTION_LISTEN))
                 new_events = tracker.events[turn.first_new:]
+                withheld = ()
+                if not turn.sensitive and unaccepted_at_prompt(
+                        user_event, new_events, turn.requested, self.domain.credential_prompts,
+                        payload=turn.payload):
+                    turn.secret_answer, withheld = True, (turn.requested,)
                 stored = redact_for_storage(
                     new_events, self.domain.sensitive_slots,
                     redact_text_of=user_event if turn.secret_answer else None,
-                    seal=self._sealer.seal if self._sealer else None)
+                    seal=self._sealer.seal if self._sealer else None, withheld_slots=withheld)
                 conversation.append(stored, at=now)
         except Exception:
             return self._turn_failed(channel, sender_id, text, turn)
@@ -166,15 +174,14 @@ class Engine:
                          extra={"sender": sender})
         emit("turn_failed", channel=channel)
         apology = self._dispatcher.utter(ACTION_FAILED_RESPONSE, Tracker(sender, self.domain, []))
-        secret = contains_card_number(text) or (turn is not None and turn.sensitive)
+        secret = contains_secret(text) or (turn is not None and turn.sensitive)
         return TurnResult(messages=[_bot_message(apology)], delete_user_message=secret,
                           sensitive=secret)
 
     def parse(self, text: str) -> dict:
         """The NLU's reading of a text in Rasa's parse format (`/model/parse`, tooling). A card
-        number is redacted first: it is never parsed, echoed back or cached."""
-        if contains_card_number(text):
-            text = redact_card_numbers(text)
+        number or SSN is redacted first: it is never parsed, echoed back or cached."""
+        text = redact_secrets(text)
         return self._interpreter.parse(text, today=self._today() if self._today else None)
 
     # --- the member's message ---------------------------------------------------------------
@@ -183,23 +190,29 @@ class Engine:
                     metadata: dict) -> dict:
         tracker = turn.tracker
         metadata = {**metadata, "channel": channel, "chat_id": sender_id}
-        if contains_card_number(text):
+        requested = tracker.slots.get(REQUESTED_SLOT) if tracker.active_loop_name else None
+        sensitive = self.domain.sensitive_slots
+        found = find_secrets(text)
+        # At a sensitive prompt (the SSN step) an SSN is the awaited answer: hidden as one.
+        stray_ssn = found.ssn and requested not in sensitive
+        if found.card_number or stray_ssn:
             # Never understood, stored or logged as it is: only the redacted text goes on.
-            turn.card_number = True
-            redacted = redact_card_numbers(text)
+            turn.warnings = [response for response, typed in (
+                (CARD_NUMBER_RESPONSE, found.card_number), (SSN_RESPONSE, stray_ssn)) if typed]
+            redacted = redact_secrets(text)
             event = _user_uttered(redacted, {"intent": {"name": None, "confidence": 0.0},
                                              "entities": [], "text": redacted},
                                   channel, metadata)
             turn.add(event)
             return event
-        requested = tracker.slots.get(REQUESTED_SLOT) if tracker.active_loop_name else None
-        parse = parse_payload(text, self.domain.intents) or self._understand(text)
+        parse = parse_payload(text, self.domain.intents)
+        turn.payload, turn.requested = parse is not None, requested
+        parse = parse or self._understand(text)
         event = _user_uttered(text, parse, channel, metadata)
         turn.add(event)
         filled = extract_slots(self.domain, tracker)
         for slot_event in filled:
             turn.add(slot_event)
-        sensitive = self.domain.sensitive_slots
         turn.secret_answer = requested in sensitive or any(e["name"] in sensitive for e in filled)
         return event
 
@@ -291,12 +304,18 @@ class _Turn:
         self.first_new = first_new
         self.actions: list[str] = []
         self.failed_actions: list[str] = []  # raised an error: the member got an apology
-        self.card_number = False
+        self.warnings: list[str] = []  # a card number or an SSN was typed: what to say
         self.secret_answer = False  # the answer to a sensitive slot: stored as a marker
+        self.requested: str | None = None  # the form's question the message answers
+        self.payload = False  # a button's payload, not typed text
+
+    @property
+    def typed_secret(self) -> bool:
+        return bool(self.warnings)
 
     @property
     def sensitive(self) -> bool:
-        return self.card_number or self.secret_answer
+        return self.typed_secret or self.secret_answer
 
     def add(self, event: dict) -> None:
         if event.get("timestamp") is None:

@@ -1,10 +1,16 @@
 """What of a turn may be stored: sensitive slot values and the member message that carried
 them become a marker. The turn itself runs on the real values, in memory only; with a `seal`
 (dialogs.engine.sealing), a slot's value still set when the turn ends is also kept sealed for
-the turns that follow."""
+the turns that follow.
+
+A reply at a credential prompt (the domain's `credential_prompts`: the username before the
+password, the question chooser before a security answer) that was not taken as the answer may
+be the secret typed a step early. It is hidden like a secret answer, unless it was understood as
+a request ("whats my balance", "log in") and does not look like a password."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -15,13 +21,19 @@ REDACTED = "[redacted]"
 
 def redact_for_storage(events: Sequence[dict], sensitive_slots: Iterable[str], *,
                        redact_text_of: dict | None = None,
-                       seal: Callable[[Any], str] | None = None) -> list[dict]:
-    """Copies of `events` safe to store; `redact_text_of` is the user event to hide."""
+                       seal: Callable[[Any], str] | None = None,
+                       withheld_slots: Iterable[str] = ()) -> list[dict]:
+    """Copies of `events` safe to store; `redact_text_of` is the user event to hide, and
+    `withheld_slots` the slots that took their value from it without keeping it."""
     sensitive = frozenset(sensitive_slots)
+    withheld = frozenset(withheld_slots)
     stored = []
     for index, event in enumerate(events):
         if event is redact_text_of:
             event = _redacted_user_event(event)
+        elif event["event"] == "slot" and event["name"] in withheld \
+                and event.get("value") is not None:
+            event = {**event, "value": REDACTED}
         elif event["event"] == "slot" and event["name"] in sensitive \
                 and event.get("value") is not None:
             redacted = {**event, "value": REDACTED}
@@ -48,3 +60,38 @@ def _redacted_user_event(event: dict) -> dict:
     parse["text"] = REDACTED
     parse["entities"] = [{**entity, "value": REDACTED} for entity in parse.get("entities") or ()]
     return {**event, "text": REDACTED, "parse_data": parse}
+
+
+# Not understood as a request: what a stray password is read as, at best.
+_NOT_A_REQUEST = frozenset({None, "nlu_fallback", "inform", "out_of_scope"})
+_WORD_PUNCTUATION = re.compile(r"[\w.,!?'’\"]+")
+
+
+def unaccepted_at_prompt(user_event: dict, turn_events: Sequence[dict], requested: str | None,
+                         credential_prompts: Iterable[str], *, payload: bool) -> bool:
+    """Whether the member's message, a reply at the credential prompt `requested`, is to be
+    hidden: it was not taken as the answer (the slot is not set when the turn ends), and either
+    was not understood as a request or looks like a password."""
+    if payload or requested is None or requested not in frozenset(credential_prompts):
+        return False
+    if _answered(requested, turn_events):
+        return False
+    intent = ((user_event.get("parse_data") or {}).get("intent") or {}).get("name")
+    return intent in _NOT_A_REQUEST or looks_like_a_password(user_event.get("text") or "")
+
+
+def looks_like_a_password(text: str) -> bool:
+    """One word with letters and digits in it, or symbols no sentence has ("hunter2",
+    "Quiet-Lantern-Harbor-77", "p@ss"); "log in", "help!" and "whats my balance" do not."""
+    word = text.strip()
+    if not word or any(char.isspace() for char in word):
+        return False
+    has_letter = any(char.isalpha() for char in word)
+    has_digit = any(char.isdigit() for char in word)
+    return (has_letter and has_digit) or not _WORD_PUNCTUATION.fullmatch(word)
+
+
+def _answered(slot: str, turn_events: Sequence[dict]) -> bool:
+    values = [event.get("value") for event in turn_events
+              if event["event"] == "slot" and event["name"] == slot]
+    return bool(values) and values[-1] is not None

@@ -79,7 +79,9 @@ async def test_a_card_number_is_answered_with_a_warning_and_never_understood(
     assert result.delete_user_message and result.sensitive
     assert interpreter.parsed == []
     assert "4242" not in stored(sqlite_engine)
-    assert "my card is [card number removed] exp 12/28" in stored(sqlite_engine)
+    # The expiry typed with the number goes with it.
+    assert '"my card is [card number removed]"' in stored(sqlite_engine)
+    assert "12/28" not in stored(sqlite_engine)
     assert "4242" not in caplog.text
 
 

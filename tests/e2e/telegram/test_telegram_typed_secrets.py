@@ -1,0 +1,34 @@
+"""Card numbers in the formats people step around detection with, and SSNs, through the real
+Telegram channel: the member's message is deleted, a warning sent, nothing repeated."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.telegram.conftest import CHAT
+
+
+@pytest.mark.parametrize("typed, warning", [
+    ("my card is 4242  4242/4242_4242 cvc 123", "never send a card number"),
+    ("4242 \u2013 4242 \u2013 4242 \u2013 4242, 12/30", "never send a card number"),
+    ("my social is 555 12 3456", "never send your Social Security number"),
+])
+async def test_a_typed_secret_is_deleted_and_never_repeated(telegram, typed, warning):
+    message = telegram.api.user_says(CHAT, typed)
+    await telegram.until_handled()
+
+    assert telegram.api.message(CHAT, message["message_id"]).get("deleted")
+    text = telegram.all_text(CHAT)
+    assert "I deleted your message" in text and warning in text
+    assert "4242" not in text and "3456" not in text
+
+
+async def test_an_ssn_added_by_editing_a_message_is_deleted_too(telegram):
+    message = telegram.api.user_says(CHAT, "hello")
+    await telegram.until_handled()
+
+    telegram.api.user_edits(message, "hello, ssn 555-12-3456")
+    await telegram.until_handled()
+
+    assert telegram.api.message(CHAT, message["message_id"]).get("deleted")
+    assert "I deleted your message" in telegram.last_text(CHAT)
