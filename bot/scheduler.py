@@ -29,6 +29,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.settings import Settings
+from dialogs.engine.seal_purge import purge_expired_seals
+from dialogs.engine.sealing import SEAL_TTL_SECONDS
 from services import billing, grace_notices, job_runs, reminders
 from services.autopay import charge_autopay_due
 from services.context import Services
@@ -103,6 +105,12 @@ def _settle_payments(ctx: JobContext, today: dt.date) -> str:
     return settle_payments(ctx.svc, today).summary()
 
 
+def _purge_seals(ctx: JobContext, today: dt.date) -> str:
+    purged = purge_expired_seals(ctx.svc.uow_factory, now=ctx.svc.now(),
+                                 ttl_seconds=SEAL_TTL_SECONDS)
+    return f"{purged} sealed answers past their time removed"
+
+
 def _grace_notices(ctx: JobContext, today: dt.date) -> str:
     return f"{grace_notices.plan_grace_notices(ctx.svc, today)} grace-period notices planned"
 
@@ -120,6 +128,9 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         _settle_payments, every_seconds=lambda s: s.settle_every_minutes * 60),
     Job("deliver_notifications", "send due messages to members' chats",
         _deliver_notifications, every_seconds=lambda s: s.deliver_every_seconds),
+    # Forms abandoned half way: their sealed answers go once no turn may open them.
+    Job("purge_seals", "remove sealed secret answers past their time from conversations",
+        _purge_seals, every_seconds=lambda s: 300),
 )}
 
 

@@ -8,6 +8,7 @@ import re
 
 from dialogs.engine import Domain, Engine, InProcessActionRunner, TrackerStore, load_rules
 from dialogs.engine.domain import DATA_DIR
+from dialogs.engine.sealing import SlotSealer
 from services.persistence.database import make_session_factory
 from services.persistence.unit_of_work import UnitOfWork
 
@@ -57,7 +58,8 @@ def tracker_store(db_engine, **kwargs) -> TrackerStore:
 
 
 def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Domain | None = None,
-                 rules=None, seed: int = 7, store: TrackerStore | None = None) -> Engine:
+                 rules=None, seed: int = 7, store: TrackerStore | None = None,
+                 sealer: SlotSealer | None = None) -> Engine:
     """The engine on data/ (or the given domain and rules) with in-process actions."""
     return Engine(
         domain or Domain.load(),
@@ -68,6 +70,7 @@ def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Dom
         clock=clock,
         today=lambda: clock.now().date(),
         rng=random.Random(seed),
+        sealer=sealer,
     )
 
 

@@ -34,11 +34,19 @@ async def run_turn(context: CallbackContext, chat_id: int, text: str, *,
     `message_id` is the member's message, deleted if the engine finds a secret in it;
     `notices` go before the engine's replies."""
     runtime = runtime_of(context)
+    # The message id goes into the stored event: a later turn may find it held a secret.
+    metadata = {"message_id": message_id} if message_id is not None else None
     async with typing_while_slow(context.bot, chat_id):
-        result = await runtime.engine.handle_message(CHANNEL, str(chat_id), text)
+        result = await runtime.engine.handle_message(CHANNEL, str(chat_id), text,
+                                                     metadata=metadata)
     said = [BotMessage(notice) for notice in notices]
-    if result.delete_user_message and message_id is not None:
-        said.append(BotMessage(await delete_member_message(context.bot, chat_id, message_id)))
+    deleted = [*result.delete_earlier,
+               *([message_id] if result.delete_user_message and message_id is not None else [])]
+    if deleted:
+        outcomes = [await delete_member_message(context.bot, chat_id, deleting)
+                    for deleting in deleted]
+        # One notice: "couldn't delete" when any could not be.
+        said.append(BotMessage(NOT_DELETED if NOT_DELETED in outcomes else DELETED))
     said += payments.offer_card_form(result.messages, runtime.settings)
     await reply(context, chat_id, said)
 

@@ -41,8 +41,9 @@ from dialogs.engine.forms import LoopRejected
 from dialogs.engine.nlu.redaction import contains_secret, find_secrets, redact_secrets
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
-from dialogs.engine.redaction import redact_for_storage, unaccepted_at_prompt
+from dialogs.engine.redaction import redact_for_storage, refused_answer, unaccepted_at_prompt
 from dialogs.engine.responses import ResponseGenerator
+from dialogs.engine.seal_purge import spent_seals
 from dialogs.engine.sealing import SlotSealer, is_sealed
 from dialogs.engine.slot_mappings import extract_slots
 from dialogs.engine.stories import Rule
@@ -79,6 +80,9 @@ class TurnResult:
     # The member's message carried a secret (a card number, a password...): delete it.
     delete_user_message: bool = False
     sensitive: bool = False
+    # Earlier messages of the member that turned out to hold a secret (an answer the form has
+    # just refused: maybe the password typed a step early), by the channel's `message_id`.
+    delete_earlier: tuple = ()
 
 
 class Engine:
@@ -132,6 +136,9 @@ class Engine:
                     redact_text_of=user_event if turn.secret_answer else None,
                     seal=self._sealer.seal if self._sealer else None, withheld_slots=withheld)
                 conversation.append(stored, at=now)
+                self._take_back_stored_secrets(conversation, turn, stored, sealed=kept is None)
+                if conversation.replaced:
+                    kept = None  # it holds what was just taken back
         except Exception:
             return self._turn_failed(channel, sender_id, text, turn)
         if kept is None:
@@ -148,6 +155,7 @@ class Engine:
             messages=[_bot_message(e) for e in new_events if e["event"] == "bot"],
             delete_user_message=turn.sensitive,
             sensitive=turn.sensitive,
+            delete_earlier=tuple(turn.withdrawn_message_ids),
         )
 
     def _tracker_for(self, conversation: ConversationLog) -> tuple[Tracker, Tracker | None]:
@@ -163,6 +171,25 @@ class Engine:
             events = self._sealer.unseal_events(events)
         tracker = Tracker(f"{channel}:{sender_id}", self.domain, events)
         return tracker, None if sealed else tracker.extended(())
+
+    def _take_back_stored_secrets(self, conversation: ConversationLog, turn: _Turn,
+                                  stored: list[dict], *, sealed: bool) -> None:
+        """Out of what earlier turns stored: seals no form needs any more (seal_purge), and an
+        answer at a credential prompt that the form has just refused (redaction)."""
+        tracker = turn.tracker
+        asked = tracker.slots.get(REQUESTED_SLOT) if tracker.active_loop_name else None
+        if asked in self.domain.credential_prompts:
+            for index, event in refused_answer(conversation.events, stored, asked,
+                                               self.domain.credential_prompts).items():
+                conversation.replace(index, event)
+                message_id = (event.get("metadata") or {}).get("message_id")
+                if event["event"] == "user" and message_id is not None:
+                    turn.withdrawn_message_ids.append(message_id)
+        if sealed and self._sealer is not None:
+            spent = spent_seals(conversation.events, stored, now=self._now(),
+                                ttl_seconds=self._sealer.ttl_seconds)
+            for index, event in spent.items():
+                conversation.replace(index, conversation.replaced.get(index, event))
 
     def _turn_failed(self, channel: str, sender_id: str, text: str,
                      turn: _Turn | None) -> TurnResult:
@@ -308,6 +335,7 @@ class _Turn:
         self.secret_answer = False  # the answer to a sensitive slot: stored as a marker
         self.requested: str | None = None  # the form's question the message answers
         self.payload = False  # a button's payload, not typed text
+        self.withdrawn_message_ids: list = []  # earlier messages found to hold a secret
 
     @property
     def typed_secret(self) -> bool:

@@ -6,7 +6,10 @@ the turns that follow.
 A reply at a credential prompt (the domain's `credential_prompts`: the username before the
 password, the question chooser before a security answer) that was not taken as the answer may
 be the secret typed a step early. It is hidden like a secret answer, unless it was understood as
-a request ("whats my balance", "log in") and does not look like a password."""
+a request ("whats my balance", "log in") and does not look like a password. An answer that was
+taken, but then refused with the secret after it (a log-in that failed: the form asks for the
+username again), was not used as that credential either: the stored message that gave it, and
+the slot values it set, are redacted in place at that turn."""
 
 from __future__ import annotations
 
@@ -95,3 +98,35 @@ def _answered(slot: str, turn_events: Sequence[dict]) -> bool:
     values = [event.get("value") for event in turn_events
               if event["event"] == "slot" and event["name"] == slot]
     return bool(values) and values[-1] is not None
+
+
+def refused_answer(stored: Sequence[dict], turn_events: Sequence[dict], asked_again: str | None,
+                   credential_prompts: Iterable[str]) -> dict[int, dict]:
+    """When this turn cleared the credential prompt `asked_again` and its form asks it again,
+    the stored events of the earlier answer, redacted: the user message that gave it and the
+    slot values it set, by index in `stored` (the session as stored before this turn)."""
+    if asked_again is None or asked_again not in frozenset(credential_prompts):
+        return {}
+    if not any(event["event"] == "slot" and event["name"] == asked_again
+               and event.get("value") is None for event in turn_events):
+        return {}
+    answer_at, answered = None, False
+    for index in range(len(stored) - 1, -1, -1):
+        event = stored[index]
+        if event["event"] == "slot" and event["name"] == asked_again \
+                and event.get("value") not in (None, REDACTED):
+            answered = True
+        elif event["event"] == "user" and answered:
+            answer_at = index
+            break
+    if answer_at is None:
+        return {}
+    replaced = {answer_at: _redacted_user_event(stored[answer_at])}
+    for index in range(answer_at + 1, len(stored)):
+        event = stored[index]
+        if event["event"] == "user":
+            break
+        if event["event"] == "slot" and event["name"] == asked_again \
+                and event.get("value") is not None:
+            replaced[index] = {**event, "value": REDACTED}
+    return replaced

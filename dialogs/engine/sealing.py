@@ -22,16 +22,21 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 SEALED_KEY = "sealed"  # the key of a stored slot event that holds the sealed value
+SEAL_TTL_SECONDS = 30 * 60
 
 
 class SlotSealer:
     def __init__(self, secret: bytes, *, now: Callable[[], dt.datetime],
-                 ttl_seconds: int = 30 * 60):
+                 ttl_seconds: int = SEAL_TTL_SECONDS):
         # A key of its own, so the sealing key is not the key that signs tokens.
         derived = hmac.new(secret, b"healthpay sensitive slot seal", hashlib.sha256).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(derived))
         self._now = now
         self._ttl = ttl_seconds
+
+    @property
+    def ttl_seconds(self) -> int:
+        return self._ttl
 
     def seal(self, value: Any) -> str:
         token = self._fernet.encrypt_at_time(json.dumps(value).encode(), self._timestamp())

@@ -41,6 +41,7 @@ class ConversationLog:
     sender_id: str
     snapshot: CachedSession  # the current session as stored when the turn began
     pending: list[tuple[dict, dt.datetime]] = field(default_factory=list)
+    replaced: dict[int, dict] = field(default_factory=dict)  # session index -> event
     stored: CachedSession | None = None  # the session as stored by the turn, once committed
 
     @property
@@ -63,6 +64,11 @@ class ConversationLog:
     def append(self, events, *, at: dt.datetime) -> None:
         """Store these events when the turn ends."""
         self.pending.extend((event, at) for event in events)
+
+    def replace(self, index: int, event: dict) -> None:
+        """Store `event` in place of the current session's stored event at `index` when the
+        turn ends: a secret taken back out of what was stored (seal_purge, redaction)."""
+        self.replaced[index] = event
 
 
 class TrackerStore:
@@ -210,7 +216,7 @@ def _write(conn: Connection, log: ConversationLog, *,
     in the database."""
     rows = []
     seq = log.last_seq
-    stored = log.snapshot
+    stored = _replace_stored(conn, log) if log.replaced else log.snapshot
     session_events: list[dict] = []
     for event, at in log.pending:
         seq += 1
@@ -234,6 +240,26 @@ def _write(conn: Connection, log: ConversationLog, *,
     if rows:
         conn.execute(_INSERT_EVENTS, rows)
     return stored
+
+
+_REPLACE = (update(ConversationEvent)
+            .where(ConversationEvent.conversation_id == bindparam("which_conversation"),
+                   ConversationEvent.seq == bindparam("which_seq"))
+            .values(data=bindparam("new_data")))
+
+
+def _replace_stored(conn: Connection, log: ConversationLog) -> CachedSession:
+    """Write the replaced events over the stored ones; the snapshot with them."""
+    first = log.snapshot.session_start_seq
+    conn.execute(_REPLACE, [{"which_conversation": log.conversation_id,
+                             "which_seq": first + index, "new_data": event}
+                            for index, event in log.replaced.items()])
+    events = log.snapshot.events()
+    for index, event in log.replaced.items():
+        events[index] = event
+    snapshot = log.snapshot
+    return CachedSession(snapshot.conversation_id, snapshot.session_start_seq, snapshot.last_seq,
+                         snapshot.last_event_at, json.dumps(events))
 
 
 def _give_back_lease(conn: Connection, log: ConversationLog, owner: str) -> None:

@@ -1,7 +1,11 @@
 """After a whole run that enters passwords, an SSN, a date of birth, security answers and card
 numbers — opening an account, logging in, a forgotten password, a card number typed in chat and
 one typed on the hosted page — none of them is in clear in the logs (JSON, DEBUG, libraries
-included), in any text or JSON column of any table, or in the tracker's events.
+included), in any text or JSON column of any table (conversation events, audit, support
+requests with their transcripts...), or in the tracker's events. Secrets typed in the wrong place
+too: an SSN in chat, a card number with odd separators, a password typed at the username prompt
+after a failed log-in, a password retyped at the security question chooser. And no sealed
+answer is left in conversation_events once the forms that needed them have ended.
 
 The enrollment's own date of birth is the exchange's record, kept in a DATE column to match
 identities against: that is what the member's answer is checked with, not a copy of it.
@@ -16,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import JSON, MetaData, String, Text, select
 
+from dialogs.engine.sealing import SEALED_KEY
 from services import payment_methods, sessions
 from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.demo_members import demo_member
@@ -23,15 +28,16 @@ from tests.log_capture import captured_logs
 
 SSN, DOB = "555-12-3456", "04/12/1990"
 WEAK_PASSWORD, PASSWORD = "password123", "Quiet-Lantern-Harbor-77"
-NEW_PASSWORD = "Second-Quiet-Lantern-88"
+NEW_PASSWORD, WRONG_PASSWORD = "Second-Quiet-Lantern-88", "Wrong-Lantern-Guess-55"
 ANSWERS = ("Biscuit the beagle", "Maplewood Avenue")
 CHAT_CARD, PAGE_CARD = "4000 0566 5566 5556", "5555555555554444"
+ODD_CARD = "4000  0566/5566_5556"
 SECRETS = {
     "SSN": [SSN, SSN.replace("-", ""), SSN.replace("-", " ")],
     "date of birth": [DOB, "1990-04-12", "04121990"],
-    "password": [WEAK_PASSWORD, PASSWORD, NEW_PASSWORD, DEMO_PASSWORD],
+    "password": [WEAK_PASSWORD, PASSWORD, NEW_PASSWORD, WRONG_PASSWORD, DEMO_PASSWORD],
     "security answer": [*ANSWERS, *(answer.lower() for answer in ANSWERS)],
-    "card number": [CHAT_CARD, CHAT_CARD.replace(" ", ""), PAGE_CARD,
+    "card number": [CHAT_CARD, CHAT_CARD.replace(" ", ""), PAGE_CARD, ODD_CARD,
                     " ".join(re.findall("....", PAGE_CARD))],
 }
 
@@ -46,6 +52,8 @@ def open_account(chat) -> None:
     chat.say("I'd like to create an account")
     for answer in ("Jordan Lee", DOB, SSN, "jordan.lee", WEAK_PASSWORD, PASSWORD):
         chat.say(answer)
+    chat.say(PASSWORD)  # once more, at the question chooser: not a question
+    assert chat.deleted and "Pick a security question" in chat.text
     for number, answer in enumerate(ANSWERS):
         chat.tap(chat.buttons[0]["title"] if number else
                  next(b["title"] for b in chat.buttons if "pet" in b["title"]))
@@ -58,6 +66,15 @@ def reset_password(chat) -> None:
     for answer in ("jordan.lee", DOB, SSN[-4:], ANSWERS[0], NEW_PASSWORD):
         chat.say(answer)
     assert "Your password is changed" in chat.text, chat.text
+
+
+def fail_a_log_in_then_type_the_password_at_the_username_prompt(chat) -> None:
+    chat.log_in("jordan.lee", WRONG_PASSWORD)
+    assert "What's your username?" in chat.text
+    chat.say(NEW_PASSWORD)  # taken for a username: nothing tells it apart yet
+    chat.say(NEW_PASSWORD)
+    assert "don't match" in chat.text, chat.text
+    chat.say("/cancel")
 
 
 def add_card_on_the_hosted_page(client, svc, account_id: int) -> None:
@@ -94,12 +111,19 @@ def test_no_secret_entered_in_a_whole_run_is_kept_in_clear(rest_chat, another_ch
     open_account(rest_chat)
     rest_chat.say(f"my card is {CHAT_CARD} exp 12/30")
     assert rest_chat.deleted
+    rest_chat.say(f"or this one {ODD_CARD}")
+    assert rest_chat.deleted
+    rest_chat.say(f"my social is {SSN.replace('-', ' ')}")
+    assert rest_chat.deleted and "Social Security number" in rest_chat.text
     rest_chat.say("/log_out")
     reset_password(rest_chat)
+    fail_a_log_in_then_type_the_password_at_the_username_prompt(rest_chat)
     rest_chat.log_in("jordan.lee", NEW_PASSWORD)
     assert "Welcome back" in rest_chat.text
     jordan = sessions.current_account_id(svc, channel="rest", chat_id=rest_chat.sender)
     add_card_on_the_hosted_page(http_client, svc, jordan)
+    rest_chat.say("talk to a person")  # a transcript of all this goes to the staff
+    assert "support request" in rest_chat.text
     another_chat.log_in("alex", DEMO_PASSWORD)
     another_chat.say("/check_balance")
     assert demo_member(svc, "alex").account_id == sessions.current_account_id(
@@ -109,6 +133,7 @@ def test_no_secret_entered_in_a_whole_run_is_kept_in_clear(rest_chat, another_ch
     assert '"logger": "dialogs.engine.engine"' in logs, "the run was logged, at DEBUG"
     database = every_text_value(e2e_engine)
     assert any(place.startswith("conversation_events.") for place, _ in database)
+    assert any(place.startswith("support_requests.transcript") for place, _ in database)
     tracker = json.dumps([app_runtime.engine._store.session_events("rest", sender,
                                                                    all_sessions=True)
                           for sender in (rest_chat.sender, another_chat.sender)])
@@ -124,4 +149,7 @@ def test_no_secret_entered_in_a_whole_run_is_kept_in_clear(rest_chat, another_ch
                       if secret in value]
             if secret in tracker:
                 found.append(f"{kind} {secret!r} in the tracker")
+    # The forms that needed sealed answers have ended: no seal is left in storage.
+    found += [f"a sealed answer in {place}" for place, value in database
+              if place.startswith("conversation_events.") and f'"{SEALED_KEY}"' in value]
     assert not found, "\n".join(found)

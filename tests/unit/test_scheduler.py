@@ -43,6 +43,7 @@ def test_the_jobs_and_their_default_schedules(settings):
         "grace_notices": "daily at 09:00 America/New_York",
         "settle_payments": "every 900 s",
         "deliver_notifications": "every 10 s",
+        "purge_seals": "every 300 s",
     }
 
 
@@ -78,7 +79,7 @@ def test_daily_jobs_that_missed_their_time_while_down_run_at_start(svc, settings
     assert overdue_jobs(svc, settings, now) == {"grace_notices"}
     assert overdue_jobs(svc, settings, now.replace(hour=8, minute=30)) == {"grace_notices"}
     assert overdue_jobs(svc, settings, now + dt.timedelta(days=1)) == set(JOBS) - {
-        "settle_payments", "deliver_notifications"}
+        "settle_payments", "deliver_notifications", "purge_seals"}
 
 
 def test_overdue_jobs_are_due_at_once_and_the_others_at_their_time(svc, settings):

@@ -3,8 +3,11 @@ Telegram channel: the member's message is deleted, a warning sent, nothing repea
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.telegram.conftest import CHAT
 
 
@@ -32,3 +35,34 @@ async def test_an_ssn_added_by_editing_a_message_is_deleted_too(telegram):
 
     assert telegram.api.message(CHAT, message["message_id"]).get("deleted")
     assert "I deleted your message" in telegram.last_text(CHAT)
+
+
+async def test_a_password_typed_at_the_username_prompt_is_deleted_once_the_log_in_fails(
+        telegram):
+    await telegram.log_in(CHAT, "alex", "Wrong-Lantern-55")
+    assert telegram.last_text(CHAT) == "What's your username?"
+    # The member thinks the bot wants the password again: it is taken for a username.
+    stray = telegram.api.user_says(CHAT, DEMO_PASSWORD)
+    await telegram.until_handled()
+    assert not telegram.api.message(CHAT, stray["message_id"]).get("deleted")
+
+    await telegram.say(CHAT, DEMO_PASSWORD)
+
+    assert telegram.api.message(CHAT, stray["message_id"]).get("deleted")
+    stored = json.dumps(telegram.runtime.engine._store.session_events("telegram", str(CHAT)))
+    assert DEMO_PASSWORD not in stored
+
+
+async def test_a_password_typed_at_the_question_chooser_is_deleted(telegram):
+    await telegram.say(CHAT, "I'd like to create an account")
+    for answer in ("Jordan Lee", "04/12/1990", "555-12-3456", "jordan.lee",
+                   "Quiet-Lantern-Harbor-77"):
+        await telegram.say(CHAT, answer)
+    assert "Pick a security question" in telegram.last_text(CHAT)
+
+    stray = telegram.api.user_says(CHAT, "Quiet-Lantern-Harbor-77")
+    await telegram.until_handled()
+
+    assert telegram.api.message(CHAT, stray["message_id"]).get("deleted")
+    stored = json.dumps(telegram.runtime.engine._store.session_events("telegram", str(CHAT)))
+    assert "Quiet-Lantern-Harbor-77" not in stored and "jordan.lee" in stored
