@@ -40,6 +40,7 @@ import yaml
 from bot.http.access_log import SECRET_IN_PATH
 from bot.settings import PROJECT_ROOT
 from services import events
+from services.private_files import open_private_for_append
 
 REDACTED = "[redacted]"
 SSN_REMOVED = "[ssn removed]"
@@ -190,8 +191,7 @@ def configure_logging(level: str = "INFO", log_format: str = "json", *,
     redactor = Redactor(sensitive_slot_names())
     _install_record_factory(RedactSecrets(redactor))
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        stream = path.open("a", encoding="utf-8")
+        stream = open_private_for_append(path)  # owner-only: logs name members and payments
     handler = _OurHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))

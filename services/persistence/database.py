@@ -8,6 +8,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.private_files import ensure_private_file
+
 
 def make_engine(url: str, *, wait_for_disk: bool = True, **kwargs) -> Engine:
     """`wait_for_disk=False` is for chat state only (the conversation tracker, Telegram
@@ -51,6 +53,10 @@ def _sqlite_pragmas_without_waiting(dbapi_connection, record):
 
 
 def _ensure_sqlite_folder(url: str) -> None:
-    path = url.split(":///", 1)[-1].split("?", 1)[0]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """The database file, created owner-only before SQLite opens it: SQLite gives its journal
+    files the database file's permissions, and would create the file world-readable."""
+    if ":///" not in url:  # "sqlite://": in memory
+        return
+    path = url.split(":///", 1)[1].split("?", 1)[0]
+    if path and path != ":memory:" and not path.startswith("file:"):
+        ensure_private_file(Path(path))
