@@ -8,8 +8,7 @@ one or more spaces, dashes of every kind, dots, slashes, underscores, commas ("4
 "4242/4242", "4242__4242"). A run of groups counts as a card number when 13 to 19 of its digits,
 taken as whole groups, pass the Luhn check; every group but the window's last has at least three
 digits, as every card layout does (4-4-4-4, 4-6-5...), which keeps lists of amounts ("120.50,
-130.25") from adding up to a card; and no card is grouped 3-3-4 like a phone number, so two
-phone numbers in a row are not one. Checking every window of groups, not just the whole run,
+130.25") from adding up to a card. Checking every window of groups, not just the whole run,
 catches a card number with its expiry or CVC around it. What goes with the number: up to three
 short groups right after it in the same run (an expiry, "12/28", and a CVC, "123"), and anywhere
 in the message an expiry or CVC named as one ("exp 12/28", "cvv: 123").
@@ -41,7 +40,6 @@ _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR}+\d+)*")
 _GROUP = re.compile(r"\d+")
 _MIN_DIGITS, _MAX_DIGITS = 13, 19
 _MIN_INNER_GROUP = 3  # digits in every group of a card but its last
-_PHONE = [3, 3, 4]  # digit groups of a North American phone number
 _TRAILING_DETAILS = 3  # short groups after a card number taken with it: expiry month, year, CVC
 _DETAIL_DIGITS = 4
 # An expiry or a CVC named as one. Bounded repeats only: linear time.
@@ -134,16 +132,14 @@ def _card_spans(text: str) -> list[tuple[int, int, str]]:
 def _card_spans_in_run(groups: list[tuple[int, int]],
                        luhn: _LuhnSums) -> list[tuple[int, int]]:
     found = []
-    sizes = [end - start for start, end in groups]
     first_digit = 0
     for first, (start, first_end) in enumerate(groups):
         last_digit = first_digit
         for last in range(first, len(groups)):
-            size = sizes[last]
+            size = groups[last][1] - groups[last][0]
             last_digit += size
             length = last_digit - first_digit
-            # No card is grouped 3-3-4: that is a phone number ("617-555-0123, 617-555-0199").
-            if length > _MAX_DIGITS or (last - first >= 2 and sizes[last - 2:last + 1] == _PHONE):
+            if length > _MAX_DIGITS:
                 break
             if length >= _MIN_DIGITS and luhn.valid(first_digit, last_digit):
                 found.append((start, _with_trailing_details(groups, last)))
