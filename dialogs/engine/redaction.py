@@ -110,16 +110,12 @@ def refused_answer(stored: Sequence[dict], turn_events: Sequence[dict], asked_ag
     if not any(event["event"] == "slot" and event["name"] == asked_again
                and event.get("value") is None for event in turn_events):
         return {}
-    answer_at, answered = None, False
-    for index in range(len(stored) - 1, -1, -1):
-        event = stored[index]
-        if event["event"] == "slot" and event["name"] == asked_again \
-                and event.get("value") not in (None, REDACTED):
-            answered = True
-        elif event["event"] == "user" and answered:
-            answer_at = index
-            break
-    if answer_at is None:
+    # The answer is the member's previous message, the one right before this turn's.
+    answer_at = next((index for index in range(len(stored) - 1, -1, -1)
+                      if stored[index]["event"] == "user"), None)
+    if answer_at is None or not any(
+            event["event"] == "slot" and event["name"] == asked_again
+            and event.get("value") not in (None, REDACTED) for event in stored[answer_at:]):
         return {}
     replaced = {answer_at: _redacted_user_event(stored[answer_at])}
     for index in range(answer_at + 1, len(stored)):

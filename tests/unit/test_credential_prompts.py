@@ -63,6 +63,9 @@ def test_an_answer_the_form_refuses_later_is_redacted_where_it_was_stored():
     assert sorted(replaced) == [1, 2]
     assert replaced[1]["text"] == replaced[1]["parse_data"]["text"] == REDACTED
     assert replaced[2]["value"] == REDACTED
+    # An answer given turns ago (a log-in that worked) is not the one refused now.
+    older = [*stored, dict(SlotSet("username", None)), said("hi", "greet")]
+    assert refused_answer(older, this_turn, "username", PROMPTS) == {}
     # Not asked again, or not cleared this turn: nothing was refused.
     assert refused_answer(stored, this_turn, None, PROMPTS) == {}
     assert refused_answer(stored, this_turn[:1], "username", PROMPTS) == {}
