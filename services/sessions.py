@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from services import audit
-from services.accounts import get_account, register_password_attempt
+from services.accounts import chat_source, get_account, register_password_attempt
 from services.context import Services
 from services.errors import NotLoggedIn, SessionExpired
 from services.persistence.models import Account, ChatLink
@@ -88,15 +88,18 @@ def require_member(svc: Services, *, channel: str, chat_id: str | int,
 
 
 def reauthenticate(svc: Services, *, channel: str, chat_id: str | int, password: str) -> int:
-    """Check the password of the chat's account again (same lock-out as logging in) and make
-    the session fresh."""
+    """Check the password of the chat's account again and make the session fresh. Counted like
+    a log-in, but only the chat's own delay stops it: a stranger guessing at the username
+    elsewhere cannot keep the member out of the chat they are logged in to."""
     with svc.uow() as uow:
         session = uow.session
         link = _link(session, channel, chat_id, for_update=True)
         if link is None:
             raise NotLoggedIn(NOT_LOGGED_IN)
         account = session.get(Account, link.account_id, with_for_update=True)
-        failure = register_password_attempt(svc, session, account, password, channel=channel)
+        failure = register_password_attempt(
+            svc, session, account, password, username=account.username,
+            source=chat_source(channel, chat_id), own_chat=True, channel=channel)
         if failure is None:
             link.last_active_at = svc.now()
         uow.commit()

@@ -2,7 +2,14 @@ import pytest
 from sqlalchemy import select
 
 from services.accounts import log_in
-from services.errors import AccountLocked, LoginFailed, NotFound, NotLoggedIn, SessionExpired
+from services.errors import (
+    AccountLocked,
+    AttemptsPaused,
+    LoginFailed,
+    NotFound,
+    NotLoggedIn,
+    SessionExpired,
+)
 from services.persistence.models import AuditEvent, ChatLink
 from services.sessions import (
     current_account_id,
@@ -161,23 +168,35 @@ def test_the_idle_limit_follows_the_configuration(sqlite_engine, clock, policy, 
         require_member(svc, **TELEGRAM, for_money=True)
 
 
-def test_reauthenticate_shares_the_login_lockout(svc, clock, linked):
+def test_wrong_re_entries_pause_the_chat_and_count_toward_the_username(svc, clock, linked):
     clock.advance(minutes=30)
     for _ in range(4):
         with pytest.raises(LoginFailed):
             reauthenticate(svc, **TELEGRAM, password="Wrong-Password-1")
-    with pytest.raises(AccountLocked):
+    with pytest.raises(AttemptsPaused):
         reauthenticate(svc, **TELEGRAM, password="Wrong-Password-1")
     with pytest.raises(AccountLocked):
         log_in(svc, "mary.oneil", DEFAULT_PASSWORD)
-    with pytest.raises(AccountLocked):
+    with pytest.raises(AttemptsPaused):
         reauthenticate(svc, **TELEGRAM, password=DEFAULT_PASSWORD)
     with pytest.raises(SessionExpired):
         require_member(svc, **TELEGRAM, for_money=True)
     with svc.uow() as uow:
         kinds = uow.session.scalars(select(AuditEvent.kind).where(
             AuditEvent.detail["channel"].as_string() == "telegram")).all()
-    assert kinds.count("account_locked") == 1
+    assert kinds.count("login_failed") == 6
+
+
+def test_a_stranger_guessing_the_username_cannot_keep_the_member_out_of_their_chat(
+        svc, clock, linked):
+    for number in range(12):
+        with pytest.raises((LoginFailed, AccountLocked)):
+            log_in(svc, "mary.oneil", "Wrong-Password-1", source=f"rest:stranger-{number}")
+    with pytest.raises(AccountLocked):
+        log_in(svc, "mary.oneil", DEFAULT_PASSWORD)
+    clock.advance(minutes=30)
+    assert reauthenticate(svc, **TELEGRAM, password=DEFAULT_PASSWORD) == linked.id
+    require_member(svc, **TELEGRAM, for_money=True)
 
 
 def test_reauthenticate_without_a_session(svc, member):
