@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, alias="HTTP_PORT")
     public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")
     rest_auth_token: str = Field(default="", alias="REST_AUTH_TOKEN")
+    # REST front-ends that sign their senders (HMAC-SHA256 of the sender id, hex, in the
+    # X-Sender-Signature header): when set, unsigned senders are refused.
+    rest_sender_secret: str = Field(default="", alias="REST_SENDER_SECRET")
+    rest_session_idle_minutes: int = Field(default=30, alias="REST_SESSION_IDLE_MINUTES")
+    rest_session_max_hours: int = Field(default=12, alias="REST_SESSION_MAX_HOURS")
+    # Messages a minute per REST sender and per client address (0: no limit).
+    rest_sender_rate_per_minute: int = Field(default=30, alias="REST_SENDER_RATE_PER_MINUTE")
+    rest_client_rate_per_minute: int = Field(default=120, alias="REST_CLIENT_RATE_PER_MINUTE")
+    api_docs_enabled: bool = Field(default=False, alias="API_DOCS_ENABLED")
+    metrics_token: str = Field(default="", alias="METRICS_TOKEN")
     action_endpoint_url: str = Field(default="", alias="ACTION_ENDPOINT_URL")
     telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_url: str = Field(default="", alias="TELEGRAM_WEBHOOK_URL")

@@ -154,7 +154,9 @@ class ChatLink(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     linked_at: Mapped[dt.datetime]
-    last_active_at: Mapped[dt.datetime]
+    last_active_at: Mapped[dt.datetime]  # the last fresh use: money needs it recent
+    # The last message of the member, even a read (channels with ReadLimits only).
+    last_seen_at: Mapped[dt.datetime | None]
     # Set when the channel says the member blocked the bot: pushed messages stop.
     unreachable_since: Mapped[dt.datetime | None]
 

@@ -376,6 +376,22 @@ def test_a_payment_left_at_the_log_in_prompt_does_not_start_in_a_later_session(r
     assert "What would you like to pay?" not in rest_chat.text
 
 
+def test_a_balance_an_hour_later_needs_the_password_again(rest_chat, app_runtime, clock):
+    """On REST the sender id is the whole credential: a session ends even for reading."""
+    rest_chat.log_in("alex")
+    rest_chat.say("/check_balance")
+    assert "$441.50" in rest_chat.text
+    clock.advance(hours=1)
+
+    rest_chat.say("/check_balance")
+
+    assert "$441.50" not in rest_chat.text
+    assert "Please log in first" in rest_chat.text
+    assert logged_in_as(app_runtime) is None
+    rest_chat.log_in("alex")
+    assert "$441.50" in rest_chat.text
+
+
 def test_a_wrong_password_on_re_entry_counts_toward_the_lock(rest_chat, app_runtime, clock):
     rest_chat.log_in("alex")
     clock.advance(minutes=16)

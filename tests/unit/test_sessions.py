@@ -222,3 +222,48 @@ def test_reachability_of_an_unlinked_chat_is_ignored(svc):
     mark_reachable(svc, **TELEGRAM)
     touch(svc, **TELEGRAM)
     assert current_account_id(svc, **TELEGRAM) is None
+
+
+# --- sessions that end even for reading (REST) ----------------------------------------------
+
+REST = {"channel": "rest", "chat_id": "web-1"}
+
+
+def test_a_rest_session_idle_for_half_an_hour_is_logged_out_even_for_reading(svc, clock,
+                                                                            member):
+    link_chat(svc, **REST, account_id=member.id)
+    link_chat(svc, **TELEGRAM, account_id=member.id)
+    clock.advance(minutes=30)
+    assert current_account_id(svc, **REST) == member.id
+    clock.advance(minutes=30, seconds=1)
+
+    assert current_account_id(svc, **REST) is None
+    assert chat_link(svc, "rest", "web-1") is None, "logged out, not just hidden"
+    with pytest.raises(NotLoggedIn):
+        require_member(svc, **REST)
+    assert current_account_id(svc, **TELEGRAM) == member.id, "Telegram keeps its session"
+
+
+def test_reading_keeps_a_rest_session_but_not_past_its_lifetime(svc, clock, member):
+    link_chat(svc, **REST, account_id=member.id)
+    for _ in range(11 * 4):
+        clock.advance(minutes=15)
+        assert current_account_id(svc, **REST) == member.id
+    with pytest.raises(SessionExpired):
+        require_member(svc, **REST, for_money=True)  # reading never made it fresh for money
+    clock.advance(hours=1, seconds=1)
+    assert current_account_id(svc, **REST) is None
+
+
+def test_read_limits_follow_the_configuration(sqlite_engine, clock, policy, secrets):
+    from services.context import ReadLimits, ServiceConfig
+
+    svc = build_services(sqlite_engine, gateway=FakeGateway(), clock=clock, policy=policy,
+                         secrets=secrets, config=ServiceConfig(read_limits={
+                             "telegram": ReadLimits(idle_minutes=5)}))
+    member = make_member(svc)
+    link_chat(svc, **TELEGRAM, account_id=member.id)
+    link_chat(svc, **REST, account_id=member.id)
+    clock.advance(hours=2)
+    assert current_account_id(svc, **REST) == member.id
+    assert current_account_id(svc, **TELEGRAM) is None

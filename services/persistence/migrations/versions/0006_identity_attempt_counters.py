@@ -1,7 +1,8 @@
 """Failed identity attempts counted in the database per username, claimed person and source
 (attempt_counters), replacing the per-account failed_logins / locked_until columns, which could
 not count unknown usernames alike; Telegram webhook updates already processed
-(telegram_updates_seen). Earlier lock-outs are not carried over: they end within minutes anyway.
+(telegram_updates_seen); when a chat last wrote (chat_links.last_seen_at), for sessions
+that end even for reading. Earlier lock-outs are not carried over: they end within minutes anyway.
 
 Revision ID: 0006
 Revises: 0002
@@ -42,6 +43,11 @@ def upgrade() -> None:
     with op.batch_alter_table('telegram_updates_seen', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_telegram_updates_seen_received_at'), ['received_at'], unique=False)
 
+    with op.batch_alter_table('chat_links', schema=None) as batch_op:
+        batch_op.add_column(sa.Column(
+            'last_seen_at', services.persistence.models.UtcDateTime(timezone=True),
+            nullable=True))
+
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_column('failed_logins')
         batch_op.drop_column('locked_until')
@@ -49,6 +55,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('chat_links', schema=None) as batch_op:
+        batch_op.drop_column('last_seen_at')
+
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column(
             'locked_until', services.persistence.models.UtcDateTime(timezone=True),
