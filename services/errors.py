@@ -70,6 +70,10 @@ class AttemptsPaused(AccountLocked):
     code = "attempts_paused"
 
 
+class SupportLimitReached(DomainError):
+    code = "support_limit_reached"
+
+
 class SessionExpired(DomainError):
     code = "session_expired"
 
