@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     charge_autopay_at: str = Field(default="06:00", alias="CHARGE_AUTOPAY_AT")
     plan_reminders_at: str = Field(default="08:00", alias="PLAN_REMINDERS_AT")
     grace_notices_at: str = Field(default="09:00", alias="GRACE_NOTICES_AT")
+    apply_retention_at: str = Field(default="03:00", alias="APPLY_RETENTION_AT")
+    # Conversations of chats that never logged in, deleted after this many idle days.
+    retain_anonymous_days: int = Field(default=30, alias="RETAIN_ANONYMOUS_DAYS")
+    # Support-request transcripts, emptied this many days after the request.
+    retain_transcript_days: int = Field(default=365, alias="RETAIN_TRANSCRIPT_DAYS")
     deliver_every_seconds: int = Field(default=10, alias="DELIVER_EVERY_SECONDS")
     settle_every_minutes: int = Field(default=15, alias="SETTLE_EVERY_MINUTES")
     # Messages a second for all workers together. Telegram allows about 30 a bot; pacing at

@@ -26,10 +26,11 @@ def first_arrival(svc: Services, update_id: int) -> bool:
         session = uow.session
         insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
             else sqlite_insert
-        result = session.execute(insert(TelegramUpdateSeen).values(
-            update_id=update_id, received_at=svc.now()).on_conflict_do_nothing())
+        inserted = session.scalar(insert(TelegramUpdateSeen).values(
+            update_id=update_id, received_at=svc.now()).on_conflict_do_nothing()
+            .returning(TelegramUpdateSeen.update_id))
         uow.commit()
-    return result.rowcount == 1
+    return inserted is not None
 
 
 def forget_before(svc: Services, cutoff: dt.datetime) -> int:

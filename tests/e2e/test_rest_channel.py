@@ -2,6 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from bot.http.app import create_app
 
@@ -154,3 +155,21 @@ def test_metrics_need_the_token_when_one_is_set(app_runtime, token_settings, tok
             == 401
         scraped = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
         assert scraped.status_code == 200 and "healthpay_" in scraped.text
+
+
+def test_a_strangers_hi_is_not_kept_for_ever(http_client, app_runtime, clock):
+    from bot.scheduler import job_context, run_job
+    from services.persistence.models import Conversation
+
+    def conversations() -> set[str]:
+        with app_runtime.services.uow() as uow:
+            return set(uow.session.scalars(select(Conversation.sender_id)))
+
+    for number in range(3):
+        http_client.post("/webhooks/rest/webhook", json={"sender": f"new-{number}",
+                                                         "message": "hi"})
+    assert {"new-0", "new-1", "new-2"} <= conversations()
+    clock.advance(days=31)
+    run_job("apply_retention", job_context(app_runtime.services, sender=None,
+                                           settings=app_runtime.settings))
+    assert not {"new-0", "new-1", "new-2"} & conversations()
