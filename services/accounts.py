@@ -304,17 +304,22 @@ def lockout_status(svc: Services, username: str) -> dt.datetime | None:
                                             svc.now())
 
 
-def login_tries_left(svc: Services, username: str, *, source: str | None = None) -> int:
+def login_tries_left(svc: Services, username: str, *, source: str | None = None,
+                     own_chat: bool = False) -> int:
     """Wrong passwords this username (and source) may still make before a delay starts, so a
-    chat can warn the member before their last free try."""
+    chat can warn the member before their last free try. `own_chat`: as for a password
+    re-entry in a chat logged in to the account (register_password_attempt), where only the
+    chat's own count matters."""
     now = svc.now()
     with svc.uow() as uow:
-        left = attempt_limits.tries_left(uow.session, LOGIN, _username_subject(svc, username),
-                                         now, login_backoff(svc))
+        session = uow.session
+        counts = [] if own_chat else [attempt_limits.tries_left(
+            session, LOGIN, _username_subject(svc, username), now, login_backoff(svc))]
         if source:
-            left = min(left, attempt_limits.tries_left(
-                uow.session, LOGIN, _source_subject(svc, source), now, source_backoff(svc)))
-    return left
+            counts.append(attempt_limits.tries_left(
+                session, LOGIN, _source_subject(svc, source), now,
+                login_backoff(svc) if own_chat else source_backoff(svc)))
+    return min(counts, default=svc.config.lockout_after_failures)
 
 
 def _locked(svc: Services, until: dt.datetime) -> AccountLocked:

@@ -187,6 +187,19 @@ def test_wrong_re_entries_pause_the_chat_and_count_toward_the_username(svc, cloc
     assert kinds.count("login_failed") == 6
 
 
+def test_tries_left_for_a_re_entry_count_the_chat_only(svc, clock, linked):
+    from services.accounts import chat_source, login_tries_left
+
+    source = chat_source(**TELEGRAM)
+    for number in range(3):
+        with pytest.raises(LoginFailed):
+            log_in(svc, "mary.oneil", "Wrong-Password-1", source=f"rest:stranger-{number}")
+    with pytest.raises(LoginFailed):
+        reauthenticate(svc, **TELEGRAM, password="Wrong-Password-1")
+    assert login_tries_left(svc, "mary.oneil") == 1
+    assert login_tries_left(svc, "mary.oneil", source=source, own_chat=True) == 4
+
+
 def test_a_stranger_guessing_the_username_cannot_keep_the_member_out_of_their_chat(
         svc, clock, linked):
     for number in range(12):
