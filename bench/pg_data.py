@@ -93,11 +93,11 @@ def load_members(url: str, members: list[Member], *, first_month: dt.date,
                                 "coverage_start"],
               (row for m in members for row in _plans(m, first_month)))
         _copy(cursor, "accounts", [
-            "id", "enrollment_id", "username", "password_hash", "failed_logins",
-            "security_question_1", "security_answer_1_hash", "security_question_2",
-            "security_answer_2_hash", "reminders_enabled", "reminder_offsets",
-            "quiet_hours_start", "quiet_hours_end", "created_at"],
-            ([m.id, m.id, f"member{m.id}", "x", 0, "q1", "x", "q2", "x",
+            "id", "enrollment_id", "username", "password_hash", "security_question_1",
+            "security_answer_1_hash", "security_question_2", "security_answer_2_hash",
+            "reminders_enabled", "reminder_offsets", "quiet_hours_start", "quiet_hours_end",
+            "created_at"],
+            ([m.id, m.id, f"member{m.id}", "x", "q1", "x", "q2", "x",
               m.reminders != "off", _offsets(m), 21, 8, CREATED] for m in members))
         _copy(cursor, "payment_methods", ["id", "account_id", "gateway_token", "kind", "brand",
                                           "last4", "exp_month", "exp_year", "is_default",

@@ -8,7 +8,7 @@ from functools import partial
 from bot.settings import Settings
 from services.adapters.clocks import SystemClock
 from services.adapters.paced_gateway import GATEWAY_BURST_SECONDS, PacedGateway
-from services.context import Secrets, ServiceConfig, Services
+from services.context import ReadLimits, Secrets, ServiceConfig, Services
 from services.outbox import OutboxNotifier
 from services.pacing import DatabasePacer
 from services.persistence.database import make_engine, make_session_factory
@@ -31,6 +31,8 @@ def build_services(settings: Settings | None = None, *, clock: Clock | None = No
         lockout_after_failures=settings.lockout_after_failures,
         lockout_minutes=settings.lockout_minutes,
         public_base_url=settings.effective_public_base_url,
+        read_limits={"rest": ReadLimits(idle_minutes=settings.rest_session_idle_minutes,
+                                        max_hours=settings.rest_session_max_hours)},
     )
     secrets = Secrets(
         ssn_hash_key=load_or_create_key(settings.ssn_hash_key, settings.var_dir, "ssn_hash"),

@@ -31,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.settings import Settings
 from dialogs.engine.seal_purge import purge_expired_seals
 from dialogs.engine.sealing import SEAL_TTL_SECONDS
-from services import billing, grace_notices, job_runs, reminders
+from services import billing, grace_notices, job_runs, reminders, retention
 from services.autopay import charge_autopay_due
 from services.context import Services
 from services.delivery import DeliveryOptions, deliver_due
@@ -115,6 +115,13 @@ def _grace_notices(ctx: JobContext, today: dt.date) -> str:
     return f"{grace_notices.plan_grace_notices(ctx.svc, today)} grace-period notices planned"
 
 
+def _apply_retention(ctx: JobContext, today: dt.date) -> str:
+    settings = ctx.settings
+    return retention.apply_retention(
+        ctx.svc, anonymous_idle=dt.timedelta(days=settings.retain_anonymous_days),
+        transcripts_after=dt.timedelta(days=settings.retain_transcript_days)).summary()
+
+
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("issue_invoices", "issue next month's premium bills", _issue_invoices,
         daily_at=lambda s: s.issue_invoices_at),
@@ -124,6 +131,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         _plan_reminders, daily_at=lambda s: s.plan_reminders_at),
     Job("grace_notices", "plan past-due and coverage-at-risk notices", _grace_notices,
         daily_at=lambda s: s.grace_notices_at),
+    Job("apply_retention", "delete idle anonymous conversations and old support transcripts",
+        _apply_retention, daily_at=lambda s: s.apply_retention_at),
     Job("settle_payments", "settle unanswered and bank payments, tell members",
         _settle_payments, every_seconds=lambda s: s.settle_every_minutes * 60),
     Job("deliver_notifications", "send due messages to members' chats",

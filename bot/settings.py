@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, alias="HTTP_PORT")
     public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")
     rest_auth_token: str = Field(default="", alias="REST_AUTH_TOKEN")
+    # REST front-ends that sign their senders (HMAC-SHA256 of the sender id, hex, in the
+    # X-Sender-Signature header): when set, unsigned senders are refused.
+    rest_sender_secret: str = Field(default="", alias="REST_SENDER_SECRET")
+    rest_session_idle_minutes: int = Field(default=30, alias="REST_SESSION_IDLE_MINUTES")
+    rest_session_max_hours: int = Field(default=12, alias="REST_SESSION_MAX_HOURS")
+    # Messages a minute per REST sender and per client address (0: no limit).
+    rest_sender_rate_per_minute: int = Field(default=30, alias="REST_SENDER_RATE_PER_MINUTE")
+    rest_client_rate_per_minute: int = Field(default=120, alias="REST_CLIENT_RATE_PER_MINUTE")
+    api_docs_enabled: bool = Field(default=False, alias="API_DOCS_ENABLED")
+    metrics_token: str = Field(default="", alias="METRICS_TOKEN")
     action_endpoint_url: str = Field(default="", alias="ACTION_ENDPOINT_URL")
     telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_url: str = Field(default="", alias="TELEGRAM_WEBHOOK_URL")
@@ -62,6 +72,11 @@ class Settings(BaseSettings):
     charge_autopay_at: str = Field(default="06:00", alias="CHARGE_AUTOPAY_AT")
     plan_reminders_at: str = Field(default="08:00", alias="PLAN_REMINDERS_AT")
     grace_notices_at: str = Field(default="09:00", alias="GRACE_NOTICES_AT")
+    apply_retention_at: str = Field(default="03:00", alias="APPLY_RETENTION_AT")
+    # Conversations of chats that never logged in, deleted after this many idle days.
+    retain_anonymous_days: int = Field(default=30, alias="RETAIN_ANONYMOUS_DAYS")
+    # Support-request transcripts, emptied this many days after the request.
+    retain_transcript_days: int = Field(default=365, alias="RETAIN_TRANSCRIPT_DAYS")
     deliver_every_seconds: int = Field(default=10, alias="DELIVER_EVERY_SECONDS")
     settle_every_minutes: int = Field(default=15, alias="SETTLE_EVERY_MINUTES")
     # Messages a second for all workers together. Telegram allows about 30 a bot; pacing at

@@ -1,4 +1,4 @@
-"""Member accounts: opening one after identity verification, logging in with a lock-out,
+"""Member accounts: opening one after identity verification, logging in with a back-off,
 resetting a forgotten password, and the member's reminder settings.
 
 Failures that could tell a stranger something (whether a username exists, which identity detail
@@ -12,15 +12,18 @@ import hmac
 import re
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from services import audit, passwords
+from services import attempt_limits, audit, passwords
+from services.attempt_limits import IDENTITY, LOGIN, RESET, BackOff
 from services.context import Services
 from services.errors import (
     AccountLocked,
+    AttemptsPaused,
     DomainError,
+    IdentityAttemptsUsed,
     IdentityNotVerified,
     InvalidInput,
     LoginFailed,
@@ -28,7 +31,8 @@ from services.errors import (
     UsernameUnavailable,
 )
 from services.identity import normalize_name, normalize_security_answer, normalize_ssn, ssn_hash
-from services.persistence.models import Account, AuditEvent, ChatLink, Enrollment
+from services.persistence.models import Account, ChatLink, Enrollment
+from services.secrets import keyed_hash
 
 SECURITY_QUESTIONS: list[str] = [
     "What was the name of your first pet?",
@@ -41,13 +45,12 @@ SECURITY_QUESTIONS: list[str] = [
 ]
 
 LOGIN_FAILED = "That username and password don't match. Please try again."
+# One message for every refusal of a new account, whether no record matched or the record
+# matched already has an account: telling them apart would confirm whose SSN it is.
 IDENTITY_NOT_VERIFIED = (
-    "We couldn't verify your identity with those details. Please check that your name, date "
-    "of birth and Social Security number are exactly as on your application, and try again."
-)
-ACCOUNT_NOT_CREATED = (
-    "We couldn't create an account with those details. If you already have one, log in or "
-    "reset your password."
+    "We couldn't verify your identity with those details, so no account was created. Please "
+    "check that your name, date of birth and Social Security number are exactly as on your "
+    "application. If you already have an account, log in or reset your password."
 )
 RESET_NOT_VERIFIED = (
     "We couldn't verify those details, so your password was not changed. Please check them "
@@ -59,6 +62,15 @@ _USERNAME_CHARACTERS = re.compile(r"^[a-z0-9._-]+$")
 USERNAME_LENGTH = (4, 32)
 MAX_REMINDERS = 6
 MAX_REMINDER_DAYS = 30
+# Identity details (name, date of birth, SSN) may be wrong this many times per claimed person
+# and per chat before each further try waits an hour, then two, four...
+IDENTITY_FREE_FAILURES = 3
+IDENTITY_FIRST_DELAY = dt.timedelta(hours=1)
+
+
+def chat_source(channel: str, chat_id: str | int) -> str:
+    """The source an attempt comes from, as the attempt counters know it."""
+    return f"{channel}:{chat_id}"
 
 
 # --- opening an account ---------------------------------------------------------------------
@@ -73,13 +85,43 @@ def check_username(svc: Services, username: str) -> str:
     return name
 
 
-def verify_identity(svc: Services, *, full_name: str, date_of_birth: dt.date,
-                    ssn: str) -> Enrollment:
-    """The one enrollment without an account that matches all three details."""
+def verify_identity(svc: Services, *, full_name: str, date_of_birth: dt.date, ssn: str,
+                    source: str | None = None) -> Enrollment:
+    """The one enrollment without an account that matches all three details, or
+    IdentityNotVerified (one message, whatever was wrong, also when the person already has an
+    account), or IdentityAttemptsUsed once this person (name and date of birth, whether an
+    enrollment has them or not) or this source has failed too often: SSNs cannot be guessed
+    by changing chats, and nothing tells a stranger that a record exists."""
+    backoff = BackOff(IDENTITY_FREE_FAILURES, IDENTITY_FIRST_DELAY)
+    subjects = _identity_subjects(svc, full_name, date_of_birth, source)
     with svc.uow() as uow:
-        enrollment = _enrollment_for_new_account(svc, uow.session, full_name, date_of_birth, ssn)
+        session = uow.session
+        now = svc.now()
+        if any(attempt_limits.blocked_until(session, IDENTITY, subject, now)
+               for subject in subjects):
+            raise IdentityAttemptsUsed(IDENTITY_NOT_VERIFIED)
+        try:
+            enrollment = _enrollment_for_new_account(svc, session, full_name, date_of_birth, ssn)
+        except IdentityNotVerified:
+            blocked = [attempt_limits.record_failure(session, IDENTITY, subject, now, backoff)
+                       for subject in subjects]
+            audit.record(session, "identity_not_verified", at=now)
+            uow.commit()
+            if any(blocked):
+                raise IdentityAttemptsUsed(IDENTITY_NOT_VERIFIED) from None
+            raise
+        attempt_limits.clear(session, IDENTITY, subjects[0])
         uow.commit()
     return enrollment
+
+
+def _identity_subjects(svc: Services, full_name: str, date_of_birth: dt.date,
+                       source: str | None) -> list[str]:
+    """The claimed person first (as matching reads the name), then the source, if known."""
+    key = svc.secrets.session_key
+    claim = attempt_limits.subject(key, "person",
+                                   f"{normalize_name(full_name)}|{date_of_birth.isoformat()}")
+    return [claim] + ([attempt_limits.subject(key, "source", source)] if source else [])
 
 
 def create_account(svc: Services, *, full_name: str, date_of_birth: dt.date, ssn: str,
@@ -102,7 +144,6 @@ def create_account(svc: Services, *, full_name: str, date_of_birth: dt.date, ssn
             enrollment_id=enrollment.id,
             username=name,
             password_hash=password_hash,
-            failed_logins=0,
             security_question_1=question_1,
             security_answer_1_hash=answer_1_hash,
             security_question_2=question_2,
@@ -120,7 +161,7 @@ def create_account(svc: Services, *, full_name: str, date_of_birth: dt.date, ssn
             uow.rollback()
             if _username_taken(session, name):
                 raise UsernameUnavailable(USERNAME_TAKEN) from None
-            raise IdentityNotVerified(ACCOUNT_NOT_CREATED) from None
+            raise IdentityNotVerified(IDENTITY_NOT_VERIFIED) from None
     return account
 
 
@@ -171,21 +212,37 @@ def _enrollment_for_new_account(svc: Services, session: Session, full_name: str,
     without_account = [record for record in matches if record.account is None]
     if len(without_account) == 1:
         return without_account[0]
-    if matches and not without_account:
-        raise IdentityNotVerified(ACCOUNT_NOT_CREATED)
     raise IdentityNotVerified(IDENTITY_NOT_VERIFIED)
 
 
 # --- logging in -----------------------------------------------------------------------------
+#
+# Wrong passwords are counted per username (known or not, so a lock tells nothing) and per
+# source chat, in the database (services.attempt_limits): LOCKOUT_AFTER_FAILURES failures cost
+# nothing, the one that reaches it starts a delay of LOCKOUT_MINUTES, and each further failure
+# doubles it. A source may fail twice as often as a username before its own delay starts, since
+# one chat may be helping several people.
 
 
-def log_in(svc: Services, username: str, password: str) -> Account:
-    """The account, or LoginFailed (the same for an unknown username and a wrong password) or
-    AccountLocked. Locking does tell a stranger the username exists; the lock is what stops them
-    guessing further, and a member must be told why their right password is refused."""
+def login_backoff(svc: Services) -> BackOff:
+    return BackOff(svc.config.lockout_after_failures,
+                   dt.timedelta(minutes=svc.config.lockout_minutes))
+
+
+def source_backoff(svc: Services) -> BackOff:
+    return BackOff(2 * svc.config.lockout_after_failures,
+                   dt.timedelta(minutes=svc.config.lockout_minutes))
+
+
+def log_in(svc: Services, username: str, password: str, *, source: str | None = None) -> Account:
+    """The account, or LoginFailed (the same for an unknown username and a wrong password),
+    AccountLocked while the username waits out a delay (an unknown one alike), or
+    AttemptsPaused while the source does. `source` is where the attempt comes from
+    (chat_source)."""
     with svc.uow() as uow:
         account = _account_by_username(uow.session, username, for_update=True)
-        failure = register_password_attempt(svc, uow.session, account, password)
+        failure = register_password_attempt(svc, uow.session, account, password,
+                                            username=username, source=source)
         uow.commit()
     if failure is not None:
         raise failure
@@ -193,34 +250,45 @@ def log_in(svc: Services, username: str, password: str) -> Account:
 
 
 def register_password_attempt(svc: Services, session: Session, account: Account | None,
-                              password: str, **audit_detail) -> DomainError | None:
-    """Check `password` for `account` (None: an unknown username) under the lock-out rules and
-    record the outcome in `session`. Returns None when it is right; otherwise the error to raise
-    after the caller commits, since the failure count must outlive the failed attempt."""
+                              password: str, *, username: str, source: str | None = None,
+                              own_chat: bool = False, **audit_detail) -> DomainError | None:
+    """Check `password` for `account` (None: `username` is unknown) under the back-off rules
+    and record the outcome in `session`. Returns None when it is right; otherwise the error to
+    raise after the caller commits, since the failure count must outlive the failed attempt.
+
+    `own_chat`: the attempt comes from a chat logged in to this account (a password
+    re-entry). The username's delay does not stop it, only the chat's own: nobody can keep a
+    member out of their own chat by guessing at their username elsewhere."""
     now = svc.now()
-    if account is None:
-        # Spend the time a real check takes, so timing does not tell which usernames exist.
-        passwords.verify_password(passwords.DUMMY_HASH, password)
-        audit.record(session, "login_failed", at=now, reason="unknown_username", **audit_detail)
-        return LoginFailed(LOGIN_FAILED)
-    if account.locked_until is not None:
-        if now < account.locked_until:
-            audit.record(session, "login_failed", at=now, account_id=account.id,
-                         reason="locked", **audit_detail)
-            return _locked(svc, account.locked_until)
-        account.locked_until = None
-        account.failed_logins = 0
-    if not passwords.verify_password(account.password_hash, password):
-        account.failed_logins += 1
-        audit.record(session, "login_failed", at=now, account_id=account.id,
-                     reason="wrong_password", failures=account.failed_logins, **audit_detail)
-        if account.failed_logins < svc.config.lockout_after_failures:
-            return LoginFailed(LOGIN_FAILED)
-        account.locked_until = now + dt.timedelta(minutes=svc.config.lockout_minutes)
-        audit.record(session, "account_locked", at=now, account_id=account.id,
-                     until=account.locked_until.isoformat(), **audit_detail)
-        return _locked(svc, account.locked_until)
-    account.failed_logins = 0
+    user = _username_subject(svc, username)
+    origin = _source_subject(svc, source)
+    account_id = account.id if account is not None else None
+    paused_until = origin and attempt_limits.blocked_until(session, LOGIN, origin, now)
+    locked_until = None if own_chat else attempt_limits.blocked_until(session, LOGIN, user, now)
+    if paused_until or locked_until:
+        audit.record(session, "login_failed", at=now, account_id=account_id, reason="waiting",
+                     **audit_detail)
+        return _paused(svc, paused_until) if paused_until else _locked(svc, locked_until)
+    # An unknown username spends the time a real check takes: timing tells nothing either.
+    if not passwords.verify_password(account.password_hash if account else passwords.DUMMY_HASH,
+                                     password) or account is None:
+        locked_until = attempt_limits.record_failure(session, LOGIN, user, now,
+                                                     login_backoff(svc))
+        # A chat re-entering its own account's password gets a username's allowance, not a
+        # shared chat's: that is who it claims to be.
+        paused_until = origin and attempt_limits.record_failure(
+            session, LOGIN, origin, now, login_backoff(svc) if own_chat else source_backoff(svc))
+        audit.record(session, "login_failed", at=now, account_id=account_id,
+                     reason="unknown_username" if account is None else "wrong_password",
+                     **audit_detail)
+        if locked_until and not own_chat:
+            audit.record(session, "account_locked", at=now, account_id=account_id,
+                         until=locked_until.isoformat(), **audit_detail)
+            return _locked(svc, locked_until)
+        return _paused(svc, paused_until) if paused_until else LoginFailed(LOGIN_FAILED)
+    attempt_limits.clear(session, LOGIN, user)
+    if origin:
+        attempt_limits.clear(session, LOGIN, origin)
     account.last_login_at = now
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
@@ -229,19 +297,43 @@ def register_password_attempt(svc: Services, session: Session, account: Account 
 
 
 def lockout_status(svc: Services, username: str) -> dt.datetime | None:
-    """When the account's lock-out ends, or None if it is not locked (or does not exist)."""
+    """When the username's log-in delay ends, or None if it may log in now (whether or not
+    the username exists)."""
     with svc.uow() as uow:
-        account = _account_by_username(uow.session, username)
-        uow.commit()
-    if account is None or account.locked_until is None or svc.now() >= account.locked_until:
-        return None
-    return account.locked_until
+        return attempt_limits.blocked_until(uow.session, LOGIN, _username_subject(svc, username),
+                                            svc.now())
+
+
+def login_tries_left(svc: Services, username: str, *, source: str | None = None,
+                     own_chat: bool = False) -> int:
+    """Wrong passwords this username (and source) may still make before a delay starts, so a
+    chat can warn the member before their last free try. `own_chat`: as for a password
+    re-entry in a chat logged in to the account (register_password_attempt), where only the
+    chat's own count matters."""
+    now = svc.now()
+    with svc.uow() as uow:
+        session = uow.session
+        counts = [] if own_chat else [attempt_limits.tries_left(
+            session, LOGIN, _username_subject(svc, username), now, login_backoff(svc))]
+        if source:
+            counts.append(attempt_limits.tries_left(
+                session, LOGIN, _source_subject(svc, source), now,
+                login_backoff(svc) if own_chat else source_backoff(svc)))
+    return min(counts, default=svc.config.lockout_after_failures)
 
 
 def _locked(svc: Services, until: dt.datetime) -> AccountLocked:
     return AccountLocked(
-        "For your security, your account is locked after too many tries. You can try again "
-        f"after {_member_time(svc, until)}, or reset your password.",
+        "For your security, logging in to this account is paused after too many tries. You "
+        f"can try again after {_member_time(svc, until)}, or reset your password.",
+        until,
+    )
+
+
+def _paused(svc: Services, until: dt.datetime) -> AttemptsPaused:
+    return AttemptsPaused(
+        "For your security, logging in from this chat is paused after too many tries. You can "
+        f"try again after {_member_time(svc, until)}, or reset your password.",
         until,
     )
 
@@ -249,6 +341,15 @@ def _locked(svc: Services, until: dt.datetime) -> AccountLocked:
 def _member_time(svc: Services, at: dt.datetime) -> str:
     local = at.astimezone(ZoneInfo(svc.policy.time_zone))
     return f"{local:%I:%M %p}".lstrip("0") + f" {local:%Z}"
+
+
+def _username_subject(svc: Services, username: str) -> str:
+    return attempt_limits.subject(svc.secrets.session_key, "user",
+                                  (username or "").strip().lower())
+
+
+def _source_subject(svc: Services, source: str | None) -> str | None:
+    return attempt_limits.subject(svc.secrets.session_key, "source", source) if source else None
 
 
 def _account_by_username(session: Session, username: str, *,
@@ -261,51 +362,66 @@ def _account_by_username(session: Session, username: str, *,
 # --- a forgotten password -------------------------------------------------------------------
 
 
-def security_question_for(svc: Services, username: str) -> tuple[int, str] | None:
+def security_question_for(svc: Services, username: str) -> tuple[int, str]:
     """(question_index, question) to ask before a reset: always the account's first question,
-    so asking again never offers an easier one. None for an unknown username — callers must
-    still ask a question (e.g. SECURITY_QUESTIONS[0]) and let reset_password fail generically,
-    or the reset flow would tell strangers which usernames exist."""
+    so asking again never offers an easier one. An unknown username is asked a question all
+    the same, chosen by a keyed hash of the username: always the same one for it, so asking
+    twice tells nothing either; reset_password then fails generically."""
     with svc.uow() as uow:
         account = _account_by_username(uow.session, username)
         uow.commit()
-    return None if account is None else (1, account.security_question_1)
+    if account is not None:
+        return 1, account.security_question_1
+    name = (username or "").strip().lower()
+    pick = int(keyed_hash(svc.secrets.session_key, f"question:{name}"), 16)
+    return 1, SECURITY_QUESTIONS[pick % len(SECURITY_QUESTIONS)]
 
 
 def reset_password(svc: Services, *, username: str, date_of_birth: dt.date, ssn_last4: str,
-                   question_index: int, security_answer: str, new_password: str) -> None:
+                   question_index: int, security_answer: str, new_password: str,
+                   source: str | None = None) -> int:
     """Set a new password once date of birth, SSN last four and the answer to question
-    `question_index` (1 or 2) all match. Clears any lock-out, and signs every chat out of the
-    account, since whoever knew the old password may be logged in somewhere."""
+    `question_index` (1 or 2) all match; the account's id. A log-in delay does not stop a
+    reset (identity is proved another way) and a reset ends it. Wrong details are counted per
+    username and per source like passwords, so the last four cannot be guessed one by one.
+    Signs every chat out of the account, since whoever knew the old password may be logged in
+    somewhere."""
     last4 = (ssn_last4 or "").strip()
     if not re.fullmatch(r"[0-9]{4}", last4):
         raise InvalidInput("Please type the last 4 digits of your Social Security number.")
     passwords.check_password_policy(new_password, username=(username or "").strip().lower())
+    user, origin = _username_subject(svc, username), _source_subject(svc, source)
+    limits = [(user, login_backoff(svc))] + ([(origin, source_backoff(svc))] if origin else [])
     with svc.uow() as uow:
         session = uow.session
         now = svc.now()
-        account = _account_by_username(session, username, for_update=True)
-        paused_until = _resets_paused_until(svc, session, account, now)
-        if paused_until is not None:
+        waits = [until for subject, _ in limits
+                 if (until := attempt_limits.blocked_until(session, RESET, subject, now))]
+        if waits:
             raise AccountLocked(
                 "For your security, password reset is paused after too many tries. You can try "
-                f"again after {_member_time(svc, paused_until)}, or call the Health Connector "
+                f"again after {_member_time(svc, max(waits))}, or call the Health Connector "
                 f"at {svc.policy.phone}.",
-                paused_until,
+                max(waits),
             )
+        account = _account_by_username(session, username, for_update=True)
         if not _reset_details_match(account, date_of_birth, last4, question_index,
                                     security_answer):
+            for subject, backoff in limits:
+                attempt_limits.record_failure(session, RESET, subject, now, backoff)
             audit.record(session, "password_reset_failed", at=now,
                          account_id=account.id if account else None)
             uow.commit()
             raise IdentityNotVerified(RESET_NOT_VERIFIED.format(phone=svc.policy.phone))
         account.password_hash = passwords.hash_password(new_password)
-        account.failed_logins = 0
-        account.locked_until = None
+        for subject, _ in limits:
+            attempt_limits.clear(session, RESET, subject)
+            attempt_limits.clear(session, LOGIN, subject)
         signed_out = session.execute(delete(ChatLink).where(ChatLink.account_id == account.id))
         audit.record(session, "password_reset", at=now, account_id=account.id,
                      chats_signed_out=signed_out.rowcount)
         uow.commit()
+        return account.id
 
 
 def _reset_details_match(account: Account | None, date_of_birth: dt.date, last4: str,
@@ -319,30 +435,6 @@ def _reset_details_match(account: Account | None, date_of_birth: dt.date, last4:
     answer_ok = passwords.verify_answer(answer_hash, answer or "")
     last4_ok = hmac.compare_digest(account.enrollment.ssn_last4, last4)
     return answer_ok and last4_ok and account.enrollment.date_of_birth == date_of_birth
-
-
-def _resets_paused_until(svc: Services, session: Session, account: Account | None,
-                         now: dt.datetime) -> dt.datetime | None:
-    """Wrong reset attempts are limited like logins: at most `lockout_after_failures` within
-    any `lockout_minutes` since the last successful reset, or SSN last four digits could be
-    guessed one by one."""
-    if account is None:
-        return None
-    window = dt.timedelta(minutes=svc.config.lockout_minutes)
-    last_reset = session.scalar(
-        select(func.max(AuditEvent.at)).where(
-            AuditEvent.account_id == account.id, AuditEvent.kind == "password_reset"
-        )
-    )
-    since = max(now - window, last_reset) if last_reset else now - window
-    failures = session.scalars(
-        select(AuditEvent.at)
-        .where(AuditEvent.account_id == account.id, AuditEvent.kind == "password_reset_failed",
-               AuditEvent.at > since)
-        .order_by(AuditEvent.at)
-    ).all()
-    limit = svc.config.lockout_after_failures
-    return failures[-limit] + window if len(failures) >= limit else None
 
 
 # --- settings and look-ups ------------------------------------------------------------------

@@ -7,12 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from services.persistence.unit_of_work import UnitOfWork
 from services.policy import ExchangePolicy
 from services.ports import Clock, Notifier, PaymentGateway
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How long a chat on one channel stays logged in even for reading (balance, history):
+    after `idle_minutes` without a message, or `max_hours` after logging in, it is logged out.
+    0: no limit. Money actions have their own, shorter idle limit (session_idle_minutes)."""
+
+    idle_minutes: int = 0
+    max_hours: int = 0
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,10 @@ class ServiceConfig:
     lockout_minutes: int = 15
     setup_token_minutes: int = 15
     public_base_url: str = "http://127.0.0.1:8000"
+    # Per channel; a channel not listed keeps its chats logged in for reading until they log out.
+    # On REST the sender id is the whole credential, so its sessions end even for reading.
+    read_limits: dict[str, ReadLimits] = field(
+        default_factory=lambda: {"rest": ReadLimits(idle_minutes=30, max_hours=12)})
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,12 @@ class IdentityNotVerified(DomainError):
     code = "identity_not_verified"
 
 
+class IdentityAttemptsUsed(IdentityNotVerified):
+    """Too many mismatches for this person or from this source: no more tries for a while."""
+
+    code = "identity_attempts_used"
+
+
 class WeakPassword(InvalidInput):
     code = "weak_password"
 
@@ -56,6 +62,16 @@ class AccountLocked(DomainError):
     def __init__(self, message: str, locked_until):
         super().__init__(message)
         self.locked_until = locked_until
+
+
+class AttemptsPaused(AccountLocked):
+    """Too many failures from one source (a chat), whatever accounts it tried."""
+
+    code = "attempts_paused"
+
+
+class SupportLimitReached(DomainError):
+    code = "support_limit_reached"
 
 
 class SessionExpired(DomainError):

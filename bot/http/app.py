@@ -21,8 +21,12 @@ from bot.http import (
 def create_app(runtime, *, telegram=None) -> FastAPI:
     """`runtime` is the composition root's Runtime (settings, services, dialogue engine);
     `telegram`, a bot.telegram.TelegramChannel, runs with the app (and takes its webhook)."""
+    # The API's own description is for developers: off unless API_DOCS_ENABLED says so.
+    docs = bool(runtime.settings.api_docs_enabled)
     app = FastAPI(title="HealthPay", version="0.1.0",
-                  lifespan=telegram.lifespan if telegram is not None else None)
+                  lifespan=telegram.lifespan if telegram is not None else None,
+                  openapi_url="/openapi.json" if docs else None,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
     app.state.runtime = runtime
     app.state.telegram = telegram
     access_log.hide_link_secrets()

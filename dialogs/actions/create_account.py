@@ -4,8 +4,10 @@ security questions; at the end the chat is logged in and the member sees their d
 
 The SSN, date of birth, password and answers are sensitive slots: their messages are deleted and
 the tracker store keeps them only sealed (dialogs/engine/sealing.py). Only the SSN's last four
-digits are ever shown. A mismatch never says which detail was wrong; after IDENTITY_ATTEMPTS
-mismatches in IDENTITY_WINDOW the form stops, so an SSN cannot be guessed here.
+digits are ever shown. A mismatch never says which detail was wrong, nor whether the person
+already has an account; mismatches are counted in the database per claimed person and per chat
+(services.accounts.verify_identity), and once either has too many the form stops, so an SSN
+cannot be guessed here by starting new conversations.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
-from dialogs.actions.member_session import OUTCOME_SLOT, after_log_in, recent_responses
+from dialogs.actions.member_session import OUTCOME_SLOT, after_log_in
 from dialogs.actions.security_questions import (
     answer_or_refuse,
     ask_for_answer,
@@ -28,16 +30,13 @@ from dialogs.actions.security_questions import (
     question_text,
 )
 from services import accounts, passwords, sessions
-from services.errors import DomainError, IdentityNotVerified, InvalidInput
+from services.errors import DomainError, IdentityAttemptsUsed, IdentityNotVerified, InvalidInput
 from services.identity import normalize_name, normalize_ssn, parse_date_of_birth
 
 FORM_SLOTS = ("full_name", "date_of_birth", "ssn", "new_username", "new_password",
               "security_question_1", "security_answer_1", "security_question_2",
               "security_answer_2")
 IDENTITY_SLOTS = ("full_name", "date_of_birth", "ssn")
-IDENTITY_ATTEMPTS = 3
-IDENTITY_WINDOW = dt.timedelta(hours=1)
-MISMATCH_RESPONSES = frozenset({"utter_identity_not_verified"})
 MAX_NAME_LENGTH = 100
 
 
@@ -115,16 +114,16 @@ class ValidateCreateAccountForm(FormValidationAction):
         if not (full_name and date_of_birth):
             return {"ssn": ssn}  # matched once the other two are in
         svc = runtime.services()
+        channel, chat_id = runtime.chat_of(tracker)
         try:
             accounts.verify_identity(svc, full_name=full_name,
-                                     date_of_birth=dt.date.fromisoformat(date_of_birth), ssn=ssn)
+                                     date_of_birth=dt.date.fromisoformat(date_of_birth), ssn=ssn,
+                                     source=accounts.chat_source(channel, chat_id))
+        except IdentityAttemptsUsed:
+            dispatcher.utter_message(response="utter_identity_attempts_used",
+                                     phone=svc.policy.phone, tty=svc.policy.tty)
+            return {slot: None for slot in IDENTITY_SLOTS} | {OUTCOME_SLOT: "stopped"}
         except IdentityNotVerified as error:
-            earlier = recent_responses(tracker, MISMATCH_RESPONSES,
-                                       since=svc.now() - IDENTITY_WINDOW)
-            if earlier + 1 >= IDENTITY_ATTEMPTS:
-                dispatcher.utter_message(response="utter_identity_attempts_used",
-                                         phone=svc.policy.phone, tty=svc.policy.tty)
-                return {slot: None for slot in IDENTITY_SLOTS} | {OUTCOME_SLOT: "stopped"}
             dispatcher.utter_message(response="utter_identity_not_verified", reason=error.message)
             return {slot: None for slot in IDENTITY_SLOTS}
         dispatcher.utter_message(response="utter_identity_verified", last_four=ssn[-4:])

@@ -1,14 +1,12 @@
 """Logging in (`login_form`: username, then password) and logging out.
 
-Whatever was wrong, a failed log-in gets the same reply; after too many failures the account is
-locked (services.accounts) and the member is told until when. On top of that, one chat may try
-at most CHAT_ATTEMPTS times in CHAT_WINDOW, whatever usernames it tries, counted in the
-conversation's own events (member_session.recent_responses).
+Whatever was wrong, a failed log-in gets the same reply. Failures are counted in the database
+per username and per chat (services.accounts, services.attempt_limits): after too many, the
+username or the chat waits, longer each time, and the member is told until when.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -23,16 +21,11 @@ from dialogs.actions.member_session import (
     acting_member,
     after_log_in,
     member_time,
-    recent_responses,
     resume_target,
 )
 from services import accounts, sessions
-from services.errors import AccountLocked, LoginFailed
+from services.errors import AccountLocked, AttemptsPaused, LoginFailed
 
-CHAT_ATTEMPTS = 10
-CHAT_WINDOW = dt.timedelta(minutes=15)
-# Responses that each mark one refused attempt in the conversation's events.
-REFUSED_ATTEMPT_RESPONSES = frozenset({"utter_login_failed", "utter_account_locked"})
 FORM_SLOTS = ("username", "password")
 
 
@@ -55,12 +48,14 @@ class ValidateLoginForm(FormValidationAction):
     def validate_password(self, value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         svc = runtime.services()
-        if refused_attempts(tracker, svc.now()) >= CHAT_ATTEMPTS:
-            dispatcher.utter_message(response="utter_login_throttled",
-                                     minutes=int(CHAT_WINDOW.total_seconds() // 60))
-            return {"password": None, OUTCOME_SLOT: "stopped"}
+        channel, chat_id = runtime.chat_of(tracker)
         try:
-            account = accounts.log_in(svc, tracker.get_slot("username") or "", str(value))
+            account = accounts.log_in(svc, tracker.get_slot("username") or "", str(value),
+                                      source=accounts.chat_source(channel, chat_id))
+        except AttemptsPaused as paused:
+            dispatcher.utter_message(response="utter_login_throttled",
+                                     until=member_time(svc, paused.locked_until))
+            return {"password": None, OUTCOME_SLOT: "stopped"}
         except AccountLocked as locked:
             dispatcher.utter_message(response="utter_account_locked",
                                      until=member_time(svc, locked.locked_until))
@@ -69,7 +64,6 @@ class ValidateLoginForm(FormValidationAction):
             dispatcher.utter_message(response="utter_login_failed", reason=failed.message)
             # Both again: the reply must not say which of the two was wrong.
             return {"username": None, "password": None}
-        channel, chat_id = runtime.chat_of(tracker)
         sessions.link_chat(svc, channel=channel, chat_id=chat_id, account_id=account.id)
         return {"password": None, OUTCOME_SLOT: "logged_in"}
 
@@ -123,9 +117,3 @@ class ActionLogOut(Action):
             dispatcher.utter_message(response="utter_not_logged_in")
         dispatcher.utter_message(response="utter_help_menu")
         return [SlotSet(RESUME_SLOT, None)]
-
-
-
-def refused_attempts(tracker: Tracker, now: dt.datetime) -> int:
-    """How many log-in attempts this chat had refused within CHAT_WINDOW."""
-    return recent_responses(tracker, REFUSED_ATTEMPT_RESPONSES, since=now - CHAT_WINDOW)

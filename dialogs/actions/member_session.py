@@ -106,18 +106,6 @@ def after_log_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dom
     return _going_on_with(next_action)
 
 
-def recent_responses(tracker: Tracker, responses: frozenset[str], *,
-                     since: dt.datetime) -> int:
-    """How many times the bot said one of `responses` in this conversation since `since`:
-    how actions count refused attempts (the tracker lives in the database and a member's turns
-    are serialized, so every worker sees the same count)."""
-    after = since.timestamp()
-    return sum(1 for event in tracker.events
-               if event.get("event") == "bot"
-               and (event.get("metadata") or {}).get("utter_action") in responses
-               and (event.get("timestamp") or 0) >= after)
-
-
 def member_time(svc: Services, at: dt.datetime) -> str:
     """"3:45 PM" in the exchange's time zone."""
     local = at.astimezone(ZoneInfo(svc.policy.time_zone))

@@ -30,7 +30,7 @@ from dialogs.actions.payment_confirm import paid_text
 from dialogs.actions.support_request import stored_transcript
 from services import billing, payments
 from services.context import Services
-from services.errors import DomainError
+from services.errors import DomainError, SupportLimitReached
 from services.money import format_cents
 from services.payment_trace import PaymentTrace
 from services.references import normalize_reference
@@ -162,9 +162,13 @@ class ActionOpenPaymentSupportRequest(Action):
                            "I couldn't find a payment with that reference on your account.")
             return used
         channel, chat_id = runtime.chat_of(tracker)
-        request = open_support_request(
-            svc, account_id=member, channel=channel, chat_id=chat_id, topic=SUPPORT_TOPIC,
-            transcript=stored_transcript(channel, chat_id), payment_reference=trace.reference)
+        try:
+            request = open_support_request(
+                svc, account_id=member, channel=channel, chat_id=chat_id, topic=SUPPORT_TOPIC,
+                transcript=stored_transcript(channel, chat_id), payment_reference=trace.reference)
+        except SupportLimitReached as limit:
+            dispatcher.utter_message(text=limit.message)
+            return used
         dispatcher.utter_message(
             text=f"I've opened support request {request.number} about payment "
                  f"{trace.reference}. Our team will answer within "

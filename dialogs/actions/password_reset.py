@@ -2,8 +2,10 @@
 account is locked, until when), then date of birth, the SSN's last four digits and the answer to
 the account's first security question, then a new password.
 
-Nothing tells a stranger whether a username exists: an unknown one is asked the first question
-of the list all the same, and any mismatch gets one generic reply from services.accounts.
+Nothing tells a stranger whether a username exists: an unknown one is asked a question all the
+same (always the same one for that username), and any mismatch gets one generic reply from
+services.accounts. A reset logs this chat in, so a stranger who keeps the username's log-in
+paused cannot keep the member out once they have proved who they are.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from dialogs.actions import runtime
 from dialogs.actions.create_account import read_date_of_birth, read_new_password
 from dialogs.actions.member_session import member_time
 from dialogs.actions.security_questions import answer_or_refuse, ask_for_answer
-from services import accounts
-from services.accounts import SECURITY_QUESTIONS
+from services import accounts, sessions
 from services.errors import DomainError
 
 FORM_SLOTS = ("username", "date_of_birth", "ssn_last4", "security_answer", "new_password")
@@ -68,7 +69,7 @@ class ValidateResetPasswordForm(FormValidationAction):
 
 
 class ActionAskSecurityAnswer(Action):
-    """The account's own first question; for an unknown username, the list's first."""
+    """The account's own first question; for an unknown username, one that stays the same."""
 
     def name(self) -> str:
         return "action_ask_security_answer"
@@ -86,20 +87,24 @@ class ActionSubmitPasswordReset(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         slot = tracker.get_slot
+        svc = runtime.services()
         question_index, _ = _question(tracker)
+        channel, chat_id = runtime.chat_of(tracker)
         try:
-            accounts.reset_password(
-                runtime.services(), username=slot("username"),
+            account_id = accounts.reset_password(
+                svc, username=slot("username"),
                 date_of_birth=dt.date.fromisoformat(slot("date_of_birth")),
                 ssn_last4=slot("ssn_last4"), question_index=question_index,
-                security_answer=slot("security_answer"), new_password=slot("new_password"))
+                security_answer=slot("security_answer"), new_password=slot("new_password"),
+                source=accounts.chat_source(channel, chat_id))
         except DomainError as error:
             dispatcher.utter_message(response="utter_password_not_reset", reason=error.message)
         else:
+            sessions.link_chat(svc, channel=channel, chat_id=chat_id, account_id=account_id)
             dispatcher.utter_message(response="utter_password_reset")
+            dispatcher.utter_message(response="utter_help_menu")
         return [SlotSet(name, None) for name in FORM_SLOTS]
 
 
 def _question(tracker: Tracker) -> tuple[int, str]:
-    found = accounts.security_question_for(runtime.services(), tracker.get_slot("username") or "")
-    return found if found is not None else (1, SECURITY_QUESTIONS[0])
+    return accounts.security_question_for(runtime.services(), tracker.get_slot("username") or "")

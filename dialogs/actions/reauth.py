@@ -1,6 +1,7 @@
 """Entering the password again (`reauth_form`) when a money action finds the session idle for
-too long; the lock-out rules of logging in apply. Afterwards the member goes on where they were
-(`resume_after_login`, set by member_session.money_guard)."""
+too long. Failures count like log-in failures, but only this chat's own delay stops it: a
+stranger guessing at the username cannot lock a member out of their own chat. Afterwards the
+member goes on where they were (`resume_after_login`, set by member_session.money_guard)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
-from dialogs.actions.login import CHAT_ATTEMPTS, CHAT_WINDOW, refused_attempts
 from dialogs.actions.member_session import (
     OUTCOME_SLOT,
     RESUME_SLOT,
@@ -22,7 +22,7 @@ from dialogs.actions.member_session import (
     start_login,
 )
 from services import sessions
-from services.errors import AccountLocked, LoginFailed, NotLoggedIn
+from services.errors import AttemptsPaused, LoginFailed, NotLoggedIn
 
 
 class ValidateReauthForm(FormValidationAction):
@@ -36,18 +36,14 @@ class ValidateReauthForm(FormValidationAction):
     def validate_password(self, value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         svc = runtime.services()
-        if refused_attempts(tracker, svc.now()) >= CHAT_ATTEMPTS:
-            dispatcher.utter_message(response="utter_login_throttled",
-                                     minutes=int(CHAT_WINDOW.total_seconds() // 60))
-            return {"password": None, OUTCOME_SLOT: "stopped"}
         channel, chat_id = runtime.chat_of(tracker)
         try:
             sessions.reauthenticate(svc, channel=channel, chat_id=chat_id, password=str(value))
         except NotLoggedIn:
             return {"password": None, OUTCOME_SLOT: "logged_out"}
-        except AccountLocked as locked:
-            dispatcher.utter_message(response="utter_account_locked",
-                                     until=member_time(svc, locked.locked_until))
+        except AttemptsPaused as paused:
+            dispatcher.utter_message(response="utter_login_throttled",
+                                     until=member_time(svc, paused.locked_until))
             return {"password": None, OUTCOME_SLOT: "stopped"}
         except LoginFailed as failed:
             dispatcher.utter_message(response="utter_login_failed", reason=failed.message)

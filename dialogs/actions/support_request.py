@@ -18,6 +18,7 @@ from dialogs.actions import runtime
 from dialogs.actions.member_session import acting_member
 from dialogs.engine.nlu.redaction import redact_secrets
 from dialogs.engine.tracker_store import TrackerStore
+from services.errors import SupportLimitReached
 from services.support import TRANSCRIPT_LINES, open_support_request
 
 _SPEAKERS = {"user": "member", "bot": "bot"}
@@ -31,9 +32,13 @@ class ActionOpenSupportRequest(Action):
                   domain: DomainDict) -> list[EventType]:
         svc = runtime.services()
         channel, chat_id = runtime.chat_of(tracker)
-        request = open_support_request(
-            svc, account_id=acting_member(tracker), channel=channel, chat_id=chat_id,
-            topic="talk_to_human", transcript=stored_transcript(channel, chat_id))
+        try:
+            request = open_support_request(
+                svc, account_id=acting_member(tracker), channel=channel, chat_id=chat_id,
+                topic="talk_to_human", transcript=stored_transcript(channel, chat_id))
+        except SupportLimitReached as limit:
+            dispatcher.utter_message(text=limit.message)
+            return []
         dispatcher.utter_message(
             response="utter_support_request_opened", number=request.number,
             answer_within=svc.policy.support_answer_within, exchange=svc.policy.name,

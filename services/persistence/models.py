@@ -127,8 +127,6 @@ class Account(Base):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), unique=True)
     username: Mapped[str] = mapped_column(String(32), unique=True)  # stored lower-case
     password_hash: Mapped[str] = mapped_column(String(200))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
     security_question_1: Mapped[str] = mapped_column(String(200))
     security_answer_1_hash: Mapped[str] = mapped_column(String(200))
     security_question_2: Mapped[str] = mapped_column(String(200))
@@ -156,9 +154,29 @@ class ChatLink(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     linked_at: Mapped[dt.datetime]
-    last_active_at: Mapped[dt.datetime]
+    last_active_at: Mapped[dt.datetime]  # the last fresh use: money needs it recent
+    # The last message of the member, even a read (channels with ReadLimits only).
+    last_seen_at: Mapped[dt.datetime | None]
     # Set when the channel says the member blocked the bot: pushed messages stop.
     unreachable_since: Mapped[dt.datetime | None]
+
+
+class AttemptCounter(Base):
+    """Failed attempts at proving who someone is (a password, identity details, reset
+    details), counted per subject: a username, an identity claim or a source (a chat). The
+    subject is a keyed hash, so a username typed by a stranger (or a password typed into the
+    username prompt) is never stored. Rows exist for usernames that have no account too: a lock
+    must not tell which usernames exist."""
+
+    __tablename__ = "attempt_counters"
+    __table_args__ = (UniqueConstraint("scope", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))  # login | reset | identity
+    subject: Mapped[str] = mapped_column(String(80))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(index=True)
+    blocked_until: Mapped[dt.datetime | None]
 
 
 # --- payment methods, payments, autopay -----------------------------------------------------
@@ -528,3 +546,14 @@ class TelegramGroupNotice(Base):
 
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     notified_at: Mapped[dt.datetime]
+
+
+class TelegramUpdateSeen(Base):
+    """An update Telegram posted to the webhook: a redelivery of the same update_id (Telegram
+    resends when an answer was slow or lost) is acknowledged, not processed again. Kept for a
+    day, as long as Telegram keeps an undelivered update, then deleted by the retention job."""
+
+    __tablename__ = "telegram_updates_seen"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[dt.datetime] = mapped_column(index=True)

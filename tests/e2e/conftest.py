@@ -82,7 +82,10 @@ def app_runtime(e2e_engine, clock, interpreter, monkeypatch, tmp_path):
     notifier = RecordingNotifier()
     services = _services(e2e_engine, clock, notifier)
     dialogue = build_engine(services, data_dir=DATA_DIR, interpreter=interpreter)
-    settings = Settings(HEALTHPAY_VAR_DIR=tmp_path, REST_AUTH_TOKEN="")
+    # Conversations here run faster than anyone types: the REST rate limits have tests of
+    # their own (test_rest_channel.py) and are off for the rest.
+    settings = Settings(HEALTHPAY_VAR_DIR=tmp_path, REST_AUTH_TOKEN="",
+                        REST_SENDER_RATE_PER_MINUTE=0, REST_CLIENT_RATE_PER_MINUTE=0)
     return Runtime(settings=settings, services=services, engine=dialogue)
 
 

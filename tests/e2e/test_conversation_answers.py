@@ -121,3 +121,10 @@ def test_every_topic_renders_with_no_placeholder_left(app_runtime):
     for topic in answers["topics"]:
         text = answer(answers, topic, app_runtime.services, None)
         assert "{" not in text and "}" not in text, topic
+
+
+def test_a_forged_payload_with_an_object_for_a_value_gets_an_answer_not_an_error(rest_chat):
+    for forged in ('/help{"faq_topic": {"a": 1}}', '/help{"faq_topic": [[1]]}'):
+        rest_chat.say(forged)
+        assert "something went wrong" not in rest_chat.text
+        assert rest_chat.text

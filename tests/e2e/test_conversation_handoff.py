@@ -79,3 +79,13 @@ def test_talking_to_a_person_in_the_middle_of_a_form_keeps_the_form(rest_chat, a
 
     rest_chat.say("04/12/1990")
     assert "Social Security number" in rest_chat.text
+
+
+def test_a_chat_not_logged_in_cannot_fill_the_staffs_queue(rest_chat, app_runtime):
+    from services.persistence.models import SupportRequest
+
+    for _ in range(5):
+        rest_chat.say("/talk_to_human")
+    assert "already opened 3 support requests today" in rest_chat.text
+    with app_runtime.services.uow() as uow:
+        assert len(uow.session.query(SupportRequest).all()) == 3

@@ -45,6 +45,7 @@ def app(request, app_runtime, e2e_engine):
     # Tables added to the models since the seeded database's migration (a no-op after it).
     Base.metadata.create_all(e2e_engine)
     runtime = request.getfixturevalue("on_stripe") if request.param == "stripe" else app_runtime
+    runtime.settings = runtime.settings.model_copy(update={"api_docs_enabled": True})
     return create_app(runtime)
 
 

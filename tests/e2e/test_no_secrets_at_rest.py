@@ -117,6 +117,7 @@ def test_no_secret_entered_in_a_whole_run_is_kept_in_clear(rest_chat, another_ch
     assert rest_chat.deleted and "Social Security number" in rest_chat.text
     rest_chat.say("/log_out")
     reset_password(rest_chat)
+    rest_chat.say("/log_out")  # the reset logged the chat in
     fail_a_log_in_then_type_the_password_at_the_username_prompt(rest_chat)
     rest_chat.log_in("jordan.lee", NEW_PASSWORD)
     assert "Welcome back" in rest_chat.text

@@ -12,6 +12,7 @@ from services.accounts import (
     create_account,
     lockout_status,
     log_in,
+    login_tries_left,
     reset_password,
     security_question_for,
     verify_identity,
@@ -26,6 +27,7 @@ from services.errors import (
 )
 from services.persistence.models import AuditEvent
 from services.sessions import current_account_id, link_chat, reauthenticate, require_member
+from tests.concurrency import run_together
 from tests.conftest import build_services
 from tests.factories import (
     DEFAULT_ANSWERS,
@@ -85,7 +87,8 @@ def test_create_log_in_link_lock_out_and_reset(svc, clock):
                    question_index=index, security_answer="REX", new_password=NEW_PASSWORD)
     assert lockout_status(svc, "jose.oneil") is None
     assert current_account_id(svc, **CHAT) is None  # the reset signed the chat out
-    assert log_in(svc, "jose.oneil", NEW_PASSWORD).failed_logins == 0
+    assert log_in(svc, "jose.oneil", NEW_PASSWORD).id == account.id
+    assert login_tries_left(svc, "jose.oneil") == 5
     assert audit_kinds(svc) == [
         "account_created", "login_succeeded", "chat_linked",
         *["login_failed"] * 5, "account_locked", "login_failed",
@@ -128,3 +131,20 @@ def test_a_username_is_unique_whatever_the_case(svc, monkeypatch):
     make_member(svc, username="mary.oneil")
     with pytest.raises(UsernameUnavailable):
         make_member(svc, username="MARY.ONEIL", full_name="Mary Smith", ssn="222-33-4444")
+
+
+def test_failures_at_the_same_moment_each_count(svc, monkeypatch):
+    """Parallel guesses on several workers: the first failure of a username is inserted once
+    and every failure is counted, so running them together buys no extra tries."""
+    use_fast_password_hashing(monkeypatch)
+    make_member(svc)
+
+    def guess(number: int):
+        return lambda: log_in(svc, "mary.oneil", "Wrong-Password-1", source=f"rest:g{number}")
+
+    results = run_together(*(guess(number) for number in range(6)))
+    assert all(isinstance(result, (LoginFailed, AccountLocked)) for result in results), results
+    assert sum(isinstance(result, AccountLocked) for result in results) >= 1
+    assert login_tries_left(svc, "mary.oneil") == 0
+    with pytest.raises(AccountLocked):
+        log_in(svc, "mary.oneil", DEFAULT_PASSWORD)

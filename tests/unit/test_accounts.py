@@ -7,11 +7,13 @@ from sqlalchemy import func, select
 from services import accounts, passwords
 from services.accounts import (
     SECURITY_QUESTIONS,
+    chat_source,
     check_username,
     create_account,
     get_account,
     lockout_status,
     log_in,
+    login_tries_left,
     reset_password,
     security_question_for,
     update_reminder_settings,
@@ -19,6 +21,8 @@ from services.accounts import (
 )
 from services.errors import (
     AccountLocked,
+    AttemptsPaused,
+    IdentityAttemptsUsed,
     IdentityNotVerified,
     InvalidInput,
     LoginFailed,
@@ -172,9 +176,61 @@ def test_a_second_account_on_the_same_enrollment_is_refused(svc, enrollment):
     open_account(svc)
     with pytest.raises(IdentityNotVerified) as error:
         open_account(svc, username="mary.two")
-    assert str(error.value) == accounts.ACCOUNT_NOT_CREATED
+    assert str(error.value) == accounts.IDENTITY_NOT_VERIFIED
     assert "log in or reset your password" in str(error.value)
     assert account_count(svc) == 1
+
+
+def test_an_existing_account_and_a_wrong_ssn_are_refused_alike(svc, enrollment):
+    """Different answers would confirm to a stranger that an SSN belongs to a member."""
+    open_account(svc)
+    with pytest.raises(IdentityNotVerified) as has_account:
+        verify_identity(svc, full_name="Mary O'Neil", date_of_birth=DEFAULT_DOB, ssn=DEFAULT_SSN)
+    with pytest.raises(IdentityNotVerified) as wrong_ssn:
+        verify_identity(svc, full_name="Mary O'Neil", date_of_birth=DEFAULT_DOB,
+                        ssn="123-45-6780")
+    assert str(has_account.value) == str(wrong_ssn.value) == accounts.IDENTITY_NOT_VERIFIED
+
+
+def guess_ssn(svc, source, ssn="123-45-6780", full_name="Mary O'Neil"):
+    verify_identity(svc, full_name=full_name, date_of_birth=DEFAULT_DOB, ssn=ssn,
+                    source=source)
+
+
+def test_identity_guesses_are_limited_per_person_whatever_chat_they_come_from(
+        svc, enrollment, clock):
+    for number in range(2):
+        with pytest.raises(IdentityNotVerified) as error:
+            guess_ssn(svc, f"rest:guesser-{number}")
+        assert type(error.value) is IdentityNotVerified
+    with pytest.raises(IdentityAttemptsUsed):
+        guess_ssn(svc, "rest:guesser-2")
+    with pytest.raises(IdentityAttemptsUsed):  # even the right SSN, from yet another chat
+        guess_ssn(svc, "telegram:99", ssn=DEFAULT_SSN)
+    clock.advance(hours=1)
+    assert guess_ssn(svc, "telegram:99", ssn=DEFAULT_SSN) is None
+
+
+def test_identity_guesses_are_limited_per_chat_whatever_person_they_claim(svc, enrollment):
+    for name in ("Ann Lee", "Bob Lee"):
+        with pytest.raises(IdentityNotVerified):
+            guess_ssn(svc, "telegram:7", full_name=name)
+    with pytest.raises(IdentityAttemptsUsed):
+        guess_ssn(svc, "telegram:7", full_name="Cy Lee")
+    guess_ssn(svc, "telegram:8", ssn=DEFAULT_SSN)  # another chat is not held up
+
+
+def test_a_person_without_a_record_is_limited_alike(svc, enrollment):
+    """The same count and the same refusals, or a stranger could tell who is enrolled."""
+    def refusals(full_name):
+        kinds = []
+        for number in range(4):
+            with pytest.raises(IdentityNotVerified) as error:
+                guess_ssn(svc, f"rest:{full_name}-{number}", full_name=full_name)
+            kinds.append((type(error.value), str(error.value)))
+        return kinds
+
+    assert refusals("Mary O'Neil") == refusals("Nobody Enrolled")
 
 
 def test_the_same_person_with_two_enrollments_gets_the_free_one(svc, enrollment):
@@ -277,18 +333,89 @@ def test_a_locked_account_refuses_even_the_right_password_until_the_lock_ends(sv
         log_in(svc, "mary.oneil", DEFAULT_PASSWORD)
     clock.advance(seconds=1)
     assert lockout_status(svc, "mary.oneil") is None
-    assert log_in(svc, "mary.oneil", DEFAULT_PASSWORD).failed_logins == 0
+    log_in(svc, "mary.oneil", DEFAULT_PASSWORD)
+    assert login_tries_left(svc, "mary.oneil") == 5
 
 
-def test_after_a_lock_ends_the_count_starts_again(svc, clock):
+def test_each_failure_after_a_delay_doubles_it(svc, clock):
+    """A guesser gets a few tries a day, not five every 15 minutes."""
+    make_member(svc)
+    failed_logins(svc, 4)
+    for minutes in (15, 30, 60, 120):
+        with pytest.raises(AccountLocked) as error:
+            log_in(svc, "mary.oneil", "Wrong-Password-1")
+        assert error.value.locked_until == clock.now() + dt.timedelta(minutes=minutes)
+        clock.advance(minutes=minutes)
+
+
+def test_tries_during_a_delay_neither_count_nor_extend_it(svc, clock, monkeypatch):
+    make_member(svc)
+    failed_logins(svc, 4)
+    with pytest.raises(AccountLocked) as first:
+        log_in(svc, "mary.oneil", "Wrong-Password-1")
+    checked = []
+    monkeypatch.setattr(passwords, "verify_password", lambda *args: checked.append(args))
+    for _ in range(20):
+        clock.advance(seconds=30)
+        with pytest.raises(AccountLocked) as again:
+            log_in(svc, "mary.oneil", "Wrong-Password-1")
+        assert again.value.locked_until == first.value.locked_until
+    assert checked == [], "no password is checked while the username waits"
+
+
+def test_a_day_without_failures_starts_the_count_again(svc, clock):
     make_member(svc)
     failed_logins(svc, 4)
     with pytest.raises(AccountLocked):
         log_in(svc, "mary.oneil", "Wrong-Password-1")
-    clock.advance(minutes=15)
-    failed_logins(svc, 4)  # LoginFailed, not AccountLocked
+    clock.advance(hours=24)
+    assert login_tries_left(svc, "mary.oneil") == 5
+    failed_logins(svc, 4)
+
+
+def test_tries_left_before_a_delay(svc):
+    make_member(svc)
+    assert login_tries_left(svc, "mary.oneil") == 5
+    failed_logins(svc, 3)
+    assert login_tries_left(svc, "Mary.ONeil") == 2
+    assert login_tries_left(svc, "mary.oneil", source="telegram:1") == 2
+    with pytest.raises(LoginFailed):
+        log_in(svc, "mary.oneil", "Wrong-Password-1")
     with pytest.raises(AccountLocked):
         log_in(svc, "mary.oneil", "Wrong-Password-1")
+    assert login_tries_left(svc, "mary.oneil") == 0
+
+
+def lock_out(svc, username, source=None):
+    """Fail until the username waits; the refusals as (kind, message, until)."""
+    replies = []
+    for _ in range(5):
+        with pytest.raises((LoginFailed, AccountLocked)) as error:
+            log_in(svc, username, "Wrong-Password-1", source=source)
+        replies.append((type(error.value), str(error.value),
+                        getattr(error.value, "locked_until", None)))
+    return replies
+
+
+def test_an_unknown_username_locks_exactly_like_a_known_one(svc):
+    """Otherwise the lock itself would tell a stranger which usernames exist."""
+    make_member(svc)
+    assert lock_out(svc, "mary.oneil") == lock_out(svc, "nobody.here")
+    assert lockout_status(svc, "nobody.here") == lockout_status(svc, "mary.oneil") is not None
+
+
+def test_a_chat_guessing_many_usernames_is_paused(svc, clock):
+    make_member(svc)
+    source = chat_source("rest", "guesser")
+    for number in range(9):
+        with pytest.raises(LoginFailed):
+            log_in(svc, f"user{number}", "Wrong-Password-1", source=source)
+    with pytest.raises(AttemptsPaused, match="from this chat") as paused:
+        log_in(svc, "user9", "Wrong-Password-1", source=source)
+    assert paused.value.locked_until == clock.now() + dt.timedelta(minutes=15)
+    with pytest.raises(AttemptsPaused):  # the right password waits too
+        log_in(svc, "mary.oneil", DEFAULT_PASSWORD, source=source)
+    log_in(svc, "mary.oneil", DEFAULT_PASSWORD, source=chat_source("rest", "member"))
 
 
 def test_a_success_resets_the_count(svc):
@@ -353,7 +480,17 @@ def reset(svc, **overrides):
 def test_security_question_for_a_reset(svc):
     make_member(svc)
     assert security_question_for(svc, "Mary.ONeil") == (1, DEFAULT_ANSWERS[0][0])
-    assert security_question_for(svc, "nobody.here") is None
+
+
+def test_an_unknown_username_is_asked_a_stable_question_not_always_the_first(svc):
+    """A default question for unknown usernames would tell strangers which ones exist."""
+    asked = {name: security_question_for(svc, name) for name in
+             (f"nobody{number}" for number in range(40))}
+    assert all(index == 1 and question in SECURITY_QUESTIONS
+               for index, question in asked.values())
+    assert len({question for _, question in asked.values()}) >= 4
+    assert all(security_question_for(svc, name.upper()) == question
+               for name, question in asked.items())
 
 
 def test_reset_password_replaces_the_password_and_clears_a_lock(svc):
@@ -407,14 +544,34 @@ def test_a_reset_checks_its_input_before_anything_else(svc, overrides, error, re
 def test_wrong_resets_are_limited_like_logins(svc, clock):
     make_member(svc)
     for _ in range(5):
+        clock.advance(minutes=1)
         with pytest.raises(IdentityNotVerified):
             reset(svc, ssn_last4="0000")
-        clock.advance(minutes=1)
     with pytest.raises(AccountLocked, match="password reset is paused") as error:
         reset(svc)  # even the right details wait
-    assert error.value.locked_until == clock.now() + dt.timedelta(minutes=10)
-    clock.advance(minutes=10)
+    assert error.value.locked_until == clock.now() + dt.timedelta(minutes=15)
+    clock.advance(minutes=15)
     reset(svc)
+    log_in(svc, "mary.oneil", NEW_PASSWORD)
+
+
+def test_wrong_resets_from_one_chat_are_limited_whatever_usernames_it_tries(svc):
+    make_member(svc)
+    for number in range(10):
+        with pytest.raises(IdentityNotVerified):
+            reset(svc, username=f"user{number}", source="rest:guesser")
+    with pytest.raises(AccountLocked, match="password reset is paused"):
+        reset(svc, source="rest:guesser")
+    reset(svc, source="rest:member")
+
+
+def test_a_reset_stays_open_while_log_in_waits_and_ends_the_wait(svc):
+    """A stranger guessing passwords keeps the username waiting; the member who proves who they
+    are is not kept out."""
+    make_member(svc)
+    lock_out(svc, "mary.oneil")
+    reset(svc)
+    assert lockout_status(svc, "mary.oneil") is None
     log_in(svc, "mary.oneil", NEW_PASSWORD)
 
 

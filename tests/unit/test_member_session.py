@@ -9,7 +9,6 @@ from dialogs.actions import runtime
 from dialogs.actions.member_session import (
     acting_member,
     money_guard,
-    recent_responses,
     resume_events,
     resume_target,
 )
@@ -94,18 +93,3 @@ def test_what_an_earlier_session_was_waiting_for_is_not_resumed():
 
     assert resume_target(stale) is None
     assert resume_events(stale) == [SlotSet("resume_after_login", None)]
-
-
-def test_refused_attempts_are_counted_within_the_window(clock):
-    now = clock.now()
-
-    def said(response: str, minutes_ago: int) -> dict:
-        return {"event": "bot", "text": "...", "metadata": {"utter_action": response},
-                "timestamp": (now - dt.timedelta(minutes=minutes_ago)).timestamp()}
-
-    events = [said("utter_login_failed", 20), said("utter_login_failed", 10),
-              said("utter_greet", 5), said("utter_account_locked", 1)]
-
-    assert recent_responses(tracker(events=events),
-                            frozenset({"utter_login_failed", "utter_account_locked"}),
-                            since=now - dt.timedelta(minutes=15)) == 2

@@ -41,6 +41,7 @@ def test_the_jobs_and_their_default_schedules(settings):
         "charge_autopay": "daily at 06:00 America/New_York",
         "plan_reminders": "daily at 08:00 America/New_York",
         "grace_notices": "daily at 09:00 America/New_York",
+        "apply_retention": "daily at 03:00 America/New_York",
         "settle_payments": "every 900 s",
         "deliver_notifications": "every 10 s",
         "purge_seals": "every 300 s",
@@ -72,8 +73,9 @@ def test_every_job_catches_up_once_and_never_runs_twice_at_once(svc, settings):
 def test_daily_jobs_that_missed_their_time_while_down_run_at_start(svc, settings):
     now = dt.datetime(2026, 11, 17, 10, 0, tzinfo=BOSTON)
     assert overdue_jobs(svc, settings, now) == {"issue_invoices", "charge_autopay",
-                                                "plan_reminders", "grace_notices"}
-    for name in ("issue_invoices", "charge_autopay", "plan_reminders"):
+                                                "plan_reminders", "grace_notices",
+                                                "apply_retention"}
+    for name in ("issue_invoices", "charge_autopay", "plan_reminders", "apply_retention"):
         job_runs.record_start(svc, name, dt.datetime(2026, 11, 17, 8, 0, tzinfo=BOSTON))
     # plan_reminders ran at 08:00 sharp; the others too, after their 01:00 and 06:00 times.
     assert overdue_jobs(svc, settings, now) == {"grace_notices"}

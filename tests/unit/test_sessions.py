@@ -2,7 +2,14 @@ import pytest
 from sqlalchemy import select
 
 from services.accounts import log_in
-from services.errors import AccountLocked, LoginFailed, NotFound, NotLoggedIn, SessionExpired
+from services.errors import (
+    AccountLocked,
+    AttemptsPaused,
+    LoginFailed,
+    NotFound,
+    NotLoggedIn,
+    SessionExpired,
+)
 from services.persistence.models import AuditEvent, ChatLink
 from services.sessions import (
     current_account_id,
@@ -161,23 +168,48 @@ def test_the_idle_limit_follows_the_configuration(sqlite_engine, clock, policy, 
         require_member(svc, **TELEGRAM, for_money=True)
 
 
-def test_reauthenticate_shares_the_login_lockout(svc, clock, linked):
+def test_wrong_re_entries_pause_the_chat_and_count_toward_the_username(svc, clock, linked):
     clock.advance(minutes=30)
     for _ in range(4):
         with pytest.raises(LoginFailed):
             reauthenticate(svc, **TELEGRAM, password="Wrong-Password-1")
-    with pytest.raises(AccountLocked):
+    with pytest.raises(AttemptsPaused):
         reauthenticate(svc, **TELEGRAM, password="Wrong-Password-1")
     with pytest.raises(AccountLocked):
         log_in(svc, "mary.oneil", DEFAULT_PASSWORD)
-    with pytest.raises(AccountLocked):
+    with pytest.raises(AttemptsPaused):
         reauthenticate(svc, **TELEGRAM, password=DEFAULT_PASSWORD)
     with pytest.raises(SessionExpired):
         require_member(svc, **TELEGRAM, for_money=True)
     with svc.uow() as uow:
         kinds = uow.session.scalars(select(AuditEvent.kind).where(
             AuditEvent.detail["channel"].as_string() == "telegram")).all()
-    assert kinds.count("account_locked") == 1
+    assert kinds.count("login_failed") == 6
+
+
+def test_tries_left_for_a_re_entry_count_the_chat_only(svc, clock, linked):
+    from services.accounts import chat_source, login_tries_left
+
+    source = chat_source(**TELEGRAM)
+    for number in range(3):
+        with pytest.raises(LoginFailed):
+            log_in(svc, "mary.oneil", "Wrong-Password-1", source=f"rest:stranger-{number}")
+    with pytest.raises(LoginFailed):
+        reauthenticate(svc, **TELEGRAM, password="Wrong-Password-1")
+    assert login_tries_left(svc, "mary.oneil") == 1
+    assert login_tries_left(svc, "mary.oneil", source=source, own_chat=True) == 4
+
+
+def test_a_stranger_guessing_the_username_cannot_keep_the_member_out_of_their_chat(
+        svc, clock, linked):
+    for number in range(12):
+        with pytest.raises((LoginFailed, AccountLocked)):
+            log_in(svc, "mary.oneil", "Wrong-Password-1", source=f"rest:stranger-{number}")
+    with pytest.raises(AccountLocked):
+        log_in(svc, "mary.oneil", DEFAULT_PASSWORD)
+    clock.advance(minutes=30)
+    assert reauthenticate(svc, **TELEGRAM, password=DEFAULT_PASSWORD) == linked.id
+    require_member(svc, **TELEGRAM, for_money=True)
 
 
 def test_reauthenticate_without_a_session(svc, member):
@@ -202,4 +234,49 @@ def test_reachability_of_an_unlinked_chat_is_ignored(svc):
     mark_unreachable(svc, **TELEGRAM)
     mark_reachable(svc, **TELEGRAM)
     touch(svc, **TELEGRAM)
+    assert current_account_id(svc, **TELEGRAM) is None
+
+
+# --- sessions that end even for reading (REST) ----------------------------------------------
+
+REST = {"channel": "rest", "chat_id": "web-1"}
+
+
+def test_a_rest_session_idle_for_half_an_hour_is_logged_out_even_for_reading(svc, clock,
+                                                                            member):
+    link_chat(svc, **REST, account_id=member.id)
+    link_chat(svc, **TELEGRAM, account_id=member.id)
+    clock.advance(minutes=30)
+    assert current_account_id(svc, **REST) == member.id
+    clock.advance(minutes=30, seconds=1)
+
+    assert current_account_id(svc, **REST) is None
+    assert chat_link(svc, "rest", "web-1") is None, "logged out, not just hidden"
+    with pytest.raises(NotLoggedIn):
+        require_member(svc, **REST)
+    assert current_account_id(svc, **TELEGRAM) == member.id, "Telegram keeps its session"
+
+
+def test_reading_keeps_a_rest_session_but_not_past_its_lifetime(svc, clock, member):
+    link_chat(svc, **REST, account_id=member.id)
+    for _ in range(11 * 4):
+        clock.advance(minutes=15)
+        assert current_account_id(svc, **REST) == member.id
+    with pytest.raises(SessionExpired):
+        require_member(svc, **REST, for_money=True)  # reading never made it fresh for money
+    clock.advance(hours=1, seconds=1)
+    assert current_account_id(svc, **REST) is None
+
+
+def test_read_limits_follow_the_configuration(sqlite_engine, clock, policy, secrets):
+    from services.context import ReadLimits, ServiceConfig
+
+    svc = build_services(sqlite_engine, gateway=FakeGateway(), clock=clock, policy=policy,
+                         secrets=secrets, config=ServiceConfig(read_limits={
+                             "telegram": ReadLimits(idle_minutes=5)}))
+    member = make_member(svc)
+    link_chat(svc, **TELEGRAM, account_id=member.id)
+    link_chat(svc, **REST, account_id=member.id)
+    clock.advance(hours=2)
+    assert current_account_id(svc, **REST) == member.id
     assert current_account_id(svc, **TELEGRAM) is None

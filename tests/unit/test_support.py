@@ -1,10 +1,10 @@
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from services.errors import InvalidInput
+from services.errors import InvalidInput, SupportLimitReached
 from services.persistence.models import AuditEvent, Payment, SupportRequest
 from services.references import new_reference
-from services.support import TRANSCRIPT_LINES, open_support_request
+from services.support import MAX_REQUESTS_PER_DAY, TRANSCRIPT_LINES, open_support_request
 from tests.conftest import build_services
 from tests.factories import TEST_NOW, make_paying_member
 from tests.fakes import FakeGateway
@@ -101,3 +101,28 @@ def test_bad_input_is_refused_and_nothing_is_written(svc, fields):
 
     with svc.uow() as uow:
         assert uow.session.scalar(select(SupportRequest)) is None
+
+
+def open_for(svc, account_id=None, **chat):
+    return open_support_request(svc, account_id=account_id, topic="talk_to_human",
+                                transcript=[], **(chat or CHAT))
+
+
+def test_a_chat_not_logged_in_may_open_three_requests_a_day(svc, clock):
+    for _ in range(MAX_REQUESTS_PER_DAY):
+        open_for(svc)
+    with pytest.raises(SupportLimitReached, match="already opened 3 support requests today"):
+        open_for(svc)
+    open_for(svc, channel="telegram", chat_id="5550002")  # another chat has its own
+    clock.advance(days=1)
+    open_for(svc)
+
+
+def test_an_account_may_open_three_a_day_whatever_chats_it_uses(svc):
+    member = make_paying_member(svc)
+    for number in range(MAX_REQUESTS_PER_DAY):
+        open_for(svc, member.account_id, channel="rest", chat_id=f"web-{number}")
+    with pytest.raises(SupportLimitReached):
+        open_for(svc, member.account_id, channel="rest", chat_id="web-new")
+    with svc.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(SupportRequest)) == 3

@@ -61,3 +61,25 @@ def test_webhook_mode_needs_a_url_and_a_secret(telegram_runtime):
 
     with pytest.raises(SystemExit, match="TELEGRAM_WEBHOOK_SECRET"):
         TelegramChannel(telegram_runtime, "webhook")
+
+
+async def test_a_redelivered_update_is_handled_once(telegram_runtime, fake_api, webhook):
+    """Telegram resends an update whose answer it did not get in time."""
+    sock, url = webhook
+    update = {"update_id": 7001, "message": {
+        "message_id": 1, "date": 0, "chat": {"id": CHAT, "type": "private"},
+        "from": {"id": CHAT, "is_bot": False, "first_name": "Alex"}, "text": "/start"}}
+    secret = {SECRET_HEADER: WEBHOOK_SECRET}
+    async with running_bot(telegram_runtime, fake_api, "webhook", sock=sock) as bot:
+        async with httpx.AsyncClient() as client:
+            first = await client.post(url, json=update, headers=secret)
+            again = await client.post(url, json=update, headers=secret)
+        await bot.until_handled(7001)
+        greeted = len(fake_api.bot_messages(CHAT))
+        await bot.say(CHAT, "hi")  # handled after anything queued before it
+
+    assert (first.status_code, again.status_code) == (200, 200), "both acknowledged"
+    assert greeted > 0
+    starts = [m for m in fake_api.bot_messages(CHAT) if "Make a payment" in
+              [b["text"] for b in buttons_of(m)]]
+    assert len(starts) == 2, "the /start once, and the menu after the later hi"
