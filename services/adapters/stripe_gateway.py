@@ -18,7 +18,13 @@ from services.ports import ChargeRequest, ChargeResult, SavedMethod
 
 # The request may or may not have reached Stripe: the payment stays pending with its key.
 _OUTCOME_UNKNOWN = (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError)
-# Saved methods come from hosted setup pages offering exactly these.
+# The API version every request names. Pinned here, the one place, rather than left to the
+# SDK's default: an SDK upgrade then cannot change what Stripe accepts from us without a
+# change to this line (and the contract check in tests/stripe_contract.py knows which
+# versions it can vouch for). 2026-09-30.endive removed `payment_method_types` on PaymentIntent
+# and Checkout Session creation: `allowed_payment_method_types` (since 2026-07-29.dahlia).
+STRIPE_API_VERSION = "2026-10-28.endive"
+# Saved methods come from hosted setup pages allowing exactly these; charges allow the same.
 METHOD_TYPES = ["card", "us_bank_account"]
 _CARD_BRANDS = {
     "amex": "American Express",
@@ -50,6 +56,7 @@ class StripeGateway:
             api_key,
             base_addresses={"api": api_base} if api_base else None,
             max_network_retries=max_network_retries,
+            stripe_version=STRIPE_API_VERSION,
             http_client=http_client or stripe.RequestsClient(timeout=timeout),
         )
 
@@ -104,7 +111,9 @@ class StripeGateway:
                 "mode": "setup",
                 "currency": "usd",
                 "customer": customer_id,
-                "payment_method_types": METHOD_TYPES,
+                # Not a bare removal: without the list, Checkout could save a type HealthPay
+                # cannot charge.
+                "allowed_payment_method_types": METHOD_TYPES,
                 "success_url": success_url,
                 "cancel_url": cancel_url,
                 "metadata": metadata,
@@ -142,9 +151,10 @@ class StripeGateway:
             "amount": request.amount_cents,
             "currency": "usd",
             "payment_method": request.method_token,
-            # Listed rather than automatic_payment_methods: the method is already saved, and
-            # the list keeps out redirect-based types that cannot be confirmed server-side.
-            "payment_method_types": METHOD_TYPES,
+            # Listed rather than left to automatic payment methods: the method is already
+            # saved, and the list keeps out redirect-based types that cannot be confirmed
+            # server-side.
+            "allowed_payment_method_types": METHOD_TYPES,
             "confirm": True,
             "metadata": {**request.metadata, IDEMPOTENCY_METADATA_KEY: request.idempotency_key},
         }

@@ -16,7 +16,7 @@ from services.adapters.stripe_gateway import GatewayRejected
 from services.errors import GatewayUnavailable
 from services.payment_outcomes import next_status
 from services.ports import ChargeRequest, ChargeResult
-from tests.stripe_stub import StripeStub, decline_token, stub_gateway
+from tests.stripe_stub import StripeStub, decline_token, stub_gateway, use_stripe_sdk_action
 
 WEBHOOK_SECRET = "whsec_test_stub"
 # The decline reasons the troubleshooting answers name (authentication_required is below).
@@ -102,7 +102,7 @@ def test_autopay_needing_3ds_is_declined_with_a_link_to_finish_it(gateway, strip
 
 def test_a_3ds_intent_without_a_redirect_uses_healthpays_own_page(gateway, stripe_stub):
     ref = gateway.charge(premium("pm_card_authenticationRequired")).gateway_ref
-    stripe_stub.intents[ref]["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {}}
+    stripe_stub.intents[ref]["next_action"] = use_stripe_sdk_action()
 
     result = gateway.retrieve(idempotency_key="pay-key-1", gateway_ref=ref)
 
@@ -272,7 +272,7 @@ def test_methods_are_saved_through_checkout_in_setup_mode(gateway, stripe_stub):
     session_id = url.rsplit("/", 1)[1]
     assert url == stripe_stub.sessions[session_id]["url"]
     assert sent.params["mode"] == "setup" and sent.params["customer"] == "cus_member"
-    assert sent.params["payment_method_types"] == ["card", "us_bank_account"]
+    assert sent.params["allowed_payment_method_types"] == ["card", "us_bank_account"]
     assert sent.params["setup_intent_data"] == {"metadata": {"account_id": "12"}}
     assert gateway.saved_method_from_checkout_session(session_id) is None
 
