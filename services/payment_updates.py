@@ -46,7 +46,8 @@ def apply_payment_update(svc: Services, update: PaymentUpdate, *,
         record.payment_id = payment.id
         moved = apply_unwatched_result(
             svc, session, payment,
-            ChargeResult(update.status, update.gateway_ref, update.decline_code))
+            ChargeResult(update.status, update.gateway_ref, update.decline_code,
+                         advice_code=update.advice_code))
         uow.commit()
         if not moved:
             return None

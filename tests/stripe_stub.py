@@ -66,6 +66,17 @@ _ADVICE_CODES = {
     **dict.fromkeys(("insufficient_funds", "processing_error", "try_again_later",
                      "issuer_not_available"), "try_again_later"),
 }
+# Answers that refuse a request before it does anything, by HTTP status.
+_REFUSALS = {
+    "400": {"error": {"type": "invalid_request_error",
+                      "message": "Search is temporarily unavailable for this query."}},
+    "401": {"error": {"type": "invalid_request_error",
+                      "message": "Invalid API Key provided: sk_test_****stub"}},
+    "403": {"error": {"type": "invalid_request_error", "code": "secret_key_required",
+                      "message": "The provided key does not have the required permissions "
+                                 "for this endpoint."}},
+}
+_FAULTS = {"429", "500", "500_after", "drop", "drop_after", "slow", *_REFUSALS}
 THREE_D_SECURE_URL = "https://hooks.stripe.com/3d_secure_2/hosted"
 _SEARCH_BY_METADATA = re.compile(r"metadata\['([^']+)'\]:'((?:[^'\\]|\\.)*)'")
 
@@ -155,8 +166,10 @@ class StripeStub:
         the connection unanswered, "drop_after" handles the request and then drops the answer,
         "slow" handles it and answers after `delay` seconds, "500_after" handles it and
         answers 500 with Stripe-Should-Retry: false — and, as Stripe does, saves that 500 as
-        the key's result. `should_retry` adds Stripe-Should-Retry: true to a 429 or 500."""
-        assert kind in {"429", "500", "500_after", "drop", "drop_after", "slow"}, kind
+        the key's result. "401" (a revoked or rotated key), "403" (a restricted key without
+        the permission) and "400" (a refused request, such as a search Stripe cannot run)
+        answer at once. `should_retry` adds Stripe-Should-Retry: true to a 429 or 500."""
+        assert kind in _FAULTS, kind
         with self._lock:
             self._faults.extend([(kind, delay, should_retry)] * times)
 
@@ -239,6 +252,8 @@ class StripeStub:
                             retry_header)
         if kind == "drop":
             return _drop(handler)
+        if kind in _REFUSALS:
+            return _respond(handler, int(kind), _REFUSALS[kind], {})
         with self._lock:
             try:
                 # Before idempotency: Stripe saves no result for a request that fails
@@ -313,6 +328,9 @@ class StripeStub:
 
     def _create_intent(self, params: dict[str, Any]) -> tuple[int, dict]:
         token = params.get("payment_method", "")
+        if int(params["amount"]) < 50:
+            return 400, _error("invalid_request_error", "amount_too_small",
+                               "Amount must be at least $0.50 usd", param="amount")
         intent_id = self._new_id("pi")
         allowed = params.get("allowed_payment_method_types")
         intent = shaped("payment_intent", {

@@ -23,7 +23,9 @@ from services.ports import ChargeStatus
 IDEMPOTENCY_METADATA_KEY = "idempotency_key"
 
 PAYMENT_EVENT_TYPES = frozenset(
-    {"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing"}
+    {"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing",
+     # Canceled proves nothing was or will be charged: the payment fails like a decline.
+     "payment_intent.canceled"}
 )
 METHOD_SETUP_EVENT_TYPES = frozenset({"checkout.session.completed", "setup_intent.succeeded"})
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -49,6 +51,7 @@ class PaymentUpdate:
     idempotency_key: str | None
     status: ChargeStatus
     decline_code: str | None = None
+    advice_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,8 @@ def payment_update_from_event(event: StripeEvent) -> PaymentUpdate | None:
                                   optional=True),
             status=status,
             decline_code=_text(decline_code, optional=True),
+            advice_code=_text((intent.get("last_payment_error") or {}).get("advice_code"),
+                              optional=True),
         )
 
 

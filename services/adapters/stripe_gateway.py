@@ -14,7 +14,8 @@ import stripe
 
 from services.adapters.stripe_events import IDEMPOTENCY_METADATA_KEY, intent_outcome
 from services.errors import GatewayRequestError, GatewayUnavailable
-from services.ports import ChargeRequest, ChargeResult, SavedMethod
+from services.gateway_alerts import alert
+from services.ports import PAYMENT_RETURN_PATH, ChargeRequest, ChargeResult, SavedMethod
 
 # The request may or may not have reached Stripe: the payment stays pending with its key.
 _OUTCOME_UNKNOWN = (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError)
@@ -37,10 +38,16 @@ _CARD_BRANDS = {
 }
 
 
+# Answers that say nothing about a payment and that waiting will not fix, by alert reason.
+_NEEDS_OPERATOR = ((stripe.AuthenticationError, "authentication"),
+                   (stripe.PermissionError, "permission"),
+                   (stripe.IdempotencyError, "idempotency"))
+
+
 class GatewayRejected(GatewayRequestError):
-    """Stripe refused the request itself (bad parameters, an idempotency key reused with other
-    parameters, a wrong API key): nothing was charged, and sending it again will not help, so
-    payments mark the payment failed, as for the sandbox's GatewayRequestError."""
+    """Stripe refused the parameters of a request that creates something (HTTP 400): it
+    created nothing, and sending it again will not help, so payments mark the payment
+    failed, as for the sandbox's GatewayRequestError."""
 
 
 class StripeGateway:
@@ -68,6 +75,7 @@ class StripeGateway:
             self._client.v1.customers.create,
             {"email": email, "name": name, "metadata": {"account_id": str(account_id)}},
             {"idempotency_key": f"hp-customer-{account_id}"},
+            creates=True,
         )
         return customer.id
 
@@ -77,6 +85,7 @@ class StripeGateway:
                 self._client.v1.payment_intents.create,
                 self._intent_params(request),
                 {"idempotency_key": request.idempotency_key},
+                creates=True,
             )
         except stripe.CardError as exc:
             return self._declined(exc)
@@ -96,6 +105,7 @@ class StripeGateway:
         found = self._call(
             self._client.v1.payment_intents.search,
             {"query": f"metadata['{IDEMPOTENCY_METADATA_KEY}']:'{quoted}'", "limit": 1},
+            reading="search",
         )
         return self._result(found.data[0].to_dict()) if found.data else None
 
@@ -120,6 +130,7 @@ class StripeGateway:
                 # So setup_intent.succeeded names the account too.
                 "setup_intent_data": {"metadata": metadata},
             },
+            creates=True,
         )
         return session.url
 
@@ -141,6 +152,11 @@ class StripeGateway:
         ).to_dict()
         setup_intent = session.get("setup_intent")
         return _saved_method(setup_intent) if isinstance(setup_intent, dict) else None
+
+    @property
+    def return_url(self) -> str:
+        """Where Stripe sends a member back after 3-D Secure."""
+        return f"{self._public_base_url}{PAYMENT_RETURN_PATH}"
 
     def authentication_url(self, gateway_ref: str) -> str:
         """HealthPay's own page that finishes a payment needing 3-D Secure."""
@@ -166,13 +182,15 @@ class StripeGateway:
             params["off_session"] = True
         else:
             # With a return_url, 3-D Secure comes back as a redirect link we can send in chat.
-            params["return_url"] = f"{self._public_base_url}/payments/return"
+            params["return_url"] = request.return_url or self.return_url
         return params
 
     def _result(self, intent: dict[str, Any]) -> ChargeResult:
         status, decline_code = intent_outcome(intent)
         action_url = self._action_url(intent) if status == "requires_action" else None
-        return ChargeResult(status, intent["id"], decline_code, action_url)
+        advice = (intent.get("last_payment_error") or {}).get("advice_code")
+        return ChargeResult(status, intent["id"], decline_code, action_url,
+                            advice if status == "declined" else None)
 
     def _action_url(self, intent: dict[str, Any]) -> str:
         next_action = intent.get("next_action") or {}
@@ -190,11 +208,15 @@ class StripeGateway:
         # Off-session authentication failed: the member can still finish this same payment.
         action_url = (self.authentication_url(gateway_ref)
                       if code == "authentication_required" and gateway_ref else None)
-        return ChargeResult("declined", gateway_ref, code, action_url)
+        return ChargeResult("declined", gateway_ref, code, action_url, error.get("advice_code"))
 
     @staticmethod
-    def _call(method: Callable[..., Any], *args: Any, missing_ok: bool = False) -> Any:
-        """Call the SDK, turning its errors into the port's; card errors pass through."""
+    def _call(method: Callable[..., Any], *args: Any, missing_ok: bool = False,
+              creates: bool = False, reading: str = "read") -> Any:
+        """Call the SDK, turning its errors into the port's; card errors pass through.
+        Only a refusal of a creating request's parameters proves that nothing happened
+        (GatewayRejected); every other answer leaves the outcome unknown (GatewayUnavailable),
+        and those no retry will fix also alert operators (GatewayNeedsOperator)."""
         try:
             return method(*args)
         except stripe.CardError:
@@ -204,7 +226,11 @@ class StripeGateway:
         except stripe.StripeError as exc:
             if missing_ok and exc.code == "resource_missing":
                 return None
-            raise GatewayRejected(exc.user_message or repr(exc)) from exc
+            reason = next((name for cls, name in _NEEDS_OPERATOR if isinstance(exc, cls)), None)
+            if reason is None and creates and isinstance(exc, stripe.InvalidRequestError):
+                raise GatewayRejected(exc.user_message or repr(exc)) from exc
+            raise alert("stripe", reason or f"{reading}_failed",
+                        f"HTTP {exc.http_status}: {exc.user_message or repr(exc)}") from exc
 
 
 def _saved_method(setup_intent: dict[str, Any]) -> SavedMethod | None:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from services import events
 from services.adapters.stripe_events import (
     method_setup_from_event,
     payment_update_from_event,
@@ -13,7 +14,7 @@ from services.adapters.stripe_events import (
     verify_and_parse,
 )
 from services.adapters.stripe_gateway import GatewayRejected
-from services.errors import GatewayUnavailable
+from services.errors import GatewayNeedsOperator, GatewayUnavailable
 from services.payment_outcomes import next_status
 from services.ports import ChargeRequest, ChargeResult
 from tests.stripe_stub import StripeStub, decline_token, stub_gateway, use_stripe_sdk_action
@@ -37,6 +38,19 @@ def stripe_stub():
 @pytest.fixture
 def gateway(stripe_stub):
     return stub_gateway(stripe_stub)
+
+
+@pytest.fixture
+def alerts():
+    """The operator alerts raised meanwhile, as (gateway, reason)."""
+    raised = []
+
+    def listen(name, fields):
+        if name == "gateway_alert":
+            raised.append((fields["gateway"], fields["reason"]))
+    events.subscribe(listen)
+    yield raised
+    events.unsubscribe(listen)
 
 
 def premium(token: str = "pm_card_visa", key: str = "pay-key-1", **fields) -> ChargeRequest:
@@ -228,13 +242,48 @@ def test_after_a_timeout_charging_again_with_the_key_returns_the_first_intent(st
     assert stripe_stub.intents_created == 1
 
 
-def test_reusing_a_key_with_another_amount_is_rejected_not_retried(gateway, stripe_stub):
+def test_reusing_a_key_with_other_parameters_is_no_proof_and_alerts(gateway, stripe_stub,
+                                                                     alerts):
     gateway.charge(premium())
 
-    with pytest.raises(GatewayRejected):
+    # The first request, which charged, is the one that counts: not "nothing was charged".
+    with pytest.raises(GatewayNeedsOperator):
         gateway.charge(ChargeRequest(99, "pm_card_visa", "pay-key-1", customer_id="cus_member"))
 
     assert stripe_stub.intents_created == 1
+    assert alerts == [("stripe", "idempotency")]
+
+
+@pytest.mark.parametrize(("fault", "reason"), [("401", "authentication"),
+                                               ("403", "permission")])
+def test_a_refused_key_is_no_proof_and_alerts(gateway, stripe_stub, alerts, fault, reason):
+    stripe_stub.fail_next(fault)
+
+    with pytest.raises(GatewayNeedsOperator):
+        gateway.charge(premium())
+
+    assert alerts == [("stripe", reason)]
+
+
+@pytest.mark.parametrize("fault", ["400", "401", "403"])
+def test_a_failed_search_or_read_is_no_proof_and_alerts(gateway, stripe_stub, alerts, fault):
+    stripe_stub.fail_next(fault, times=2)
+
+    with pytest.raises(GatewayNeedsOperator):
+        gateway.retrieve(idempotency_key="pay-key-1", gateway_ref=None)
+    with pytest.raises(GatewayNeedsOperator):
+        gateway.retrieve(idempotency_key="pay-key-1", gateway_ref="pi_known")
+
+    assert [reason for _, reason in alerts] == {
+        "400": ["search_failed", "read_failed"], "401": ["authentication"] * 2,
+        "403": ["permission"] * 2}[fault]
+
+
+def test_refused_parameters_of_a_charge_prove_nothing_was_charged(gateway, stripe_stub):
+    with pytest.raises(GatewayRejected):
+        gateway.charge(ChargeRequest(20, "pm_card_visa", "pay-key-9"))
+
+    assert stripe_stub.intents_created == 0
 
 
 def test_reconciliation_reads_the_intent_by_reference(gateway, stripe_stub):
@@ -242,7 +291,8 @@ def test_reconciliation_reads_the_intent_by_reference(gateway, stripe_stub):
     bank = gateway.charge(premium("pm_usBankAccount_success", key="k-bank"))
 
     assert gateway.retrieve(idempotency_key="k-stolen", gateway_ref=declined.gateway_ref) == \
-        ChargeResult("declined", declined.gateway_ref, "stolen_card")
+        ChargeResult("declined", declined.gateway_ref, "stolen_card",
+                     advice_code="do_not_try_again")
     assert gateway.retrieve(idempotency_key="k-bank", gateway_ref=bank.gateway_ref).status == \
         "processing"
     assert gateway.retrieve(idempotency_key="k-none", gateway_ref="pi_unknown") is None
