@@ -27,6 +27,9 @@ from services.context import Services
 from services.ledger import allocate
 from services.persistence.models import Account, Payment, PaymentEvent
 from services.ports import ChargeResult
+from services.troubleshooting import is_soft_decline
+
+DO_NOT_TRY_AGAIN = "do_not_try_again"
 
 _NEXT_STATUS = {
     ("pending", "succeeded"): "succeeded",
@@ -43,6 +46,14 @@ _NEXT_STATUS = {
     ("declined", "succeeded"): "succeeded",
     ("failed", "succeeded"): "succeeded",
 }
+
+
+def may_retry_automatically(payment: Payment) -> bool:
+    """May a declined payment's method be charged again later without the member? Only for a
+    soft decline, and never when the issuer advised against it (advice_code
+    "do_not_try_again": the networks forbid retrying those and charge for each retry)."""
+    return (is_soft_decline(payment.decline_code)
+            and payment.advice_code != DO_NOT_TRY_AGAIN)
 
 
 def next_status(current: str, reported: str) -> str | None:
