@@ -129,6 +129,8 @@ class StripeStub:
         self.customers: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, dict[str, Any]] = {}
         self.setup_intents: dict[str, dict[str, Any]] = {}
+        self.charges: dict[str, dict[str, Any]] = {}
+        self.disputes: dict[str, dict[str, Any]] = {}
         # Stripe's search lags behind writes; set this to see what a caller does meanwhile.
         # An issuer's advice for one token, over the usual advice for its decline reason.
         self.advice_codes: dict[str, str] = {}
@@ -218,8 +220,55 @@ class StripeStub:
             session.update(status="complete")
             return self.event("checkout.session.completed", session)
 
+    def refund(self, intent_id: str, cents: int | None = None) -> dict[str, Any]:
+        """The exchange refunds `cents` (default: all that is left) of a succeeded payment;
+        returns charge.refunded, whose amount_refunded is the total refunded so far."""
+        with self._lock:
+            charge = self._charge_of(intent_id)
+            left = charge["amount"] - charge["amount_refunded"]
+            charge["amount_refunded"] += left if cents is None else min(cents, left)
+            charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+            return self.event("charge.refunded", charge)
+
+    def dispute(self, intent_id: str, *, reason: str = "fraudulent",
+                status: str = "needs_response") -> dict[str, Any]:
+        """The member's bank disputes a succeeded payment (a card chargeback, or an ACH debit
+        returned as unauthorized) and takes the money back; returns charge.dispute.created."""
+        with self._lock:
+            charge = self._charge_of(intent_id)
+            charge["disputed"] = True
+            dispute = shaped("dispute", {
+                "id": self._new_id("dp"), "amount": charge["amount"], "charge": charge["id"],
+                "payment_intent": intent_id, "currency": charge["currency"], "reason": reason,
+                "status": status, "created": int(time.time()),
+                "is_charge_refundable": False})
+            self.disputes[dispute["id"]] = dispute
+            return self.event("charge.dispute.created", dispute)
+
+    def close_dispute(self, dispute_id: str, *, won: bool) -> dict[str, Any]:
+        with self._lock:
+            dispute = self.disputes[dispute_id]
+            dispute["status"] = "won" if won else "lost"
+            return self.event("charge.dispute.closed", dispute)
+
+    def fail_setup(self, session_id: str, code: str = "payment_method_microdeposit_failed"
+                   ) -> dict[str, Any]:
+        """The method being added on the hosted page fails verification; returns
+        setup_intent.setup_failed."""
+        with self._lock:
+            setup_intent = self.setup_intents[self.sessions[session_id]["setup_intent"]]
+            setup_intent.update(status="requires_payment_method", last_setup_error=shaped(
+                stripe.SetupIntent.LastSetupError, {
+                    "type": "invalid_request_error", "code": code,
+                    "message": "The bank account could not be verified."}))
+            return self.event("setup_intent.setup_failed", setup_intent)
+
     def event(self, event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
         """A snapshot event as Stripe would post it to a webhook endpoint."""
+        try:
+            check_answer(obj)
+        except AssertionError as exc:
+            self.misshapen.append(f"event {event_type}: {exc}")
         return {
             "id": self._new_id("evt"),
             "object": "event",
@@ -412,6 +461,21 @@ class StripeStub:
         })
         self.sessions[session_id] = session
         return session
+
+    def _charge_of(self, intent_id: str) -> dict[str, Any]:
+        """The charge a succeeded PaymentIntent made (its latest_charge)."""
+        intent = self.intents[intent_id]
+        assert intent["status"] == "succeeded", intent["status"]
+        if intent["latest_charge"] is None:
+            charge = shaped("charge", {
+                "id": self._new_id("ch"), "amount": intent["amount"],
+                "amount_captured": intent["amount"], "captured": True, "paid": True,
+                "currency": intent["currency"], "customer": intent["customer"],
+                "payment_intent": intent_id, "payment_method": intent["payment_method"],
+                "status": "succeeded", "created": int(time.time())})
+            self.charges[charge["id"]] = charge
+            intent["latest_charge"] = charge["id"]
+        return self.charges[intent["latest_charge"]]
 
     def _advice_code(self, token: str, reason: str) -> str | None:
         return self.advice_codes.get(token) or _ADVICE_CODES.get(reason)
