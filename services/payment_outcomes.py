@@ -92,7 +92,10 @@ def apply_charge_result(svc: Services, session: Session, payment: Payment,
         values["expected_settlement_on"] = add_business_days(
             svc.today(), svc.policy.bank_settlement_business_days)
     elif new_status in ("declined", "failed"):
-        values.update(decline_code=result.decline_code, advice_code=result.advice_code)
+        # An off-session authentication_required decline comes with the page where the
+        # member can still finish the same payment.
+        values.update(decline_code=result.decline_code, advice_code=result.advice_code,
+                      action_url=result.action_url)
     elif new_status == "requires_action":
         values["action_url"] = result.action_url
     note = _NOTES[new_status]

@@ -77,7 +77,7 @@ _REFUSALS = {
                                  "for this endpoint."}},
 }
 _FAULTS = {"429", "500", "500_after", "drop", "drop_after", "slow", *_REFUSALS}
-THREE_D_SECURE_URL = "https://hooks.stripe.com/3d_secure_2/hosted"
+THREE_D_SECURE_PATH = "/3d_secure_2/hosted"
 _SEARCH_BY_METADATA = re.compile(r"metadata\['([^']+)'\]:'((?:[^'\\]|\\.)*)'")
 
 
@@ -107,12 +107,12 @@ class QuickRetryClient(stripe.RequestsClient):
         return 0.005
 
 
-def stub_gateway(stub: StripeStub, *, max_network_retries: int = 2,
-                 timeout: float = 5) -> StripeGateway:
+def stub_gateway(stub: StripeStub, *, max_network_retries: int = 2, timeout: float = 5,
+                 public_base_url: str = "https://healthpay.test") -> StripeGateway:
     return StripeGateway(
         "sk_test_stub",
         api_base=stub.url,
-        public_base_url="https://healthpay.test",
+        public_base_url=public_base_url,
         max_network_retries=max_network_retries,
         http_client=QuickRetryClient(timeout=timeout),
     )
@@ -283,6 +283,10 @@ class StripeStub:
 
     def _handle(self, handler: _Handler, method: str) -> None:
         url = urlsplit(handler.path)
+        if url.path.startswith("/3d_secure_2/"):
+            return self._three_d_secure(handler, url.path, url.query)
+        if not url.path.startswith("/v1/"):
+            return _respond_html(handler, 404, "")  # a browser's /favicon.ico: not the API
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length).decode() if length else url.query
         pairs = parse_qsl(body, keep_blank_values=True)
@@ -356,6 +360,9 @@ class StripeStub:
             return self._create_intent(params)
         if method == "GET" and path == "/v1/payment_intents/search":
             return 200, self._search_intents(params["query"])
+        if method == "POST" and len(parts) == 4 and parts[1] == "payment_intents" \
+                and parts[3] == "confirm":
+            return self._confirm_intent(parts[2], params)
         if method == "POST" and path == "/v1/checkout/sessions":
             return 200, self._create_session(params)
         stores = {"payment_intents": self.intents, "setup_intents": self.setup_intents,
@@ -401,12 +408,31 @@ class StripeStub:
         self.intents[intent["id"]] = intent
         if params.get("confirm") != "true":
             return 200, intent
+        return self._confirm(intent, token, params)
+
+    def _confirm_intent(self, intent_id: str, params: dict[str, Any]) -> tuple[int, dict]:
+        """Confirm again: the member, back on-session, finishes a payment (3-D Secure)."""
+        intent = self.intents.get(intent_id)
+        if intent is None:
+            return 404, _error("invalid_request_error", "resource_missing",
+                               f"No such payment_intent: '{intent_id}'", param="intent")
+        if intent["status"] not in ("requires_payment_method", "requires_confirmation",
+                                    "requires_action"):
+            return 400, _error("invalid_request_error", "payment_intent_unexpected_state",
+                               f"This PaymentIntent's status is {intent['status']}.")
+        token = params.get("payment_method") or intent["payment_method"]
+        intent.update(payment_method=token, last_payment_error=None, next_action=None)
+        return self._confirm(intent, token, params)
+
+    def _confirm(self, intent: dict[str, Any], token: str,
+                 params: dict[str, Any]) -> tuple[int, dict]:
         reason = _decline_reason(token)
         if token == AUTHENTICATION_REQUIRED:
             if params.get("off_session") == "true":
                 reason = "authentication_required"
             else:
-                intent.update(status="requires_action", next_action=_next_action(intent, params))
+                intent.update(status="requires_action",
+                              next_action=self._next_action(intent, params))
                 return 200, intent
         if reason:
             code = reason if reason in _OWN_ERROR_CODES else "card_declined"
@@ -477,6 +503,41 @@ class StripeStub:
             intent["latest_charge"] = charge["id"]
         return self.charges[intent["latest_charge"]]
 
+    def _next_action(self, intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """Stripe redirects for 3-D Secure when given a return_url, else leaves it to
+        Stripe.js. The redirect leads to the stub's own stand-in for the issuer's page."""
+        if params.get("return_url"):
+            return shaped(stripe.PaymentIntent.NextAction, {
+                "type": "redirect_to_url", "redirect_to_url": {
+                    "url": f"{self.url}{THREE_D_SECURE_PATH}?payment_intent={intent['id']}",
+                    "return_url": params["return_url"]}})
+        return use_stripe_sdk_action()
+
+    def _three_d_secure(self, handler: _Handler, path: str, query: str) -> None:
+        """The issuer's 3-D Secure page, as Stripe's test mode shows it: complete or fail
+        the authentication, then back to the intent's return_url."""
+        asked = dict(parse_qsl(query))
+        intent_id = asked.get("payment_intent", "")
+        with self._lock:
+            intent = self.intents.get(intent_id)
+            if intent is None or intent["status"] != "requires_action":
+                return _respond_html(handler, 404, "<p>Nothing to authenticate.</p>")
+            if path == THREE_D_SECURE_PATH:
+                return _respond_html(handler, 200, f"""<h1>3D Secure 2 Test Page</h1>
+<p>Payment of {intent['amount']} {intent['currency']}</p>
+<form action="/3d_secure_2/complete">
+<input type="hidden" name="payment_intent" value="{intent_id}">
+<button name="result" value="approve">Complete</button>
+<button name="result" value="fail">Fail</button>
+</form>""")
+            return_url = intent["next_action"]["redirect_to_url"]["return_url"]
+            self.authenticate(intent_id, approve=asked.get("result") == "approve")
+        handler.send_response(302)
+        joiner = "&" if "?" in return_url else "?"
+        handler.send_header("Location", f"{return_url}{joiner}payment_intent={intent_id}")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
     def _advice_code(self, token: str, reason: str) -> str | None:
         return self.advice_codes.get(token) or _ADVICE_CODES.get(reason)
 
@@ -529,6 +590,15 @@ def _respond(handler: _Handler, status: int, payload: dict, headers: dict[str, s
     handler.wfile.write(body)
 
 
+def _respond_html(handler: _Handler, status: int, body: str) -> None:
+    page = f"<!doctype html><html><body>{body}</body></html>".encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", str(len(page)))
+    handler.end_headers()
+    handler.wfile.write(page)
+
+
 def _drop(handler: _Handler) -> None:
     """Close the connection with no answer at all, as a network failure would."""
     handler.close_connection = True
@@ -547,14 +617,6 @@ def _decline_reason(token: str) -> str | None:
     return _TEST_DECLINES.get(token)
 
 
-def _next_action(intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """Stripe redirects for 3-D Secure when given a return_url, else leaves it to Stripe.js."""
-    if params.get("return_url"):
-        return shaped(stripe.PaymentIntent.NextAction, {
-            "type": "redirect_to_url", "redirect_to_url": {
-                "url": f"{THREE_D_SECURE_URL}?payment_intent={intent['id']}",
-                "return_url": params["return_url"]}})
-    return use_stripe_sdk_action()
 
 
 def use_stripe_sdk_action() -> dict[str, Any]:

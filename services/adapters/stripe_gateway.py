@@ -162,6 +162,30 @@ class StripeGateway:
         """HealthPay's own page that finishes a payment needing 3-D Secure."""
         return f"{self._public_base_url}/payments/authenticate/{gateway_ref}"
 
+    def resume_authentication(self, gateway_ref: str, *, return_url: str | None) -> str | None:
+        """Bring the member back on-session to finish the same PaymentIntent: the address of
+        the card issuer's 3-D Secure page to send the browser to. An intent with no such
+        address yet (an off-session charge that needed authentication, or one left to
+        Stripe.js) is confirmed again with its method and a return_url, which gives it one.
+        None when there is nothing left to authenticate, or the card was declined outright:
+        the return page then reads the outcome."""
+        intent = self._call(self._client.v1.payment_intents.retrieve, gateway_ref).to_dict()
+        if url := _redirect_url(intent):
+            return url
+        if intent["status"] not in ("requires_action", "requires_payment_method"):
+            return None
+        error = intent.get("last_payment_error") or {}
+        method = _id_of(error.get("payment_method")) or _id_of(intent.get("payment_method"))
+        params: dict[str, Any] = {"return_url": return_url or self.return_url}
+        if method:
+            params["payment_method"] = method
+        try:
+            intent = self._call(self._client.v1.payment_intents.confirm, gateway_ref,
+                                params).to_dict()
+        except stripe.CardError:
+            return None
+        return _redirect_url(intent)
+
     def _intent_params(self, request: ChargeRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "amount": request.amount_cents,
@@ -193,9 +217,7 @@ class StripeGateway:
                             advice if status == "declined" else None)
 
     def _action_url(self, intent: dict[str, Any]) -> str:
-        next_action = intent.get("next_action") or {}
-        redirect = next_action.get("redirect_to_url") or {}
-        return redirect.get("url") or self.authentication_url(intent["id"])
+        return _redirect_url(intent) or self.authentication_url(intent["id"])
 
     def _declined(self, exc: stripe.CardError) -> ChargeResult:
         """A card decline: Stripe still created the PaymentIntent and returns it in the error.
@@ -231,6 +253,19 @@ class StripeGateway:
                 raise GatewayRejected(exc.user_message or repr(exc)) from exc
             raise alert("stripe", reason or f"{reading}_failed",
                         f"HTTP {exc.http_status}: {exc.user_message or repr(exc)}") from exc
+
+
+def _redirect_url(intent: dict[str, Any]) -> str | None:
+    """Where Stripe asks to send the member to authenticate, while the intent waits for it."""
+    if intent.get("status") != "requires_action":
+        return None
+    redirect = (intent.get("next_action") or {}).get("redirect_to_url") or {}
+    return redirect.get("url") or None
+
+
+def _id_of(value: Any) -> str | None:
+    """A Stripe reference, whether sent as an id or expanded into an object."""
+    return value.get("id") if isinstance(value, dict) else value or None
 
 
 def _saved_method(setup_intent: dict[str, Any]) -> SavedMethod | None:

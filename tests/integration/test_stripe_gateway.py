@@ -99,7 +99,7 @@ def test_a_card_needing_3ds_on_session_gives_the_member_a_link(gateway, stripe_s
     result = gateway.charge(premium("pm_card_authenticationRequired"))
 
     assert result.status == "requires_action"
-    assert result.action_url.startswith("https://hooks.stripe.com/3d_secure_2/")
+    assert result.action_url.startswith(f"{stripe_stub.url}/3d_secure_2/hosted?")
     assert result.gateway_ref in result.action_url
 
 
