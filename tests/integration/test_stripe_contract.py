@@ -18,10 +18,18 @@ from tests.stripe_contract import (
     KNOWN_API_VERSIONS,
     SDK_API_VERSION,
     ContractViolation,
+    check_answer,
     check_request,
     params_type,
+    shaped,
 )
-from tests.stripe_stub import StripeStub, _nested, decline_token, stub_gateway
+from tests.stripe_stub import (
+    StripeStub,
+    _nested,
+    decline_token,
+    stub_gateway,
+    use_stripe_sdk_action,
+)
 
 from .test_stripe_gateway import premium
 
@@ -140,8 +148,13 @@ def test_every_request_healthpay_makes_fits_the_contract(stripe_stub):
     paid = gateway.charge(premium(customer_id=customer, description="Premium HP-1",
                                   metadata={"reference": "HP-1"}))
     gateway.charge(premium(decline_token("insufficient_funds"), key="k-2"))
-    gateway.charge(premium("pm_card_authenticationRequired", key="k-3"))
-    gateway.charge(premium("pm_card_authenticationRequired", key="k-4", off_session=True))
+    on_session = gateway.charge(premium("pm_card_authenticationRequired", key="k-3"))
+    off_session = gateway.charge(premium("pm_card_authenticationRequired", key="k-4",
+                                         off_session=True))
+    # The member back on-session to finish both (the 3-D Secure page).
+    gateway.resume_authentication(off_session.gateway_ref, return_url="https://a.test/back")
+    stripe_stub.intents[on_session.gateway_ref]["next_action"] = use_stripe_sdk_action()
+    gateway.resume_authentication(on_session.gateway_ref, return_url=None)
     gateway.charge(premium("pm_usBankAccount_success", key="k-5", customer_id=None))
     gateway.retrieve(idempotency_key="k-1", gateway_ref=paid.gateway_ref)
     gateway.retrieve(idempotency_key="pay-key-1", gateway_ref=None)
@@ -162,10 +175,10 @@ def test_every_request_healthpay_makes_fits_the_contract(stripe_stub):
         ("POST", "/v1/customers"), ("POST", "/v1/payment_intents"),
         ("GET", "/v1/payment_intents/[^/]+"), ("GET", "/v1/payment_intents/search"),
         ("POST", "/v1/checkout/sessions"), ("GET", "/v1/checkout/sessions/[^/]+"),
-        ("GET", "/v1/setup_intents/[^/]+"),
+        ("GET", "/v1/setup_intents/[^/]+"), ("POST", "/v1/payment_intents/[^/]+/confirm"),
     }
     print(f"{len(stripe_stub.requests)} requests, {len(shapes)} request shapes checked")
-    assert len(shapes) >= 9
+    assert len(shapes) >= 11
 
 
 _names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
@@ -188,6 +201,19 @@ def test_the_stub_reads_back_whatever_the_sdk_encodes(params):
     body = urlencode(list(_api_encode(params)))
 
     assert _nested(parse_qsl(body, keep_blank_values=True)) == params
+
+
+def test_answers_not_shaped_as_stripes_objects_are_caught():
+    intent = shaped("payment_intent", {"id": "pi_1", "status": "succeeded"})
+    check_answer(intent)
+    with pytest.raises(AssertionError, match="missing"):
+        check_answer({key: value for key, value in intent.items() if key != "currency"})
+    with pytest.raises(AssertionError, match="unknown"):
+        check_answer({**intent, "return_url": "https://a.test"})
+    with pytest.raises(AssertionError, match="unknown"):
+        check_answer({**intent, "next_action": {"type": "redirect_to_url", "redirect": {}}})
+    with pytest.raises(AssertionError):
+        shaped("payment_intent", {"payment_method_typos": []})
 
 
 def test_each_endpoint_named_has_the_sdks_parameter_type():
