@@ -29,10 +29,12 @@ from services.outbox import NewNotification, enqueue
 from services.payment_outcomes import record_event
 from services.persistence.models import Account, Payment
 from services.support import open_support_request
-from services.webhook_events import ReceivedEvent, claim_event
+from services.webhook_events import EventNotReady, ReceivedEvent, claim_event
 
 logger = logging.getLogger(__name__)
 
+# A payment money can be taken back from only once it succeeded: it may still get there.
+_NOT_SETTLED_YET = ("pending", "processing", "requires_action")
 # The payment's timeline entry and the support request's topic, by kind of reversal.
 _TIMELINE = {"refund": "refunded", "dispute_opened": "disputed",
              "dispute_won": "dispute_won", "dispute_lost": "dispute_lost"}
@@ -56,6 +58,9 @@ def apply_payment_reversal(svc: Services, reversal: PaymentReversal, *,
             return None
         payment = session.scalar(select(Payment).where(
             Payment.gateway_ref == reversal.gateway_ref).with_for_update())
+        if payment is not None and payment.status in _NOT_SETTLED_YET:
+            # Its success is on its way (events come in any order): until then, no record.
+            raise EventNotReady(f"payment {payment.id} is {payment.status}, not succeeded")
         if payment is None or payment.status != "succeeded":
             logger.info("event %s (%s) names no succeeded HealthPay payment", event.id,
                         event.type)

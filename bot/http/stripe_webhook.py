@@ -35,7 +35,7 @@ from services.method_setup import complete_gateway_setup
 from services.payment_reversals import apply_payment_reversal
 from services.payment_updates import apply_payment_update
 from services.setup_failures import tell_setup_failed
-from services.webhook_events import ReceivedEvent
+from services.webhook_events import EventNotReady, ReceivedEvent
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +63,10 @@ async def stripe_webhook(request: Request) -> JSONResponse:
     except InvalidWebhook as exc:
         logger.warning("refused Stripe event %s: %s", event.id, exc)
         return JSONResponse({"error": str(exc)}, status_code=400)
-    except GatewayUnavailable:
-        logger.warning("Stripe event %s not applied yet: Stripe did not answer", event.id)
+    except (GatewayUnavailable, EventNotReady) as exc:
+        # Stripe did not answer, answered what only an operator can fix (alerted), or the
+        # event is ahead of what HealthPay knows: Stripe delivers it again later.
+        logger.warning("Stripe event %s not applied yet: %s", event.id, exc)
         return JSONResponse({"error": "try again later"}, status_code=503)
     except GatewayRejected:
         # Sending it again will not help (a kind of method HealthPay cannot use): operators

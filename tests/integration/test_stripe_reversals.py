@@ -223,3 +223,18 @@ def test_a_refund_comes_off_credit_first_then_the_latest_bill(client, svc, membe
     assert paid_by_month == {dt.date(2026, 11, 1): PREMIUM,
                              dt.date(2026, 12, 1): PREMIUM - 7_500}
     assert account_summary(svc, member.account_id).credit_cents == 0
+
+
+def test_a_refund_ahead_of_the_payments_success_is_asked_for_again(client, svc, member,
+                                                                   stripe_stub):
+    payment = pay(svc, member, BANK)  # processing: Stripe's success event not here yet
+    succeeded = stripe_stub.settle(payment.gateway_ref)
+    refund = stripe_stub.refund(payment.gateway_ref)
+
+    assert deliver(client, svc, refund).status_code == 503
+    assert rows(svc, WebhookEvent) == []
+
+    assert deliver(client, svc, succeeded).status_code == 200
+    assert deliver(client, svc, refund).status_code == 200
+    assert payment_now(svc, payment.id).refunded_cents == PREMIUM
+    assert paid_on_bills(svc) == 0
