@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from services import audit
 from services.adapters.stripe_events import MethodSetupFailed
 from services.context import Services
+from services.method_setup import setup_account
 from services.notice_texts import ADD_METHOD
 from services.outbox import NewNotification, enqueue
-from services.persistence.models import Account
 from services.webhook_events import ReceivedEvent, claim_event
 
 logger = logging.getLogger(__name__)
@@ -29,12 +27,12 @@ BANK_NOT_VERIFIED = ("We couldn't verify the bank account you added, so it wasn'
 def tell_setup_failed(svc: Services, failure: MethodSetupFailed, *,
                       event: ReceivedEvent) -> bool:
     """True when the member was told; False for a replayed event or an unknown account."""
+    account_id = setup_account(svc, failure.account_id, failure.customer_id)
     with svc.uow() as uow:
         session = uow.session
         if claim_event(session, event, svc.now()) is None:
             return False
-        account = _setup_account(session, failure)
-        if account is None:
+        if account_id is None:
             logger.warning("failed setup %s names no HealthPay account (customer %s)",
                            failure.setup_intent_id, failure.customer_id)
             uow.commit()
@@ -43,24 +41,9 @@ def tell_setup_failed(svc: Services, failure: MethodSetupFailed, *,
                 else BANK_NOT_VERIFIED)
         now = svc.now()
         enqueue(session, [NewNotification(
-            account_id=account.id, kind="method_setup_failed",
+            account_id=account_id, kind="method_setup_failed",
             dedupe_key=f"setup_failed:{event.id}", text=text, buttons=[ADD_METHOD])], now=now)
-        audit.record(session, "method_setup_failed", at=now, account_id=account.id,
+        audit.record(session, "method_setup_failed", at=now, account_id=account_id,
                      setup_intent=failure.setup_intent_id, code=failure.code)
         uow.commit()
     return True
-
-
-def _setup_account(session, failure: MethodSetupFailed) -> Account | None:
-    """By the id HealthPay put in the setup's metadata, which must agree with the gateway
-    customer when both are known; or by the customer alone."""
-    if failure.account_id is not None:
-        account = session.get(Account, failure.account_id)
-        if account is None or (failure.customer_id and account.gateway_customer_id
-                               not in (None, failure.customer_id)):
-            return None
-        return account
-    if failure.customer_id:
-        return session.scalar(select(Account).where(
-            Account.gateway_customer_id == failure.customer_id))
-    return None

@@ -169,7 +169,7 @@ def reversal_from_event(event: StripeEvent) -> PaymentReversal | None:
         return None
     with _shaped_as_stripe_sends():
         obj = event.object
-        gateway_ref = _id_of(obj.get("payment_intent"))
+        gateway_ref = id_of(obj.get("payment_intent"))
         if not gateway_ref:
             return None  # a charge HealthPay did not make through a PaymentIntent
         if event.type == "charge.refunded":
@@ -196,7 +196,7 @@ def setup_failure_from_event(event: StripeEvent) -> MethodSetupFailed | None:
         error = obj.get("last_setup_error") or {}
         return MethodSetupFailed(
             setup_intent_id=_text(obj["id"]),
-            customer_id=_text(_id_of(obj.get("customer")), optional=True),
+            customer_id=_text(id_of(obj.get("customer")), optional=True),
             account_id=_account_id(obj),
             code=_text(error.get("decline_code") or error.get("code"), optional=True),
         )
@@ -207,16 +207,16 @@ def method_setup_from_event(event: StripeEvent) -> MethodSetupCompleted | None:
     with _shaped_as_stripe_sends():
         obj = event.object
         if event.type == "checkout.session.completed" and obj.get("mode") == "setup":
-            setup_intent_id, method_id = _id_of(obj.get("setup_intent")), None
+            setup_intent_id, method_id = id_of(obj.get("setup_intent")), None
         elif event.type == "setup_intent.succeeded":
-            setup_intent_id, method_id = obj["id"], _id_of(obj.get("payment_method"))
+            setup_intent_id, method_id = obj["id"], id_of(obj.get("payment_method"))
         else:
             return None
         if not setup_intent_id:
             return None
         return MethodSetupCompleted(
             setup_intent_id=_text(setup_intent_id),
-            customer_id=_text(_id_of(obj.get("customer")), optional=True),
+            customer_id=_text(id_of(obj.get("customer")), optional=True),
             account_id=_account_id(obj),
             payment_method_id=_text(method_id, optional=True),
         )
@@ -256,7 +256,7 @@ def _signed_at(sig_header: str) -> int:
     return next(int(part[1]) for part in parts if part[0] == "t")
 
 
-def _id_of(value: Any) -> str | None:
+def id_of(value: Any) -> str | None:
     """A Stripe reference, whether sent as an id or expanded into an object."""
     if isinstance(value, Mapping):
         return value.get("id")

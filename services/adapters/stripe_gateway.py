@@ -12,7 +12,7 @@ from typing import Any
 
 import stripe
 
-from services.adapters.stripe_events import IDEMPOTENCY_METADATA_KEY, intent_outcome
+from services.adapters.stripe_events import IDEMPOTENCY_METADATA_KEY, id_of, intent_outcome
 from services.errors import GatewayRequestError, GatewayUnavailable
 from services.gateway_alerts import alert
 from services.ports import PAYMENT_RETURN_PATH, ChargeRequest, ChargeResult, SavedMethod
@@ -175,15 +175,15 @@ class StripeGateway:
         if intent["status"] not in ("requires_action", "requires_payment_method"):
             return None
         error = intent.get("last_payment_error") or {}
-        method = _id_of(error.get("payment_method")) or _id_of(intent.get("payment_method"))
+        method = id_of(error.get("payment_method")) or id_of(intent.get("payment_method"))
         params: dict[str, Any] = {"return_url": return_url or self.return_url}
         if method:
             params["payment_method"] = method
         try:
             intent = self._call(self._client.v1.payment_intents.confirm, gateway_ref,
-                                params).to_dict()
-        except stripe.CardError:
-            return None
+                                params, creates=True, reading="confirm").to_dict()
+        except (stripe.CardError, GatewayRejected):
+            return None  # declined outright, or the intent moved on meanwhile
         return _redirect_url(intent)
 
     def _intent_params(self, request: ChargeRequest) -> dict[str, Any]:
@@ -261,11 +261,6 @@ def _redirect_url(intent: dict[str, Any]) -> str | None:
         return None
     redirect = (intent.get("next_action") or {}).get("redirect_to_url") or {}
     return redirect.get("url") or None
-
-
-def _id_of(value: Any) -> str | None:
-    """A Stripe reference, whether sent as an id or expanded into an object."""
-    return value.get("id") if isinstance(value, dict) else value or None
 
 
 def _saved_method(setup_intent: dict[str, Any]) -> SavedMethod | None:
