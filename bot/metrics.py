@@ -56,6 +56,10 @@ NOTIFICATIONS = Counter("healthpay_notifications",
 GATEWAY_ERRORS = Counter("healthpay_gateway_errors",
                          "Payment gateway calls without an answer (unavailable) or refused",
                          ["gateway", "kind"], registry=REGISTRY)
+GATEWAY_ALERTS = Counter("healthpay_gateway_alerts",
+                         "Payment gateway answers that need an operator (auth, permission, "
+                         "idempotency, search): the payment stays pending",
+                         ["gateway", "reason"], registry=REGISTRY)
 TELEGRAM_ERRORS = Counter("healthpay_telegram_errors",
                           "Telegram Bot API calls that failed: rate_limited (429), forbidden "
                           "(blocked), bad_request, timed_out, network (5xx included), other",
@@ -95,6 +99,8 @@ def _on_event(name: str, fields: dict[str, Any]) -> None:
                 NOTIFICATIONS.labels(status=status).inc(count)
     elif name == "gateway_error":
         GATEWAY_ERRORS.labels(gateway=fields["gateway"], kind=fields["kind"]).inc()
+    elif name == "gateway_alert":
+        GATEWAY_ALERTS.labels(gateway=fields["gateway"], reason=fields["reason"]).inc()
 
 
 def install() -> None:

@@ -14,7 +14,8 @@ premiums, and what they are paid ahead waits as credit for their bills. A fixed 
 capped at that same figure, so autopay never pays more than is owed. Nothing owed, or less
 than the gateway's minimum charge: the period is skipped.
 Soft declines are tried again 2 and then 4 days later, only up to the due date; hard
-declines never (which is which: troubleshooting.is_soft_decline).
+declines never, nor a decline the issuer advised not to retry (payment_outcomes'
+may_retry_automatically).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from services.context import Services
 from services.errors import DomainError
 from services.ledger import credit_cents, outstanding
 from services.payment_methods import get_chargeable_method
+from services.payment_outcomes import may_retry_automatically
 from services.payments import MIN_PAYMENT_CENTS, confirm_payment, new_payment
 from services.persistence.models import (
     Account,
@@ -41,7 +43,6 @@ from services.persistence.models import (
     Payment,
     Plan,
 )
-from services.troubleshooting import is_soft_decline
 
 RETRY_AFTER_DAYS = (2, 4)  # after the first and the second soft decline of a period
 STALE_CLAIM_AFTER = dt.timedelta(minutes=15)
@@ -190,7 +191,7 @@ def _record(svc: Services, charge_id: int, payment: Payment, today: dt.date) -> 
         mandate = session.get(AutopayMandate, charge.mandate_id)
         charge.status = _CHARGE_STATUS[payment.status]
         charge.next_attempt_on = None
-        if (charge.status == "declined" and is_soft_decline(payment.decline_code)
+        if (charge.status == "declined" and may_retry_automatically(payment)
                 and charge.attempts <= len(RETRY_AFTER_DAYS)):
             retry_on = today + dt.timedelta(days=RETRY_AFTER_DAYS[charge.attempts - 1])
             if retry_on <= svc.policy.due_date_for(charge.billing_period):

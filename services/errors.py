@@ -100,8 +100,17 @@ class GatewayRequestError(Exception):
     a member; Stripe answers such requests with HTTP 400."""
 
 
-class IdempotencyConflict(GatewayRequestError):
-    """The same idempotency key was sent again with different parameters."""
+class GatewayNeedsOperator(GatewayUnavailable):
+    """The gateway answered, but not about the payment: our API key was refused (401) or lacks
+    a permission (403), the idempotency key came back with other parameters, or a search
+    failed. None of these proves that nothing was charged, so, as for an outage, the payment
+    stays pending for reconciliation; unlike an outage, waiting will not fix it, so the
+    gateway alerts operators (services/gateway_alerts.py) as it raises this."""
+
+
+class IdempotencyConflict(GatewayNeedsOperator):
+    """The same idempotency key was sent again with different parameters: the first request,
+    which may have charged, is the one that counts."""
 
 
 class DeliveryRetryLater(Exception):

@@ -10,6 +10,7 @@ and skipped, never the caller's problem. Names and fields in use:
   payment_moved      status, source, decline_code, payment_id (services/payment_outcomes.py)
   autopay_charge     outcome, payment_id             (services/autopay_charges.py)
   gateway_error      gateway, kind                   (services/payments.py)
+  gateway_alert      gateway, reason                 (services/gateway_alerts.py)
   notifications      sent, held, retried, failed, ... counts of one delivery run
                                                      (services/delivery.py)
   turn               channel, intent, fallback, seconds, failed_actions (dialogs/engine)

@@ -10,6 +10,12 @@ bank payment that fails simply leaves its invoices open.
 
 Credit: the part of a succeeded payment that no open invoice needed stays unallocated. That
 remainder is the member's credit; `apply_credit` spends it on invoices issued later.
+
+Reversals: money taken back after success (a refund, a dispute) comes off the payment's credit
+first, then off the invoices it paid, latest first, as negative allocations: the ledger shows
+the reversal beside the payment, and each invoice is open again from its own due date, so
+grace periods count from where they would have. A payment counts for
+`amount_cents - refunded_cents - disputed_cents`.
 """
 
 from __future__ import annotations
@@ -152,6 +158,41 @@ def allocate(session: Session, payment: Payment, enrollment_id: int, amount_cent
     return applied
 
 
+def reverse(session: Session, payment: Payment, cents: int) -> int:
+    """Take `cents` of a succeeded payment back, after its refunded_cents or disputed_cents
+    were raised by as much; returns what came off invoices (the rest was credit)."""
+    allocated = session.scalar(select(_allocated_cents(payment.id)))
+    counted_before = (payment.amount_cents - payment.refunded_cents - payment.disputed_cents
+                      + cents)
+    left = cents - max(0, counted_before - allocated)
+    taken = 0
+    net: dict[int, int] = defaultdict(int)
+    for invoice_id, amount in session.execute(
+            select(PaymentAllocation.invoice_id, PaymentAllocation.amount_cents)
+            .where(PaymentAllocation.payment_id == payment.id)):
+        net[invoice_id] += amount
+    paid = session.scalars(
+        select(Invoice)
+        .join(Plan, Plan.id == Invoice.plan_id)
+        .where(Invoice.id.in_([invoice_id for invoice_id, sum_ in net.items() if sum_ > 0]))
+        # The reverse of the order payments are applied in: the latest bills reopen first.
+        .order_by(Invoice.coverage_month.desc(), case((Plan.kind == "health", 1), else_=0),
+                  Plan.id.desc())
+        .with_for_update(of=Invoice)
+    ).all()
+    for invoice in paid:
+        if left <= 0:
+            break
+        share = min(net[invoice.id], left)
+        session.add(PaymentAllocation(payment_id=payment.id, invoice_id=invoice.id,
+                                      amount_cents=-share))
+        invoice.paid_cents = Invoice.paid_cents - share
+        left -= share
+        taken += share
+    session.flush()
+    return taken
+
+
 def _allocated_cents(payment_id):
     """What a payment has paid on invoices so far (a column expression or a payment id)."""
     return (
@@ -177,7 +218,8 @@ _OPEN_INVOICE_ROWS = _open_invoices(
     _invoices.c.id, _invoices.c.plan_id, _invoices.c.coverage_month, _invoices.c.due_date,
     (_invoices.c.amount_cents - _invoices.c.paid_cents).label("open_cents"),
 ).where(_invoices.c.enrollment_id == bindparam("enrollment_id"))
-_unallocated = _payments.c.amount_cents - _allocated_cents(_payments.c.id)
+_unallocated = (_payments.c.amount_cents - _payments.c.refunded_cents
+                - _payments.c.disputed_cents - _allocated_cents(_payments.c.id))
 # A member's payments that count in a balance: those in flight, and those succeeded with
 # credit left (as `_with_credit` finds them).
 _COUNTED_PAYMENTS = (
@@ -190,9 +232,10 @@ _COUNTED_PAYMENTS = (
 
 
 def _with_credit(account_id: int | None = None):
+    counted = Payment.amount_cents - Payment.refunded_cents - Payment.disputed_cents
     allocated = _allocated_cents(Payment.id)
-    query = select(Payment, Payment.amount_cents - allocated).where(
-        Payment.status == "succeeded", Payment.amount_cents > allocated
+    query = select(Payment, counted - allocated).where(
+        Payment.status == "succeeded", counted > allocated
     )
     if account_id is not None:
         query = query.where(Payment.account_id == account_id)
@@ -212,7 +255,8 @@ def apply_credit(session: Session, account_id: int, enrollment_id: int) -> int:
     applied = 0
     for payment, _ in session.execute(_with_credit(account_id).with_for_update(of=Payment)).all():
         # Read again under the row lock: another worker may have spent it meanwhile.
-        left = payment.amount_cents - session.scalar(select(_allocated_cents(payment.id)))
+        left = (payment.amount_cents - payment.refunded_cents - payment.disputed_cents
+                - session.scalar(select(_allocated_cents(payment.id))))
         if left > 0:
             applied += allocate(session, payment, enrollment_id, left)
     return applied

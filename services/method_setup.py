@@ -115,7 +115,7 @@ def complete_gateway_setup(svc: Services, setup: MethodSetupCompleted, *,
     saved = svc.gateway.saved_method_from_setup_intent(setup.setup_intent_id)
     if saved is None:
         return None
-    account_id = _setup_account(svc, setup.account_id, setup.customer_id)
+    account_id = setup_account(svc, setup.account_id, setup.customer_id)
     if account_id is None:
         logger.warning("setup %s names no HealthPay account (customer %s)",
                        setup.setup_intent_id, setup.customer_id)
@@ -136,7 +136,7 @@ def notify_method_added(svc: Services, account_id: int, method: PaymentMethod) -
         logger.exception("could not tell account %s its method was saved", account_id)
 
 
-def _setup_account(svc: Services, account_id: int | None, customer_id: str | None) -> int | None:
+def setup_account(svc: Services, account_id: int | None, customer_id: str | None) -> int | None:
     """The account a setup was started for: by the id HealthPay put in its metadata, which
     must agree with the gateway customer when both are known; or by the customer alone."""
     with svc.uow() as uow:

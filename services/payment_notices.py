@@ -107,6 +107,8 @@ def _autopay_notice(svc: Services, payment: Payment, status: str,
         else:
             due = svc.policy.due_date_for(charge.billing_period)
             text += f" Autopay won't try again for this bill: please pay it by {day(due)}."
+        if payment.action_url:
+            text += f" To pay it now, confirm it on this secure page: {payment.action_url}"
         buttons = decline_buttons(explanation)
     return NewNotification(account_id=payment.account_id, kind="autopay_result",
                            dedupe_key=f"payment:{payment.id}:{status}", text=text,

@@ -27,6 +27,9 @@ from services.context import Services
 from services.ledger import allocate
 from services.persistence.models import Account, Payment, PaymentEvent
 from services.ports import ChargeResult
+from services.troubleshooting import is_soft_decline
+
+DO_NOT_TRY_AGAIN = "do_not_try_again"
 
 _NEXT_STATUS = {
     ("pending", "succeeded"): "succeeded",
@@ -43,6 +46,14 @@ _NEXT_STATUS = {
     ("declined", "succeeded"): "succeeded",
     ("failed", "succeeded"): "succeeded",
 }
+
+
+def may_retry_automatically(payment: Payment) -> bool:
+    """May a declined payment's method be charged again later without the member? Only for a
+    soft decline, and never when the issuer advised against it (advice_code
+    "do_not_try_again": the networks forbid retrying those and charge for each retry)."""
+    return (is_soft_decline(payment.decline_code)
+            and payment.advice_code != DO_NOT_TRY_AGAIN)
 
 
 def next_status(current: str, reported: str) -> str | None:
@@ -81,7 +92,10 @@ def apply_charge_result(svc: Services, session: Session, payment: Payment,
         values["expected_settlement_on"] = add_business_days(
             svc.today(), svc.policy.bank_settlement_business_days)
     elif new_status in ("declined", "failed"):
-        values["decline_code"] = result.decline_code
+        # An off-session authentication_required decline comes with the page where the
+        # member can still finish the same payment.
+        values.update(decline_code=result.decline_code, advice_code=result.advice_code,
+                      action_url=result.action_url)
     elif new_status == "requires_action":
         values["action_url"] = result.action_url
     note = _NOTES[new_status]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from services.adapters.stripe_events import PaymentUpdate
@@ -46,7 +46,8 @@ def apply_payment_update(svc: Services, update: PaymentUpdate, *,
         record.payment_id = payment.id
         moved = apply_unwatched_result(
             svc, session, payment,
-            ChargeResult(update.status, update.gateway_ref, update.decline_code))
+            ChargeResult(update.status, update.gateway_ref, update.decline_code,
+                         advice_code=update.advice_code))
         uow.commit()
         if not moved:
             return None
@@ -60,6 +61,19 @@ def payment_awaiting_authentication(svc: Services, gateway_ref: str) -> Payment 
     with svc.uow() as uow:
         payment = uow.session.scalar(select(Payment).where(
             Payment.gateway_ref == gateway_ref, Payment.status == "requires_action"))
+        return detached(uow.session, payment) if payment else None
+
+
+def payment_to_authenticate(svc: Services, gateway_ref: str) -> Payment | None:
+    """The payment a member can still finish on-session with 3-D Secure: one waiting for it,
+    or an autopay charge the issuer declined because the member was not there to
+    authenticate (the same PaymentIntent can still be completed)."""
+    with svc.uow() as uow:
+        payment = uow.session.scalar(select(Payment).where(
+            Payment.gateway_ref == gateway_ref,
+            or_(Payment.status == "requires_action",
+                and_(Payment.status == "declined",
+                     Payment.decline_code == "authentication_required"))))
         return detached(uow.session, payment) if payment else None
 
 

@@ -42,7 +42,7 @@ from services.payment_queries import (
 )
 from services.payment_trace import PaymentTrace, trace_payment
 from services.persistence.models import Account, Payment, Plan
-from services.ports import ChargeRequest, ChargeResult
+from services.ports import PAYMENT_RETURN_PATH, ChargeRequest, ChargeResult
 from services.references import new_reference
 
 __all__ = [
@@ -91,6 +91,9 @@ def new_payment(svc: Services, session: Session, *, account_id: int, amount_cent
         account_id=account_id, reference=reference, amount_cents=amount_cents,
         idempotency_key=idempotency_key or f"hp-pay-{reference}", method_id=method_id,
         plan_id=plan_id, status="draft", source=source, created_at=now,
+        # Fixed now, from today's settings: a retry sends what the first try sent.
+        charge_description=_charge_description(svc, reference),
+        return_url=f"{svc.config.public_base_url.rstrip('/')}{PAYMENT_RETURN_PATH}",
     )
     session.add(payment)
     session.flush()
@@ -161,8 +164,10 @@ def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
             idempotency_key=payment.idempotency_key,
             customer_id=account.gateway_customer_id,
             off_session=payment.source == "autopay",
-            description=f"{svc.policy.name} premium, payment {payment.reference}",
+            description=payment.charge_description
+            or _charge_description(svc, payment.reference),
             metadata={"reference": payment.reference, "account_id": str(account.id)},
+            return_url=payment.return_url,
         )
         gateway_ref = payment.gateway_ref
     result: ChargeResult | None = None
@@ -197,6 +202,10 @@ def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
             note_unanswered(svc, session, payment)
         uow.commit()
         return detached(session, payment, "method")
+
+
+def _charge_description(svc: Services, reference: str) -> str:
+    return f"{svc.policy.name} premium, payment {reference}"
 
 
 def _account(session: Session, account_id: int) -> Account:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 ChargeStatus = Literal["succeeded", "processing", "declined", "requires_action"]
+# Where a gateway sends the member back after authenticating a payment (3-D Secure):
+# bot/http/payment_return_page.py.
+PAYMENT_RETURN_PATH = "/payments/return"
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class ChargeRequest:
     off_session: bool = False  # autopay: the member is not there to authenticate
     description: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    # Where the member comes back after authenticating on-session; stored with the payment
+    # like the description, so a retry sends exactly what the first try sent.
+    return_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,8 @@ class ChargeResult:
     gateway_ref: str
     decline_code: str | None = None
     action_url: str | None = None  # authentication_required: where the member finishes it
+    # The issuer's advice on a decline: "do_not_try_again" forbids automatic retries.
+    advice_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,12 @@ from sqlalchemy.orm import Session
 from services.persistence.models import WebhookEvent
 
 
+class EventNotReady(Exception):
+    """The event is about something HealthPay has not caught up with yet (a refund of a
+    payment not known to have succeeded, when Stripe delivered the events out of order):
+    nothing is recorded, and the gateway is asked to deliver it again later."""
+
+
 @dataclass(frozen=True)
 class ReceivedEvent:
     """A verified event from the gateway: its id and type (e.g. "payment_intent.succeeded")."""

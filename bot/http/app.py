@@ -14,6 +14,7 @@ from bot.http import (
     payment_return_page,
     rest_channel,
     sandbox_authentication_page,
+    stripe_authentication_page,
     stripe_webhook,
 )
 
@@ -40,6 +41,7 @@ def create_app(runtime, *, telegram=None) -> FastAPI:
         app.include_router(stripe_webhook.router)
     if gateway == "stripe":
         app.include_router(payment_return_page.router)
+        app.include_router(stripe_authentication_page.router)
     # Before the sandbox's /methods/setup/{token}, which would take "done" for a token.
     app.include_router(method_setup_page.return_router)
     if gateway == "sandbox":

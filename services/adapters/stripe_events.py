@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import stripe
 
@@ -23,9 +23,18 @@ from services.ports import ChargeStatus
 IDEMPOTENCY_METADATA_KEY = "idempotency_key"
 
 PAYMENT_EVENT_TYPES = frozenset(
-    {"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing"}
+    {"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing",
+     # Canceled proves nothing was or will be charged: the payment fails like a decline.
+     "payment_intent.canceled"}
 )
 METHOD_SETUP_EVENT_TYPES = frozenset({"checkout.session.completed", "setup_intent.succeeded"})
+# Money taken back after a payment succeeded, or given back. A bank debit returned as
+# unauthorized after it succeeded comes as a dispute too, like a card chargeback.
+REVERSAL_EVENT_TYPES = frozenset(
+    {"charge.refunded", "charge.dispute.created", "charge.dispute.closed"})
+# A dispute still at the inquiry stage: no money has moved.
+_INQUIRY_STATUSES = frozenset({"warning_needs_response", "warning_under_review",
+                               "warning_closed"})
 DEFAULT_TOLERANCE_SECONDS = 300
 
 
@@ -49,6 +58,7 @@ class PaymentUpdate:
     idempotency_key: str | None
     status: ChargeStatus
     decline_code: str | None = None
+    advice_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,32 @@ class MethodSetupCompleted:
     customer_id: str | None
     account_id: int | None
     payment_method_id: str | None
+
+
+ReversalKind = Literal["refund", "dispute_opened", "dispute_won", "dispute_lost"]
+
+
+@dataclass(frozen=True)
+class PaymentReversal:
+    """A succeeded payment's money moved back: `refund` (amount_cents: all refunded so far),
+    `dispute_opened` (the disputed amount was withdrawn), `dispute_won` (it came back) or
+    `dispute_lost` (it stays with the member's bank)."""
+
+    gateway_ref: str  # the PaymentIntent
+    kind: ReversalKind
+    amount_cents: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MethodSetupFailed:
+    """A method the member added could not be saved (a bank account that failed
+    verification)."""
+
+    setup_intent_id: str
+    customer_id: str | None
+    account_id: int | None
+    code: str | None
 
 
 def verify_and_parse(payload: bytes, sig_header: str | None, secret: str, *,
@@ -122,6 +158,47 @@ def payment_update_from_event(event: StripeEvent) -> PaymentUpdate | None:
                                   optional=True),
             status=status,
             decline_code=_text(decline_code, optional=True),
+            advice_code=_text((intent.get("last_payment_error") or {}).get("advice_code"),
+                              optional=True),
+        )
+
+
+def reversal_from_event(event: StripeEvent) -> PaymentReversal | None:
+    """Raises InvalidWebhook for an object not shaped as Stripe sends it."""
+    if event.type not in REVERSAL_EVENT_TYPES:
+        return None
+    with _shaped_as_stripe_sends():
+        obj = event.object
+        gateway_ref = id_of(obj.get("payment_intent"))
+        if not gateway_ref:
+            return None  # a charge HealthPay did not make through a PaymentIntent
+        if event.type == "charge.refunded":
+            return PaymentReversal(_text(gateway_ref), "refund", _cents(obj["amount_refunded"]))
+        status = obj["status"]
+        if status in _INQUIRY_STATUSES:
+            return None
+        if event.type == "charge.dispute.created":
+            kind: ReversalKind = "dispute_opened"
+        elif status in ("won", "lost"):
+            kind = "dispute_won" if status == "won" else "dispute_lost"
+        else:
+            return None
+        return PaymentReversal(_text(gateway_ref), kind, _cents(obj["amount"]),
+                               _text(obj.get("reason"), optional=True))
+
+
+def setup_failure_from_event(event: StripeEvent) -> MethodSetupFailed | None:
+    """Raises InvalidWebhook for an object not shaped as Stripe sends it."""
+    if event.type != "setup_intent.setup_failed":
+        return None
+    with _shaped_as_stripe_sends():
+        obj = event.object
+        error = obj.get("last_setup_error") or {}
+        return MethodSetupFailed(
+            setup_intent_id=_text(obj["id"]),
+            customer_id=_text(id_of(obj.get("customer")), optional=True),
+            account_id=_account_id(obj),
+            code=_text(error.get("decline_code") or error.get("code"), optional=True),
         )
 
 
@@ -130,19 +207,17 @@ def method_setup_from_event(event: StripeEvent) -> MethodSetupCompleted | None:
     with _shaped_as_stripe_sends():
         obj = event.object
         if event.type == "checkout.session.completed" and obj.get("mode") == "setup":
-            setup_intent_id, method_id = _id_of(obj.get("setup_intent")), None
+            setup_intent_id, method_id = id_of(obj.get("setup_intent")), None
         elif event.type == "setup_intent.succeeded":
-            setup_intent_id, method_id = obj["id"], _id_of(obj.get("payment_method"))
+            setup_intent_id, method_id = obj["id"], id_of(obj.get("payment_method"))
         else:
             return None
         if not setup_intent_id:
             return None
-        account_id = str((obj.get("metadata") or {}).get("account_id", ""))
         return MethodSetupCompleted(
             setup_intent_id=_text(setup_intent_id),
-            customer_id=_text(_id_of(obj.get("customer")), optional=True),
-            account_id=int(account_id) if account_id.isascii() and account_id.isdigit()
-            else None,
+            customer_id=_text(id_of(obj.get("customer")), optional=True),
+            account_id=_account_id(obj),
             payment_method_id=_text(method_id, optional=True),
         )
 
@@ -163,13 +238,25 @@ def _text(value: Any, *, optional: bool = False) -> Any:
     raise TypeError(f"expected an id or a code, not {type(value).__name__}")
 
 
+def _cents(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise TypeError(f"expected an amount in cents, not {value!r}")
+
+
+def _account_id(obj: Mapping[str, Any]) -> int | None:
+    """The account HealthPay named in the object's metadata when it created it."""
+    account_id = str((obj.get("metadata") or {}).get("account_id", ""))
+    return int(account_id) if account_id.isascii() and account_id.isdigit() else None
+
+
 def _signed_at(sig_header: str) -> int:
     # The same element the SDK signed with: the first exact "t" (it accepted the header).
     parts = (item.split("=", 2) for item in sig_header.split(","))
     return next(int(part[1]) for part in parts if part[0] == "t")
 
 
-def _id_of(value: Any) -> str | None:
+def id_of(value: Any) -> str | None:
     """A Stripe reference, whether sent as an id or expanded into an object."""
     if isinstance(value, Mapping):
         return value.get("id")

@@ -12,13 +12,20 @@ from typing import Any
 
 import stripe
 
-from services.adapters.stripe_events import IDEMPOTENCY_METADATA_KEY, intent_outcome
+from services.adapters.stripe_events import IDEMPOTENCY_METADATA_KEY, id_of, intent_outcome
 from services.errors import GatewayRequestError, GatewayUnavailable
-from services.ports import ChargeRequest, ChargeResult, SavedMethod
+from services.gateway_alerts import alert
+from services.ports import PAYMENT_RETURN_PATH, ChargeRequest, ChargeResult, SavedMethod
 
 # The request may or may not have reached Stripe: the payment stays pending with its key.
 _OUTCOME_UNKNOWN = (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError)
-# Saved methods come from hosted setup pages offering exactly these.
+# The API version every request names. Pinned here, the one place, rather than left to the
+# SDK's default: an SDK upgrade then cannot change what Stripe accepts from us without a
+# change to this line (and the contract check in tests/stripe_contract.py knows which
+# versions it can vouch for). 2026-09-30.endive removed `payment_method_types` on PaymentIntent
+# and Checkout Session creation: `allowed_payment_method_types` (since 2026-07-29.dahlia).
+STRIPE_API_VERSION = "2026-10-28.endive"
+# Saved methods come from hosted setup pages allowing exactly these; charges allow the same.
 METHOD_TYPES = ["card", "us_bank_account"]
 _CARD_BRANDS = {
     "amex": "American Express",
@@ -31,10 +38,16 @@ _CARD_BRANDS = {
 }
 
 
+# Answers that say nothing about a payment and that waiting will not fix, by alert reason.
+_NEEDS_OPERATOR = ((stripe.AuthenticationError, "authentication"),
+                   (stripe.PermissionError, "permission"),
+                   (stripe.IdempotencyError, "idempotency"))
+
+
 class GatewayRejected(GatewayRequestError):
-    """Stripe refused the request itself (bad parameters, an idempotency key reused with other
-    parameters, a wrong API key): nothing was charged, and sending it again will not help, so
-    payments mark the payment failed, as for the sandbox's GatewayRequestError."""
+    """Stripe refused the parameters of a request that creates something (HTTP 400): it
+    created nothing, and sending it again will not help, so payments mark the payment
+    failed, as for the sandbox's GatewayRequestError."""
 
 
 class StripeGateway:
@@ -50,6 +63,7 @@ class StripeGateway:
             api_key,
             base_addresses={"api": api_base} if api_base else None,
             max_network_retries=max_network_retries,
+            stripe_version=STRIPE_API_VERSION,
             http_client=http_client or stripe.RequestsClient(timeout=timeout),
         )
 
@@ -61,6 +75,7 @@ class StripeGateway:
             self._client.v1.customers.create,
             {"email": email, "name": name, "metadata": {"account_id": str(account_id)}},
             {"idempotency_key": f"hp-customer-{account_id}"},
+            creates=True,
         )
         return customer.id
 
@@ -70,6 +85,7 @@ class StripeGateway:
                 self._client.v1.payment_intents.create,
                 self._intent_params(request),
                 {"idempotency_key": request.idempotency_key},
+                creates=True,
             )
         except stripe.CardError as exc:
             return self._declined(exc)
@@ -89,6 +105,7 @@ class StripeGateway:
         found = self._call(
             self._client.v1.payment_intents.search,
             {"query": f"metadata['{IDEMPOTENCY_METADATA_KEY}']:'{quoted}'", "limit": 1},
+            reading="search",
         )
         return self._result(found.data[0].to_dict()) if found.data else None
 
@@ -104,13 +121,16 @@ class StripeGateway:
                 "mode": "setup",
                 "currency": "usd",
                 "customer": customer_id,
-                "payment_method_types": METHOD_TYPES,
+                # Not a bare removal: without the list, Checkout could save a type HealthPay
+                # cannot charge.
+                "allowed_payment_method_types": METHOD_TYPES,
                 "success_url": success_url,
                 "cancel_url": cancel_url,
                 "metadata": metadata,
                 # So setup_intent.succeeded names the account too.
                 "setup_intent_data": {"metadata": metadata},
             },
+            creates=True,
         )
         return session.url
 
@@ -133,18 +153,48 @@ class StripeGateway:
         setup_intent = session.get("setup_intent")
         return _saved_method(setup_intent) if isinstance(setup_intent, dict) else None
 
+    @property
+    def return_url(self) -> str:
+        """Where Stripe sends a member back after 3-D Secure."""
+        return f"{self._public_base_url}{PAYMENT_RETURN_PATH}"
+
     def authentication_url(self, gateway_ref: str) -> str:
         """HealthPay's own page that finishes a payment needing 3-D Secure."""
         return f"{self._public_base_url}/payments/authenticate/{gateway_ref}"
+
+    def resume_authentication(self, gateway_ref: str, *, return_url: str | None) -> str | None:
+        """Bring the member back on-session to finish the same PaymentIntent: the address of
+        the card issuer's 3-D Secure page to send the browser to. An intent with no such
+        address yet (an off-session charge that needed authentication, or one left to
+        Stripe.js) is confirmed again with its method and a return_url, which gives it one.
+        None when there is nothing left to authenticate, or the card was declined outright:
+        the return page then reads the outcome."""
+        intent = self._call(self._client.v1.payment_intents.retrieve, gateway_ref).to_dict()
+        if url := _redirect_url(intent):
+            return url
+        if intent["status"] not in ("requires_action", "requires_payment_method"):
+            return None
+        error = intent.get("last_payment_error") or {}
+        method = id_of(error.get("payment_method")) or id_of(intent.get("payment_method"))
+        params: dict[str, Any] = {"return_url": return_url or self.return_url}
+        if method:
+            params["payment_method"] = method
+        try:
+            intent = self._call(self._client.v1.payment_intents.confirm, gateway_ref,
+                                params, creates=True, reading="confirm").to_dict()
+        except (stripe.CardError, GatewayRejected):
+            return None  # declined outright, or the intent moved on meanwhile
+        return _redirect_url(intent)
 
     def _intent_params(self, request: ChargeRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "amount": request.amount_cents,
             "currency": "usd",
             "payment_method": request.method_token,
-            # Listed rather than automatic_payment_methods: the method is already saved, and
-            # the list keeps out redirect-based types that cannot be confirmed server-side.
-            "payment_method_types": METHOD_TYPES,
+            # Listed rather than left to automatic payment methods: the method is already
+            # saved, and the list keeps out redirect-based types that cannot be confirmed
+            # server-side.
+            "allowed_payment_method_types": METHOD_TYPES,
             "confirm": True,
             "metadata": {**request.metadata, IDEMPOTENCY_METADATA_KEY: request.idempotency_key},
         }
@@ -156,18 +206,18 @@ class StripeGateway:
             params["off_session"] = True
         else:
             # With a return_url, 3-D Secure comes back as a redirect link we can send in chat.
-            params["return_url"] = f"{self._public_base_url}/payments/return"
+            params["return_url"] = request.return_url or self.return_url
         return params
 
     def _result(self, intent: dict[str, Any]) -> ChargeResult:
         status, decline_code = intent_outcome(intent)
         action_url = self._action_url(intent) if status == "requires_action" else None
-        return ChargeResult(status, intent["id"], decline_code, action_url)
+        advice = (intent.get("last_payment_error") or {}).get("advice_code")
+        return ChargeResult(status, intent["id"], decline_code, action_url,
+                            advice if status == "declined" else None)
 
     def _action_url(self, intent: dict[str, Any]) -> str:
-        next_action = intent.get("next_action") or {}
-        redirect = next_action.get("redirect_to_url") or {}
-        return redirect.get("url") or self.authentication_url(intent["id"])
+        return _redirect_url(intent) or self.authentication_url(intent["id"])
 
     def _declined(self, exc: stripe.CardError) -> ChargeResult:
         """A card decline: Stripe still created the PaymentIntent and returns it in the error.
@@ -180,11 +230,15 @@ class StripeGateway:
         # Off-session authentication failed: the member can still finish this same payment.
         action_url = (self.authentication_url(gateway_ref)
                       if code == "authentication_required" and gateway_ref else None)
-        return ChargeResult("declined", gateway_ref, code, action_url)
+        return ChargeResult("declined", gateway_ref, code, action_url, error.get("advice_code"))
 
     @staticmethod
-    def _call(method: Callable[..., Any], *args: Any, missing_ok: bool = False) -> Any:
-        """Call the SDK, turning its errors into the port's; card errors pass through."""
+    def _call(method: Callable[..., Any], *args: Any, missing_ok: bool = False,
+              creates: bool = False, reading: str = "read") -> Any:
+        """Call the SDK, turning its errors into the port's; card errors pass through.
+        Only a refusal of a creating request's parameters proves that nothing happened
+        (GatewayRejected); every other answer leaves the outcome unknown (GatewayUnavailable),
+        and those no retry will fix also alert operators (GatewayNeedsOperator)."""
         try:
             return method(*args)
         except stripe.CardError:
@@ -194,7 +248,19 @@ class StripeGateway:
         except stripe.StripeError as exc:
             if missing_ok and exc.code == "resource_missing":
                 return None
-            raise GatewayRejected(exc.user_message or repr(exc)) from exc
+            reason = next((name for cls, name in _NEEDS_OPERATOR if isinstance(exc, cls)), None)
+            if reason is None and creates and isinstance(exc, stripe.InvalidRequestError):
+                raise GatewayRejected(exc.user_message or repr(exc)) from exc
+            raise alert("stripe", reason or f"{reading}_failed",
+                        f"HTTP {exc.http_status}: {exc.user_message or repr(exc)}") from exc
+
+
+def _redirect_url(intent: dict[str, Any]) -> str | None:
+    """Where Stripe asks to send the member to authenticate, while the intent waits for it."""
+    if intent.get("status") != "requires_action":
+        return None
+    redirect = (intent.get("next_action") or {}).get("redirect_to_url") or {}
+    return redirect.get("url") or None
 
 
 def _saved_method(setup_intent: dict[str, Any]) -> SavedMethod | None:

@@ -237,6 +237,18 @@ class Payment(Base):
     confirmed_at: Mapped[dt.datetime | None]
     settled_at: Mapped[dt.datetime | None]
     expected_settlement_on: Mapped[dt.date | None] = mapped_column(Date)
+    # What the charge says besides amount, method and key, fixed from the settings of the day
+    # the payment is made, so every retry sends the very request the first try sent (Stripe
+    # refuses a key reused with other parameters). None on payments made before.
+    charge_description: Mapped[str | None] = mapped_column(String(255))
+    return_url: Mapped[str | None] = mapped_column(Text)
+    # The issuer's advice with a decline ("do_not_try_again": no automatic retry).
+    advice_code: Mapped[str | None] = mapped_column(String(40))
+    # Taken back after the payment succeeded: refunded, and disputed (a card chargeback or an
+    # unauthorized bank-debit return) until the dispute is won. The ledger counts the payment
+    # as amount_cents minus both.
+    refunded_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disputed_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     method: Mapped[PaymentMethod | None] = relationship()
     allocations: Mapped[list[PaymentAllocation]] = relationship(back_populates="payment")

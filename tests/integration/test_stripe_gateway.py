@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from services import events
 from services.adapters.stripe_events import (
     method_setup_from_event,
     payment_update_from_event,
@@ -13,10 +14,10 @@ from services.adapters.stripe_events import (
     verify_and_parse,
 )
 from services.adapters.stripe_gateway import GatewayRejected
-from services.errors import GatewayUnavailable
+from services.errors import GatewayNeedsOperator, GatewayUnavailable
 from services.payment_outcomes import next_status
 from services.ports import ChargeRequest, ChargeResult
-from tests.stripe_stub import StripeStub, decline_token, stub_gateway
+from tests.stripe_stub import StripeStub, decline_token, stub_gateway, use_stripe_sdk_action
 
 WEBHOOK_SECRET = "whsec_test_stub"
 # The decline reasons the troubleshooting answers name (authentication_required is below).
@@ -37,6 +38,19 @@ def stripe_stub():
 @pytest.fixture
 def gateway(stripe_stub):
     return stub_gateway(stripe_stub)
+
+
+@pytest.fixture
+def alerts():
+    """The operator alerts raised meanwhile, as (gateway, reason)."""
+    raised = []
+
+    def listen(name, fields):
+        if name == "gateway_alert":
+            raised.append((fields["gateway"], fields["reason"]))
+    events.subscribe(listen)
+    yield raised
+    events.unsubscribe(listen)
 
 
 def premium(token: str = "pm_card_visa", key: str = "pay-key-1", **fields) -> ChargeRequest:
@@ -85,7 +99,7 @@ def test_a_card_needing_3ds_on_session_gives_the_member_a_link(gateway, stripe_s
     result = gateway.charge(premium("pm_card_authenticationRequired"))
 
     assert result.status == "requires_action"
-    assert result.action_url.startswith("https://hooks.stripe.com/3d_secure_2/")
+    assert result.action_url.startswith(f"{stripe_stub.url}/3d_secure_2/hosted?")
     assert result.gateway_ref in result.action_url
 
 
@@ -102,7 +116,7 @@ def test_autopay_needing_3ds_is_declined_with_a_link_to_finish_it(gateway, strip
 
 def test_a_3ds_intent_without_a_redirect_uses_healthpays_own_page(gateway, stripe_stub):
     ref = gateway.charge(premium("pm_card_authenticationRequired")).gateway_ref
-    stripe_stub.intents[ref]["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {}}
+    stripe_stub.intents[ref]["next_action"] = use_stripe_sdk_action()
 
     result = gateway.retrieve(idempotency_key="pay-key-1", gateway_ref=ref)
 
@@ -228,13 +242,48 @@ def test_after_a_timeout_charging_again_with_the_key_returns_the_first_intent(st
     assert stripe_stub.intents_created == 1
 
 
-def test_reusing_a_key_with_another_amount_is_rejected_not_retried(gateway, stripe_stub):
+def test_reusing_a_key_with_other_parameters_is_no_proof_and_alerts(gateway, stripe_stub,
+                                                                     alerts):
     gateway.charge(premium())
 
-    with pytest.raises(GatewayRejected):
+    # The first request, which charged, is the one that counts: not "nothing was charged".
+    with pytest.raises(GatewayNeedsOperator):
         gateway.charge(ChargeRequest(99, "pm_card_visa", "pay-key-1", customer_id="cus_member"))
 
     assert stripe_stub.intents_created == 1
+    assert alerts == [("stripe", "idempotency")]
+
+
+@pytest.mark.parametrize(("fault", "reason"), [("401", "authentication"),
+                                               ("403", "permission")])
+def test_a_refused_key_is_no_proof_and_alerts(gateway, stripe_stub, alerts, fault, reason):
+    stripe_stub.fail_next(fault)
+
+    with pytest.raises(GatewayNeedsOperator):
+        gateway.charge(premium())
+
+    assert alerts == [("stripe", reason)]
+
+
+@pytest.mark.parametrize("fault", ["400", "401", "403"])
+def test_a_failed_search_or_read_is_no_proof_and_alerts(gateway, stripe_stub, alerts, fault):
+    stripe_stub.fail_next(fault, times=2)
+
+    with pytest.raises(GatewayNeedsOperator):
+        gateway.retrieve(idempotency_key="pay-key-1", gateway_ref=None)
+    with pytest.raises(GatewayNeedsOperator):
+        gateway.retrieve(idempotency_key="pay-key-1", gateway_ref="pi_known")
+
+    assert [reason for _, reason in alerts] == {
+        "400": ["search_failed", "read_failed"], "401": ["authentication"] * 2,
+        "403": ["permission"] * 2}[fault]
+
+
+def test_refused_parameters_of_a_charge_prove_nothing_was_charged(gateway, stripe_stub):
+    with pytest.raises(GatewayRejected):
+        gateway.charge(ChargeRequest(20, "pm_card_visa", "pay-key-9"))
+
+    assert stripe_stub.intents_created == 0
 
 
 def test_reconciliation_reads_the_intent_by_reference(gateway, stripe_stub):
@@ -242,7 +291,8 @@ def test_reconciliation_reads_the_intent_by_reference(gateway, stripe_stub):
     bank = gateway.charge(premium("pm_usBankAccount_success", key="k-bank"))
 
     assert gateway.retrieve(idempotency_key="k-stolen", gateway_ref=declined.gateway_ref) == \
-        ChargeResult("declined", declined.gateway_ref, "stolen_card")
+        ChargeResult("declined", declined.gateway_ref, "stolen_card",
+                     advice_code="do_not_try_again")
     assert gateway.retrieve(idempotency_key="k-bank", gateway_ref=bank.gateway_ref).status == \
         "processing"
     assert gateway.retrieve(idempotency_key="k-none", gateway_ref="pi_unknown") is None
@@ -272,7 +322,7 @@ def test_methods_are_saved_through_checkout_in_setup_mode(gateway, stripe_stub):
     session_id = url.rsplit("/", 1)[1]
     assert url == stripe_stub.sessions[session_id]["url"]
     assert sent.params["mode"] == "setup" and sent.params["customer"] == "cus_member"
-    assert sent.params["payment_method_types"] == ["card", "us_bank_account"]
+    assert sent.params["allowed_payment_method_types"] == ["card", "us_bank_account"]
     assert sent.params["setup_intent_data"] == {"metadata": {"account_id": "12"}}
     assert gateway.saved_method_from_checkout_session(session_id) is None
 

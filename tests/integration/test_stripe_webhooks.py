@@ -32,6 +32,7 @@ from services.persistence.models import (
 from tests.conftest import build_services
 from tests.factories import make_paying_member
 from tests.fakes import RecordingNotifier
+from tests.stripe_contract import shaped
 from tests.stripe_stub import StripeStub, stub_gateway
 
 SECRET = "whsec_test_webhooks"
@@ -243,8 +244,7 @@ def test_a_payment_whose_answer_was_lost_is_found_by_its_key(client, svc, member
 
 def test_an_event_for_a_payment_healthpay_never_made_is_recorded_and_ignored(
         client, svc, member, stripe_stub):
-    stranger = {"id": "pi_elsewhere", "object": "payment_intent", "status": "succeeded",
-                "metadata": {}}
+    stranger = shaped("payment_intent", {"id": "pi_elsewhere", "status": "succeeded"})
 
     response = deliver(client, svc, stripe_stub.event("payment_intent.succeeded", stranger))
 
@@ -253,7 +253,8 @@ def test_an_event_for_a_payment_healthpay_never_made_is_recorded_and_ignored(
 
 
 def test_events_of_no_interest_get_200_and_change_nothing(client, svc, stripe_stub):
-    response = deliver(client, svc, stripe_stub.event("customer.created", {"id": "cus_1"}))
+    response = deliver(client, svc, stripe_stub.event("customer.created",
+                                                         shaped("customer", {"id": "cus_1"})))
 
     assert response.status_code == 200
     assert count(svc, WebhookEvent) == 0
