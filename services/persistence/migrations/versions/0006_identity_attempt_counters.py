@@ -5,7 +5,7 @@ not count unknown usernames alike; Telegram webhook updates already processed
 that end even for reading. Earlier lock-outs are not carried over: they end within minutes anyway.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-04 19:21:44.964664
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 import services.persistence.models
 
 revision: str = '0006'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
