@@ -388,7 +388,7 @@ def test_a_worker_that_dies_mid_charge_is_finished_later_under_the_same_key(
         raise KeyboardInterrupt("worker killed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(autopay_charges, "confirm_payment", crash)
+        patch.setattr(autopay_charges, "charge_claimed", crash)
         with pytest.raises(KeyboardInterrupt):
             autopay.charge_autopay_due(svc, on(clock, 11, 20))
     assert charges(svc)[0][1] == "claimed" and gateway.requests == []
