@@ -6,7 +6,8 @@ Each trial is a member of its own owing one bill. The scenarios, as the security
 - member_vs_member: two chats of the member each confirm a draft of the full balance;
 - member_vs_autopay: the member confirms a full-balance draft while autopay charges the bill;
 - cancel_vs_charge: the member cancels autopay while autopay charges the bill;
-- invoice_vs_yes: Telegram's card form is opened (and paid) on a draft while "yes" is typed.
+- invoice_vs_yes: Telegram's card form is opened (and paid) on a draft while "yes" is typed
+  for the same draft.
 
 Charges are counted where the money is: the sandbox gateway's own ledger, and the payments the
 card form took (the form charges outside our gateway). Each move's outcome and the moment it
@@ -81,7 +82,9 @@ def prepare(svc, scenario: str, trials: int) -> list[Trial]:
 def move(svc, scenario: str, side: int, trial: Trial) -> Callable[[], str]:
     """The call one side makes in a trial; it returns "ok" or raises the refusal."""
     kind = SCENARIOS[scenario][side]
-    draft = trial.drafts[side]
+    # The card form and the typed "yes" are on the same review, so the same draft; two chats
+    # have a draft each.
+    draft = trial.drafts[0 if scenario == "invoice_vs_yes" else side]
 
     def confirm() -> None:
         payments.confirm_payment(svc, trial.account_id, draft)
