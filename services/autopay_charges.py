@@ -35,6 +35,7 @@ from services.ledger import credit_cents, outstanding
 from services.payment_methods import get_chargeable_method
 from services.payments import (
     MIN_PAYMENT_CENTS,
+    card_form_cents,
     charge_claimed,
     claim_draft,
     confirm_payment,
@@ -296,6 +297,7 @@ def autopay_amount(svc: Services, session: Session, mandate: AutopayMandate,
                     if month >= month_start(plan.coverage_start)
                     and (plan.id, month) not in billed)
     owed -= credit_cents(session, account.id)
+    owed -= card_form_cents(svc, session, account.id)  # being paid on the card form right now
     if mandate.amount_rule == "fixed":
         owed = min(owed, mandate.fixed_amount_cents)
     # Less than a gateway can charge is left for the next period's full balance.

@@ -9,9 +9,10 @@ crash or timeout after the charge leaves a pending payment with its key, which
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services import audit, events
@@ -47,9 +48,9 @@ from services.ports import ChargeRequest, ChargeResult
 from services.references import new_reference
 
 __all__ = [
-    "PaymentTrace", "charge_claimed", "claim_draft", "confirm_payment", "create_draft",
-    "latest_declined_payment", "new_payment", "pending_payments", "processing_payments",
-    "reconcile_payment", "recent_payments", "trace_payment",
+    "PaymentTrace", "card_form_cents", "charge_claimed", "claim_draft", "confirm_payment",
+    "create_draft", "latest_declined_payment", "new_payment", "pending_payments",
+    "processing_payments", "reconcile_payment", "recent_payments", "trace_payment",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ PAYMENT_NOT_FOUND = "I couldn't find that payment."
 # A draft the member opened on a chat app's own card form (Telegram) is held by that form: the
 # form may charge it at any moment, so a typed "yes" must not charge it too.
 FORM_SOURCE = "telegram"
+# After the form's pre-checkout is answered yes, Telegram charges at once and reports it in
+# seconds; a draft approved longer ago than this was not charged (the card was declined).
+FORM_CHARGE_WINDOW = dt.timedelta(minutes=10)
 ON_CARD_FORM = ("This payment is open on the card form in the chat: please pay it there, or "
                 "start a new payment.")
 # Card networks and Stripe refuse US-dollar charges under $0.50.
@@ -137,7 +141,7 @@ def _mark_pending(svc: Services, session: Session, payment: Payment) -> bool:
         raise NotAllowed(ON_CARD_FORM)
     # The balance may have changed since the draft (another payment, a new bill).
     _check_against_balance(svc, session, _account(session, payment.account_id),
-                           payment.amount_cents, payment.plan_id)
+                           payment.amount_cents, payment.plan_id, excluding=payment.id)
     return claim_draft(svc, session, payment)
 
 
@@ -243,7 +247,10 @@ def _owned_payment(session: Session, account_id: int, payment_id: int) -> Paymen
 
 
 def _check_against_balance(svc: Services, session: Session, account: Account,
-                           amount_cents: int, plan_id: int | None) -> None:
+                           amount_cents: int, plan_id: int | None, *,
+                           excluding: int | None = None) -> None:
+    """Refuse paying more than is owed (unless overpayment is allowed). `excluding`: the
+    draft being checked, when it is itself on the card form."""
     items = outstanding(session, account_id=account.id, enrollment_id=account.enrollment_id)
     owed = due_cents(items, plan_id=plan_id)
     if owed == 0:
@@ -253,6 +260,29 @@ def _check_against_balance(svc: Services, session: Session, account: Account,
             raise NotAllowed(f"Nothing more is due: {format_cents(in_flight)} you already paid "
                              "is being processed.")
         raise NotAllowed("You don't owe anything right now, so there is nothing to pay.")
+    on_form = card_form_cents(svc, session, account.id, plan_id=plan_id, excluding=excluding)
+    if on_form and amount_cents > owed - on_form and not svc.config.allow_overpayment:
+        raise NotAllowed(f"A payment of {format_cents(on_form)} on the card form in the chat "
+                         "is going through right now. Please check your balance again in a "
+                         "few minutes.")
     if amount_cents > owed and not svc.config.allow_overpayment:
         raise InvalidAmount(f"That's more than you owe ({format_cents(owed)}). "
                             f"Please pay {format_cents(owed)} or less.")
+
+
+def card_form_cents(svc: Services, session: Session, account_id: int, *,
+                    plan_id: int | None = None, excluding: int | None = None) -> int:
+    """What drafts on the chat app's card form may be charged for right now: the form's
+    pre-checkout was answered yes (confirmed_at) within FORM_CHARGE_WINDOW, and the form
+    charges at once, outside our gateway, before telling us. Until it does they are still
+    drafts, so the balance does not show them: every other money move counts them here.
+    For one plan, drafts for that plan and for the oldest bills first (plan None) count."""
+    query = select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+        Payment.account_id == account_id, Payment.status == "draft",
+        Payment.source == FORM_SOURCE,
+        Payment.confirmed_at >= svc.now() - FORM_CHARGE_WINDOW)
+    if excluding is not None:
+        query = query.where(Payment.id != excluding)
+    if plan_id is not None:
+        query = query.where(or_(Payment.plan_id.is_(None), Payment.plan_id == plan_id))
+    return session.scalar(query)

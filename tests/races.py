@@ -7,7 +7,8 @@ Each trial is a member of its own owing one bill. The scenarios, as the security
 - member_vs_autopay: the member confirms a full-balance draft while autopay charges the bill;
 - cancel_vs_charge: the member cancels autopay while autopay charges the bill;
 - invoice_vs_yes: Telegram's card form is opened (and paid) on a draft while "yes" is typed
-  for the same draft.
+  for the same draft;
+- invoice_vs_other_chat: the same, with the "yes" for another chat's draft of the full balance.
 
 Charges are counted where the money is: the sandbox gateway's own ledger, and the payments the
 card form took (the form charges outside our gateway). Each move's outcome and the moment it
@@ -40,6 +41,7 @@ SCENARIOS = {
     "member_vs_autopay": ("confirm", "autopay"),
     "cancel_vs_charge": ("cancel", "autopay"),
     "invoice_vs_yes": ("card_form", "confirm"),
+    "invoice_vs_other_chat": ("card_form", "confirm"),
 }
 
 

@@ -43,7 +43,8 @@ from tests.races import (
 PROJECT = Path(__file__).resolve().parents[2]
 TRIALS = 20
 # One charge per trial, whoever wins; cancel vs charge may end with none (cancelled first).
-ONE_CHARGE_EACH = ("member_vs_member", "member_vs_autopay", "invoice_vs_yes")
+ONE_CHARGE_EACH = ("member_vs_member", "member_vs_autopay", "invoice_vs_yes",
+                   "invoice_vs_other_chat")
 
 
 class Charges:
