@@ -16,14 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services import audit
+from services.account_lock import lock_account
 from services.autopay_charges import AutopayResult, charge_autopay_due
 from services.billing_periods import PERIOD_MONTHS, charge_window, next_period, period_containing
 from services.context import Services
 from services.detached import detached
 from services.errors import InvalidAmount, InvalidInput, NotAllowed, NotFound
-from services.money import check_amount
+from services.money import check_amount, format_cents
 from services.payment_methods import card_expired, get_chargeable_method
-from services.persistence.models import AutopayCharge, AutopayMandate, PaymentMethod
+from services.persistence.models import AutopayCharge, AutopayMandate, Payment, PaymentMethod
 from services.policy import ExchangePolicy
 
 __all__ = [
@@ -36,6 +37,8 @@ AMOUNT_RULES = ("full_balance", "fixed")
 MAX_DAYS_BEFORE_DUE = 20
 IN_FORCE = ("active", "paused")
 NO_AUTOPAY = "You don't have autopay set up."
+CHARGING_NOW = ("Autopay is paying your bill right now ({amount}, reference {reference}), so I "
+                "can't stop it. Please try again in a minute, once that payment has gone through.")
 ALREADY_ENROLLED = ("You already have autopay set up. You can change, pause or cancel it "
                     "instead.")
 
@@ -127,9 +130,14 @@ def _move(svc: Services, account_id: int, from_status: str | None, to_status: st
     now = svc.now()
     with svc.uow() as uow:
         session = uow.session
+        # The charge run checks the mandate under this lock too: a pause or cancel lands
+        # either before it (nothing is charged) or after its payment has an answer.
+        lock_account(session, account_id)
         mandate = _in_force_or_not_found(session, account_id)
         if from_status is not None and mandate.status != from_status:
             raise NotAllowed(refusal)
+        if to_status != "active":
+            _refuse_while_charging(session, account_id)
         if to_status == "active":  # the method may have expired while autopay was paused
             get_chargeable_method(session, account_id, mandate.method_id, svc.today())
         mandate.status = to_status
@@ -207,6 +215,17 @@ def _valid_terms(svc: Services, session: Session, account_id: int, *, method_id:
     return {"method_id": method.id, "amount_rule": amount_rule,
             "fixed_amount_cents": fixed_amount_cents, "frequency": frequency,
             "days_before_due": days_before_due}
+
+
+def _refuse_while_charging(session: Session, account_id: int) -> None:
+    """A member told "cancelled" (or "paused") must not be charged after: while autopay's
+    payment is with the gateway, the answer is to wait rather than a promise it cannot keep."""
+    charging = session.scalar(select(Payment).where(
+        Payment.account_id == account_id, Payment.source == "autopay",
+        Payment.status == "pending").limit(1))
+    if charging is not None:
+        raise NotAllowed(CHARGING_NOW.format(amount=format_cents(charging.amount_cents),
+                                             reference=charging.reference))
 
 
 def _in_force_or_not_found(session: Session, account_id: int) -> AutopayMandate:

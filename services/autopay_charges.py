@@ -28,13 +28,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services import audit, events
+from services.account_lock import lock_account
 from services.billing_periods import month_start, period_months, period_to_charge
 from services.context import Services
 from services.errors import DomainError
 from services.ledger import credit_cents, outstanding
 from services.payment_methods import get_chargeable_method
 from services.payment_outcomes import may_retry_automatically
-from services.payments import MIN_PAYMENT_CENTS, confirm_payment, new_payment
+from services.payments import (
+    MIN_PAYMENT_CENTS,
+    card_form_cents,
+    charge_claimed,
+    claim_draft,
+    confirm_payment,
+    new_payment,
+)
 from services.persistence.models import (
     Account,
     AutopayCharge,
@@ -79,11 +87,12 @@ def charge_autopay_due(svc: Services, today: dt.date) -> list[AutopayResult]:
             .order_by(AutopayMandate.id)))
     # Each period is charged as soon as it is claimed: claiming them all first would let the
     # worker that starts first claim nearly every one while a second worker finds them taken.
-    for mandate_id in mandate_ids:
-        if charge_id := _claim_period(svc, mandate_id, today):
-            results.append(_attempt(svc, charge_id, today))
+    claims = (_claim_period(svc, mandate_id, today) for mandate_id in mandate_ids)
+    attempts = (_attempt(svc, charge_id, today) for charge_id in claims if charge_id)
+    results += [result for result in attempts if result]
     claims = _claim_retries(svc, today) + _reclaim_stale(svc)
-    results += [_attempt(svc, charge_id, today) for charge_id in claims if charge_id]
+    attempts = (_attempt(svc, charge_id, today) for charge_id in claims if charge_id)
+    results += [result for result in attempts if result]
     settled = (_settled(svc, charge_id, today) for charge_id in _pending(svc))
     results += [result for result in settled if result]
     return results
@@ -150,36 +159,64 @@ def _reclaim(svc: Services, charge_id: int, *conditions, next_attempt: bool = Fa
         return won
 
 
-def _attempt(svc: Services, charge_id: int, today: dt.date) -> AutopayResult:
+def _attempt(svc: Services, charge_id: int, today: dt.date) -> AutopayResult | None:
+    """One attempt at a claimed period. What is owed and whether the mandate is still active
+    are checked, and the payment claimed, under the account's money lock: a member paying at
+    the same moment, or cancelling autopay, goes either wholly before or wholly after.
+    None when the mandate was paused or cancelled meanwhile: the claim is given back."""
+    with svc.uow() as uow:
+        account_id = uow.session.scalar(
+            select(AutopayMandate.account_id)
+            .join(AutopayCharge, AutopayCharge.mandate_id == AutopayMandate.id)
+            .where(AutopayCharge.id == charge_id))
     with svc.uow() as uow:
         session = uow.session
+        lock_account(session, account_id)
         charge = session.get(AutopayCharge, charge_id)
         mandate = session.get(AutopayMandate, charge.mandate_id)
         key = f"hp-autopay-{mandate.id}-{charge.billing_period:%Y-%m}-{charge.attempts}"
         payment = session.scalar(select(Payment).where(Payment.idempotency_key == key))
-        if payment is None:
+        claimed = False
+        if payment is None or payment.status == "draft":
+            if mandate.status != "active":
+                _give_back(session, charge, today)
+                return None
             amount = autopay_amount(svc, session, mandate, charge.billing_period)
-            if amount == 0:
+            if amount == 0 or (payment is not None and payment.amount_cents > amount):
                 return _close(svc, session, charge, mandate, "skipped", amount)
             try:
                 method = get_chargeable_method(session, mandate.account_id, mandate.method_id,
                                                today)
             except DomainError:
                 return _close(svc, session, charge, mandate, "method_unusable", amount)
-            payment = new_payment(svc, session, account_id=mandate.account_id,
-                                  amount_cents=amount, method_id=method.id, plan_id=None,
-                                  source="autopay", idempotency_key=key)
-            charge.last_payment_id = payment.id
-            uow.commit()
-        account_id, payment_id = mandate.account_id, payment.id
+            if payment is None:
+                payment = new_payment(svc, session, account_id=mandate.account_id,
+                                      amount_cents=amount, method_id=method.id, plan_id=None,
+                                      source="autopay", idempotency_key=key)
+                charge.last_payment_id = payment.id
+            claimed = claim_draft(svc, session, payment)
+        payment_id = payment.id
     try:
-        payment = confirm_payment(svc, account_id, payment_id)
+        # A payment claimed just now is charged; one a crashed worker left pending is first
+        # looked up under its key (confirm_payment), never charged anew.
+        payment = (charge_claimed(svc, payment_id) if claimed
+                   else confirm_payment(svc, account_id, payment_id))
     except DomainError:  # the method was removed or expired since the payment was made
         with svc.uow() as uow:
             charge = uow.session.get(AutopayCharge, charge_id)
             mandate = uow.session.get(AutopayMandate, charge.mandate_id)
             return _close(svc, uow.session, charge, mandate, "method_unusable", 0)
     return _record(svc, charge_id, payment, today)
+
+
+def _give_back(session: Session, charge: AutopayCharge, today: dt.date) -> None:
+    """The mandate was paused or cancelled after this period was claimed: nothing is charged,
+    and the period is left as it was before the claim, so a resume can still pay it."""
+    if charge.attempts == 1:
+        session.delete(charge)
+    else:  # a retry of a soft decline: due again from today, if autopay is resumed in time
+        charge.status, charge.next_attempt_on = "declined", today
+    session.commit()
 
 
 def _record(svc: Services, charge_id: int, payment: Payment, today: dt.date) -> AutopayResult:
@@ -261,6 +298,7 @@ def autopay_amount(svc: Services, session: Session, mandate: AutopayMandate,
                     if month >= month_start(plan.coverage_start)
                     and (plan.id, month) not in billed)
     owed -= credit_cents(session, account.id)
+    owed -= card_form_cents(svc, session, account.id)  # being paid on the card form right now
     if mandate.amount_rule == "fixed":
         owed = min(owed, mandate.fixed_amount_cents)
     # Less than a gateway can charge is left for the next period's full balance.

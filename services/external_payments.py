@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services import audit
+from services.account_lock import lock_account
 from services.context import Services
 from services.detached import detached
 from services.errors import NotAllowed
 from services.payment_outcomes import apply_charge_result, record_event
-from services.payments import _check_against_balance, _owned_payment, new_payment
+from services.payments import FORM_SOURCE, _check_against_balance, _owned_payment, new_payment
 from services.persistence.models import Account, Payment
 from services.ports import ChargeResult
 
@@ -34,11 +35,15 @@ PAID_NOTE = "Paid on the card form in the chat app."
 
 def check_external_payment(svc: Services, account_id: int, payment_id: int, *,
                            amount_cents: int | None = None) -> Payment:
-    """The member's draft, if it can be paid now (for `amount_cents`, when given): still a
-    draft, the same amount, and still no more than is owed. A DomainError worded for the
-    member says why not."""
+    """The member's draft, if it can be paid on the form now (for `amount_cents`, when given:
+    the pre-checkout): still a draft, the same amount, and still no more than is owed. A
+    DomainError worded for the member says why not. The draft is then held by the form (its
+    source becomes the form's), so a "yes" typed in the chat cannot confirm it as well; the
+    form itself can be opened again and asks here again before it charges. Under the
+    account's money lock, like every confirm."""
     with svc.uow() as uow:
         session = uow.session
+        lock_account(session, account_id)
         payment = _owned_payment(session, account_id, payment_id)
         if payment.status != "draft":
             raise NotAllowed(ALREADY_PAID)
@@ -46,7 +51,16 @@ def check_external_payment(svc: Services, account_id: int, payment_id: int, *,
             raise NotAllowed(CHANGED)
         # The balance may have changed since the draft (another payment, a new bill).
         _check_against_balance(svc, session, session.get(Account, account_id),
-                               payment.amount_cents, payment.plan_id)
+                               payment.amount_cents, payment.plan_id, excluding=payment.id)
+        if payment.source != FORM_SOURCE:
+            payment.source = FORM_SOURCE
+            audit.record(session, "payment_on_card_form", at=svc.now(), account_id=account_id,
+                         payment_id=payment.id, reference=payment.reference)
+        if amount_cents is not None:
+            # The pre-checkout: the form charges as soon as it is answered yes, so from now
+            # the draft counts as in flight for every other money move (card_form_cents).
+            payment.confirmed_at = svc.now()
+        uow.commit()
         return detached(session, payment)
 
 
@@ -61,6 +75,7 @@ def record_external_payment(svc: Services, account_id: int, payment_id: int, *,
     try:
         with svc.uow() as uow:
             session = uow.session
+            lock_account(session, account_id)
             recorded = _recorded(session, source, gateway_ref)
             if recorded is not None:
                 return detached(session, recorded, "method")

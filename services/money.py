@@ -4,24 +4,34 @@ import re
 
 from services.errors import InvalidAmount
 
+_ASCII_SPACE = " \t\n\r\f\v"  # what \s is under re.ASCII
+
 # "$1,234.50", "1234.5", "120 dollars", "USD 80", "$ 12". Thousands separators must be
 # well-formed (groups of three) so "1,23" is refused rather than guessed at.
+# Every quantifier is possessive and every group atomic: the pattern never backtracks, so it
+# runs in time linear in the text. (With plain quantifiers the neighbouring \s* runs could
+# share the spaces of "75 spaces and an x" in every possible way: seconds, then hours.)
+# Nothing is lost by it: whatever follows each part can never start with what the part
+# gave up, so no match needed a shorter part.
 _AMOUNT = re.compile(
-    r"""^\s*
-    (?:usd\s*)?\$?\s*
-    (?P<sign>[-+])?\s*\$?\s*
-    (?P<whole>\d{1,3}(?:,\d{3})+|\d+)?
-    (?:\.(?P<frac>\d+))?
-    \s*(?:dollars?|bucks|usd)?\s*$""",
+    r"""\s*+
+    (?:usd\s*+)?+\$?+\s*+
+    (?P<sign>[-+])?+\s*+\$?+\s*+
+    (?P<whole>(?>\d{1,3}(?:,\d{3})++|\d++))?+
+    (?:\.(?P<frac>\d++))?+
+    \s*+(?:dollars?+|bucks|usd)?+\s*+""",
     re.IGNORECASE | re.VERBOSE | re.ASCII,
 )
+# No amount is this long ("$10,000.00 dollars" is 17): longer text is refused before parsing.
+MAX_AMOUNT_CHARS = 64
 
 
 def parse_amount(text: str, *, max_cents: int | None = None) -> int:
     """Parse a member-typed amount into cents, or raise InvalidAmount with the reason."""
     if text is None or not str(text).strip():
         raise InvalidAmount("Please type an amount, like 120 or $120.50.")
-    match = _AMOUNT.match(str(text))
+    text = str(text).strip(_ASCII_SPACE)
+    match = _AMOUNT.fullmatch(text) if len(text) <= MAX_AMOUNT_CHARS else None
     if not match or (match.group("whole") is None and match.group("frac") is None):
         raise InvalidAmount(
             "I couldn't read that as an amount. Please type it like 120 or $120.50.")

@@ -9,12 +9,14 @@ crash or timeout after the charge leaves a pending payment with its key, which
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services import audit, events
+from services.account_lock import lock_account
 from services.context import Services
 from services.detached import detached
 from services.errors import (
@@ -46,14 +48,22 @@ from services.ports import PAYMENT_RETURN_PATH, ChargeRequest, ChargeResult
 from services.references import new_reference
 
 __all__ = [
-    "PaymentTrace", "confirm_payment", "create_draft", "latest_declined_payment", "new_payment",
-    "pending_payments", "processing_payments", "reconcile_payment", "recent_payments",
-    "trace_payment",
+    "PaymentTrace", "card_form_cents", "charge_claimed", "claim_draft", "confirm_payment",
+    "create_draft", "latest_declined_payment", "new_payment", "pending_payments",
+    "processing_payments", "reconcile_payment", "recent_payments", "trace_payment",
 ]
 
 logger = logging.getLogger(__name__)
 
 PAYMENT_NOT_FOUND = "I couldn't find that payment."
+# A draft the member opened on a chat app's own card form (Telegram) is held by that form: the
+# form may charge it at any moment, so a typed "yes" must not charge it too.
+FORM_SOURCE = "telegram"
+# After the form's pre-checkout is answered yes, Telegram charges at once and reports it in
+# seconds; a draft approved longer ago than this was not charged (the card was declined).
+FORM_CHARGE_WINDOW = dt.timedelta(minutes=10)
+ON_CARD_FORM = ("This payment is open on the card form in the chat: please pay it there, or "
+                "start a new payment.")
 # Card networks and Stripe refuse US-dollar charges under $0.50.
 MIN_PAYMENT_CENTS = 50
 
@@ -103,28 +113,45 @@ def new_payment(svc: Services, session: Session, *, account_id: int, amount_cent
 
 def confirm_payment(svc: Services, account_id: int, payment_id: int) -> Payment:
     """Charge a draft once. A payment already past draft comes back as it is; a pending one
-    (a timeout, a crash) is resolved with the gateway under the same key, never charged anew."""
+    (a timeout, a crash) is resolved with the gateway under the same key, never charged anew.
+    The balance re-check and the claim run under the account's money lock, so two drafts of
+    one bill (two chats, autopay beside the member) cannot both be charged."""
     with svc.uow() as uow:
         session = uow.session
+        lock_account(session, account_id)
         payment = _owned_payment(session, account_id, payment_id)
         if payment.status not in ("draft", "pending"):
             return detached(session, payment, "method")
         sent_before = payment.status == "pending"
         if not sent_before and not _mark_pending(svc, session, payment):
-            # Another tap or worker confirmed it first: that one charges, not this one.
+            # Claimed by someone not holding the lock (a bug elsewhere): that one charges.
             uow.rollback()
             return detached(session, session.get(Payment, payment_id), "method")
     return _ask_gateway(svc, payment_id, ask_first=sent_before, charge_if_unseen=True,
                         member_waiting=True)
 
 
+def charge_claimed(svc: Services, payment_id: int) -> Payment:
+    """Send a payment its caller has just claimed (claim_draft) to the gateway."""
+    return _ask_gateway(svc, payment_id, ask_first=False, charge_if_unseen=True,
+                        member_waiting=True)
+
+
 def _mark_pending(svc: Services, session: Session, payment: Payment) -> bool:
-    """Re-check the draft, then claim it: draft -> pending, committed before any charge.
-    False when another confirm claimed it first."""
-    if payment.source != "autopay":
-        # The balance may have changed since the draft (another payment, a new bill).
-        _check_against_balance(svc, session, _account(session, payment.account_id),
-                               payment.amount_cents, payment.plan_id)
+    """Re-check the member's draft, then claim it: draft -> pending, committed before any
+    charge. The caller holds the account's money lock."""
+    if payment.source == FORM_SOURCE:
+        raise NotAllowed(ON_CARD_FORM)
+    # The balance may have changed since the draft (another payment, a new bill).
+    _check_against_balance(svc, session, _account(session, payment.account_id),
+                           payment.amount_cents, payment.plan_id, excluding=payment.id)
+    return claim_draft(svc, session, payment)
+
+
+def claim_draft(svc: Services, session: Session, payment: Payment) -> bool:
+    """draft -> pending and commit, once the caller (holding the account's money lock) has
+    re-checked what the draft may pay. The method must still be chargeable. False if the
+    draft was no longer a draft."""
     get_chargeable_method(session, payment.account_id, payment.method_id, svc.today())
     now = svc.now()
     won = session.execute(
@@ -170,6 +197,7 @@ def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
             return_url=payment.return_url,
         )
         gateway_ref = payment.gateway_ref
+        request_account_id = account.id
     result: ChargeResult | None = None
     refused = False
     try:
@@ -192,6 +220,9 @@ def _ask_gateway(svc: Services, payment_id: int, *, charge_if_unseen: bool,
         refused = True
     with svc.uow() as uow:
         session = uow.session
+        # Outcomes are applied one at a time per account: a succeeded payment is allocated to
+        # the same open invoices another payment of the account may be paying.
+        lock_account(session, request_account_id)
         payment = session.get(Payment, payment_id)
         if refused:
             apply_refusal(svc, session, payment)
@@ -225,7 +256,10 @@ def _owned_payment(session: Session, account_id: int, payment_id: int) -> Paymen
 
 
 def _check_against_balance(svc: Services, session: Session, account: Account,
-                           amount_cents: int, plan_id: int | None) -> None:
+                           amount_cents: int, plan_id: int | None, *,
+                           excluding: int | None = None) -> None:
+    """Refuse paying more than is owed (unless overpayment is allowed). `excluding`: the
+    draft being checked, when it is itself on the card form."""
     items = outstanding(session, account_id=account.id, enrollment_id=account.enrollment_id)
     owed = due_cents(items, plan_id=plan_id)
     if owed == 0:
@@ -235,6 +269,29 @@ def _check_against_balance(svc: Services, session: Session, account: Account,
             raise NotAllowed(f"Nothing more is due: {format_cents(in_flight)} you already paid "
                              "is being processed.")
         raise NotAllowed("You don't owe anything right now, so there is nothing to pay.")
+    on_form = card_form_cents(svc, session, account.id, plan_id=plan_id, excluding=excluding)
+    if on_form and amount_cents > owed - on_form and not svc.config.allow_overpayment:
+        raise NotAllowed(f"A payment of {format_cents(on_form)} on the card form in the chat "
+                         "is going through right now. Please check your balance again in a "
+                         "few minutes.")
     if amount_cents > owed and not svc.config.allow_overpayment:
         raise InvalidAmount(f"That's more than you owe ({format_cents(owed)}). "
                             f"Please pay {format_cents(owed)} or less.")
+
+
+def card_form_cents(svc: Services, session: Session, account_id: int, *,
+                    plan_id: int | None = None, excluding: int | None = None) -> int:
+    """What drafts on the chat app's card form may be charged for right now: the form's
+    pre-checkout was answered yes (confirmed_at) within FORM_CHARGE_WINDOW, and the form
+    charges at once, outside our gateway, before telling us. Until it does they are still
+    drafts, so the balance does not show them: every other money move counts them here.
+    For one plan, drafts for that plan and for the oldest bills first (plan None) count."""
+    query = select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+        Payment.account_id == account_id, Payment.status == "draft",
+        Payment.source == FORM_SOURCE,
+        Payment.confirmed_at >= svc.now() - FORM_CHARGE_WINDOW)
+    if excluding is not None:
+        query = query.where(Payment.id != excluding)
+    if plan_id is not None:
+        query = query.where(or_(Payment.plan_id.is_(None), Payment.plan_id == plan_id))
+    return session.scalar(query)

@@ -388,7 +388,7 @@ def test_a_worker_that_dies_mid_charge_is_finished_later_under_the_same_key(
         raise KeyboardInterrupt("worker killed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(autopay_charges, "confirm_payment", crash)
+        patch.setattr(autopay_charges, "charge_claimed", crash)
         with pytest.raises(KeyboardInterrupt):
             autopay.charge_autopay_due(svc, on(clock, 11, 20))
     assert charges(svc)[0][1] == "claimed" and gateway.requests == []
@@ -411,3 +411,58 @@ def test_two_workers_at_once_charge_each_mandate_once(svc, gateway, clock):
     assert not isinstance(first, Exception) and not isinstance(second, Exception)
     assert sorted(r.account_id for r in first + second) == sorted(m.account_id for m in members)
     assert gateway.charge_count == 4 and len(gateway.requests) == 4
+
+
+# --- pause and cancel against a charge run (issue 16) ---------------------------------------
+
+
+def test_a_pause_after_the_period_was_claimed_stops_the_charge_and_a_resume_pays_it(
+        svc, member, gateway, clock):
+    mandate = enroll(svc, member)
+    today = on(clock, 11, 20)
+    charge_id = autopay_charges._claim_period(svc, mandate.id, today)
+    autopay.pause(svc, member.account_id)  # the member pauses while the run is under way
+    assert autopay_charges._attempt(svc, charge_id, today) is None
+    assert gateway.charge_count == 0 and charges(svc) == []  # the claim was given back
+    autopay.resume(svc, member.account_id)
+    [result] = autopay.charge_autopay_due(svc, today)
+    assert (result.status, result.amount_cents, gateway.charge_count) == ("succeeded",
+                                                                         PREMIUM, 1)
+
+
+def test_a_cancel_after_the_period_was_claimed_charges_nothing(svc, member, gateway, clock):
+    mandate = enroll(svc, member)
+    today = on(clock, 11, 20)
+    charge_id = autopay_charges._claim_period(svc, mandate.id, today)
+    autopay.cancel(svc, member.account_id)
+    assert autopay_charges._attempt(svc, charge_id, today) is None
+    assert autopay.charge_autopay_due(svc, today) == []
+    assert gateway.charge_count == 0 and charges(svc) == []
+
+
+def test_cancel_waits_while_autopay_s_payment_is_with_the_gateway(svc, member, gateway, clock):
+    enroll(svc, member)
+    gateway.fail_next()  # the charge times out: the payment stays pending
+    [result] = autopay.charge_autopay_due(svc, on(clock, 11, 20))
+    assert result.status == "pending"
+    for stop in (autopay.cancel, autopay.pause):
+        with pytest.raises(NotAllowed, match="paying your bill right now"):
+            stop(svc, member.account_id)
+    assert autopay.get_mandate(svc, member.account_id).status == "active"
+    with svc.uow() as uow:
+        payment_id = uow.session.scalar(select(Payment.id).where(Payment.source == "autopay"))
+    assert payments.reconcile_payment(svc, payment_id).status == "succeeded"
+    assert autopay.cancel(svc, member.account_id).status == "cancelled"
+    assert gateway.charge_count == 1
+
+
+def test_autopay_pays_nothing_when_the_member_paid_while_its_period_was_claimed(
+        svc, member, gateway, clock):
+    mandate = enroll(svc, member)
+    today = on(clock, 11, 20)
+    charge_id = autopay_charges._claim_period(svc, mandate.id, today)
+    draft = payments.create_draft(svc, member.account_id, amount_cents=PREMIUM,
+                                  method_id=member.method_ids[VISA])
+    assert payments.confirm_payment(svc, member.account_id, draft.id).status == "succeeded"
+    result = autopay_charges._attempt(svc, charge_id, today)
+    assert (result.status, gateway.charge_count) == ("skipped", 1)

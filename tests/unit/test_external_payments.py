@@ -95,3 +95,26 @@ def test_a_charge_for_a_draft_paid_another_way_is_still_recorded(svc, member):
     again = record_external_payment(svc, member.account_id, payment.id,
                                     gateway_ref="ch_tg_2", amount_cents=41_250)
     assert again.id == recorded.id
+
+
+# --- the card form against the chat (issue 16) ----------------------------------------------
+
+
+def test_a_draft_opened_on_the_card_form_cannot_be_confirmed_in_the_chat(svc, member, gateway):
+    payment = draft(svc, member)
+    check_external_payment(svc, member.account_id, payment.id)  # the form is opened
+    with pytest.raises(NotAllowed, match="open on the card form"):
+        payments.confirm_payment(svc, member.account_id, payment.id)
+    check_external_payment(svc, member.account_id, payment.id, amount_cents=41_250)
+    assert gateway.charge_count == 0
+
+
+def test_while_the_form_charges_another_chat_cannot_pay_the_same_bill(svc, member, gateway,
+                                                                      clock):
+    on_form, other = draft(svc, member, OWED), draft(svc, member, OWED)
+    check_external_payment(svc, member.account_id, on_form.id, amount_cents=OWED)  # approved
+    with pytest.raises(NotAllowed, match="going through right now"):
+        payments.confirm_payment(svc, member.account_id, other.id)
+    clock.advance(minutes=11)  # the form never reported a charge: its card was declined
+    assert payments.confirm_payment(svc, member.account_id, other.id).status == "succeeded"
+    assert gateway.charge_count == 1

@@ -46,17 +46,20 @@ _REFERENCE = re.compile(
 _MEMBER_ID = re.compile(r"(?<!\d)(?<!\d[ -])\d{4}(?P<sep>[ -]?)\d{4}(?P=sep)\d{4}(?![ -]?\d)")
 
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+# Whitespace runs are possessive (\s*+): what follows them never starts with a space, so
+# giving spaces back could never help a match, and each run is scanned once instead of once
+# per alternative and per way of splitting it (a member's text can be thousands of spaces).
 _AMOUNT = re.compile(
     rf"""(?<![\w.,/:#$-])
-    (?P<prefix>(?:usd|us\$)\s*|\$\s*)?
+    (?P<prefix>(?:usd|us\$)\s*+|\$\s*+)?
     (?P<number>{_NUMBER})
-    (?:(?P<suffix>\s*(?:dollars?|dolars?|bucks|usd)\b|\$(?!\.?\d))|(?![.,:/-]?\d|\w|-\w))""",
+    (?:(?P<suffix>\s*+(?:dollars?|dolars?|bucks|usd)\b|\$(?!\.?\d))|(?![.,:/-]?\d|\w|-\w))""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A bare number is an amount unless it counts something else or names something.
 _NOT_MONEY_AFTER = re.compile(
-    r"\s*(?:days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|am|pm|a\.m\.|p\.m\."
-    r"|percent|times|digits?|o'?clock|invoices?|bills?|payments?)(?!\w)|\s*%",
+    r"\s*+(?:days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|am|pm|a\.m\.|p\.m\."
+    r"|percent|times|digits?|o'?clock|invoices?|bills?|payments?)(?!\w)|\s*+%",
     re.IGNORECASE,
 )
 _NOT_MONEY_BEFORE = re.compile(

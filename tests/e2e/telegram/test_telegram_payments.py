@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services import payments
+from bot.telegram.payments import sign_invoice
 from tests.e2e.fake_bot_api import buttons_of
 from tests.e2e.telegram.conftest import (
     CHAT,
@@ -62,12 +62,32 @@ async def test_an_invoice_paid_on_the_card_form_is_recorded_exactly_once(telegra
     assert "Total due: $0.00" in telegram.last_text(CHAT)
 
 
-async def test_pre_checkout_refuses_a_draft_paid_meanwhile(telegram):
+async def test_yes_typed_after_the_form_opened_charges_nothing_and_the_form_still_pays(
+        telegram):
+    seeded = last_payment_id(telegram.runtime)
+    gateway = telegram.runtime.services.gateway
+    charged_before = gateway.charge_count()  # the demo members' own payments
     invoice = await open_card_form(telegram)
-    payment_id, account_id = (int(part) for part in invoice["payload"].split(".")[:2])
-    payments.confirm_payment(telegram.runtime.services, account_id, payment_id)
-    answer = await pre_checkout(telegram, invoice["payload"], 44150)
+    await telegram.say(CHAT, "yes")
+    assert "open on the card form" in telegram.last_text(CHAT)
+    assert "Nothing was charged" in telegram.last_text(CHAT)
+    [draft] = payments_after(telegram.runtime, seeded)
+    assert draft.status == "draft" and gateway.charge_count() == charged_before
+    assert (await pre_checkout(telegram, invoice["payload"], 44150))["ok"] is True
+
+
+async def test_pre_checkout_refuses_a_draft_confirmed_in_the_chat_first(telegram):
+    seeded = last_payment_id(telegram.runtime)
+    svc = telegram.runtime.services
+    charged_before = svc.gateway.charge_count()
+    await telegram.review_payment(CHAT)
+    await telegram.say(CHAT, "yes")
+    [payment] = payments_after(telegram.runtime, seeded)
+    assert payment.status == "succeeded"
+    payload = sign_invoice(svc, payment.id, payment.account_id, payment.amount_cents)
+    answer = await pre_checkout(telegram, payload, payment.amount_cents)
     assert answer["ok"] is False and "already made" in answer["error_message"]
+    assert svc.gateway.charge_count() == charged_before + 1
 
 
 async def test_pre_checkout_refuses_a_changed_amount_or_a_forged_payload(telegram):
