@@ -38,6 +38,7 @@ OTHER_CHAT = 5550002
 GROUP = -100987654
 PROVIDER_TOKEN = "284685063:TEST:provider-token"
 WEBHOOK_SECRET = "webhook-secret_0123456789"
+PUBLIC_BASE = "https://healthpay.example"
 
 
 def fast_limits() -> TelegramRateLimiter:
@@ -182,7 +183,15 @@ def webhook_socket() -> socket.socket:
 
 
 def webhook_url(sock: socket.socket) -> str:
+    """Where the app listens for the webhook on this machine."""
     return f"http://127.0.0.1:{sock.getsockname()[1]}{WEBHOOK_PATH}"
+
+
+def public_webhook(api: FakeBotApi, sock: socket.socket) -> str:
+    """The https address Telegram is given (it takes no other); the fake delivers its posts to
+    the app on `sock`, as the TLS proxy in front of the app would."""
+    api.webhook_routes[PUBLIC_BASE] = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return f"{PUBLIC_BASE}{WEBHOOK_PATH}"
 
 
 @pytest.fixture
@@ -191,6 +200,7 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     await api.start()
     yield api
     await api.stop()
+    assert not api.refusals, f"Telegram would have refused: {api.refusals}"
 
 
 @pytest.fixture
