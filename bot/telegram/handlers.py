@@ -5,10 +5,16 @@ bot works in private chats, and nothing else happens there.
 - a command: /start (with a deep-link token: logs the chat in), /help, /pay, /balance,
   /autopay, /cancel, /logout as shortcuts into the conversation; any other command gets help;
 - a button: its key is resolved (callback_keys); a stale, reused, forged or foreign key is
-  answered and never acted on; a chosen one shows the choice in the message, then acts;
+  answered and never acted on; a chosen one is answered, shows the choice in the message, and
+  acts whatever became of the answer and the edit: Telegram refusing either (a query answered
+  too late, an edit refused with 429 past the retries) must not lose a Confirm tap whose key is
+  spent. A tap that has to wait behind the chat's running turn is answered before it waits
+  (application.ChatSerialProcessor), so Telegram's spinner stops in time;
 - an edited message with a card number in it: deleted like a new one would be;
 - the member blocking or unblocking the bot: pushed messages stop or start again;
-- payments: the pre-checkout query and successful_payment (payments.py).
+- payments: the pre-checkout query and successful_payment (payments.py);
+- anything a handler raises: logged, counted as a failed turn, and the member is told
+  (on_error).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import logging
 
 from telegram import BotCommand, CallbackQuery, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackContext,
@@ -31,12 +37,13 @@ from telegram.ext import (
 
 from bot.telegram import callback_keys, payments
 from bot.telegram.callback_keys import Outcome, Tap
-from bot.telegram.context import CHANNEL, runtime_of
+from bot.telegram.context import ANSWERED_EARLY, CHANNEL, runtime_of
 from bot.telegram.formatting import with_choice
 from bot.telegram.turns import delete_member_message, reply, run_turn
 from dialogs.engine import BotMessage
 from dialogs.engine.nlu.redaction import contains_card_number
 from services.errors import DomainError
+from services.events import emit
 from services.link_tokens import redeem_link_token
 from services.persistence.bulk import insert_missing
 from services.persistence.models import TelegramGroupNotice
@@ -73,6 +80,8 @@ PRIVATE_ONLY = "I only work in private chats."
 ALREADY_CHOSEN = "You already chose “{title}”."
 STALE = "This button has expired. Please use my latest message, or type what you need."
 NOT_YOURS = "This button isn't valid here."
+FAILED = ("Sorry, something went wrong on my side and I couldn't finish that. Please try "
+          "again in a moment.")
 
 NEW_PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 EDITED_PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
@@ -95,6 +104,7 @@ def register(application: Application) -> None:
         CallbackQueryHandler(on_button),
         PreCheckoutQueryHandler(payments.on_pre_checkout),
     ])
+    application.add_error_handler(on_error)
 
 
 async def on_text(update: Update, context: CallbackContext) -> None:
@@ -145,19 +155,34 @@ async def on_button(update: Update, context: CallbackContext) -> None:
     message = query.message
     if message is None or message.chat.type != ChatType.PRIVATE or \
             message.chat.id != query.from_user.id:
-        await query.answer(PRIVATE_ONLY, show_alert=True)
+        await _answer(context, query, PRIVATE_ONLY)
         return
     runtime = runtime_of(context)
     tap = callback_keys.choose(runtime.services, query.data or "", chat_id=message.chat.id)
     if tap.outcome is not Outcome.CHOSEN:
-        await _refuse(query, tap)
+        await _refuse(context, query, tap)
         return
-    await query.answer()
+    # The key is spent: from here on the choice is acted on, whatever Telegram says.
+    await _answer(context, query)
     await _show_choice(query, tap)
     if payments.is_card_form(tap.payload):
         await payments.send_card_form(context.bot, runtime, message.chat.id, tap.payload)
     else:
         await run_turn(context, message.chat.id, tap.payload, message_id=None)
+
+
+async def on_error(update: object, context: CallbackContext) -> None:
+    """A handler raised: logged, counted as a failed turn, and the member told, so a turn never
+    just goes silent."""
+    logger.error("Telegram update failed: %r", context.error, exc_info=context.error)
+    emit("turn_failed", channel=CHANNEL)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    try:
+        await context.bot.send_message(chat.id, FAILED)
+    except TelegramError as error:
+        logger.warning("could not tell chat %s that its turn failed: %s", chat.id, error)
 
 
 async def on_group_message(update: Update, context: CallbackContext) -> None:
@@ -177,14 +202,30 @@ async def on_my_chat_member(update: Update, context: CallbackContext) -> None:
         await _tell_group_once(context, chat.id)
 
 
-async def _refuse(query: CallbackQuery, tap: Tap) -> None:
+async def _refuse(context: CallbackContext, query: CallbackQuery, tap: Tap) -> None:
     if tap.outcome is Outcome.ALREADY_CHOSEN:
-        await query.answer(ALREADY_CHOSEN.format(title=tap.title), show_alert=True)
+        await _answer(context, query, ALREADY_CHOSEN.format(title=tap.title))
     elif tap.outcome is Outcome.STALE:
-        await query.answer(STALE, show_alert=True)
+        await _answer(context, query, STALE)
         await _remove_keyboard(query)
     else:
-        await query.answer(NOT_YOURS, show_alert=True)
+        await _answer(context, query, NOT_YOURS)
+
+
+async def _answer(context: CallbackContext, query: CallbackQuery, alert: str | None = None) -> None:
+    """Answer the tap (an alert with `alert`). One answered before it waited can take no
+    other: the alert goes into the chat. A refused answer (too old) is only logged: the
+    spinner stops by itself."""
+    early = context.bot_data.get(ANSWERED_EARLY, set())
+    if query.id in early:
+        early.discard(query.id)
+        if alert and query.message is not None and query.message.chat.type == ChatType.PRIVATE:
+            await reply(context, query.message.chat.id, [BotMessage(alert)])
+        return
+    try:
+        await query.answer(alert, show_alert=bool(alert))
+    except TelegramError as error:
+        logger.info("could not answer a tap of %s: %s", query.from_user.id, error)
 
 
 async def _show_choice(query: CallbackQuery, tap: Tap) -> None:
@@ -195,14 +236,14 @@ async def _show_choice(query: CallbackQuery, tap: Tap) -> None:
         return
     try:
         await query.edit_message_text(edited, parse_mode=ParseMode.HTML)
-    except BadRequest as error:  # too old to edit (48 hours), or deleted meanwhile
+    except TelegramError as error:  # too old to edit, deleted, 429 past the retries, timed out
         logger.info("could not show the choice in chat %s: %s", query.message.chat.id, error)
 
 
 async def _remove_keyboard(query: CallbackQuery) -> None:
     try:
         await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as error:
+    except TelegramError as error:
         logger.info("could not remove a keyboard in chat %s: %s", query.message.chat.id, error)
 
 

@@ -1,0 +1,95 @@
+"""When Telegram says no: taps, replies, invoices, captions and notices it refuses or delays,
+against the fake Bot API that refuses what Telegram refuses."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot import metrics
+from tests.e2e.fake_bot_api import QUERY_TOO_OLD, buttons_of
+from tests.e2e.telegram.conftest import CHAT, last_payment_id, payments_after
+
+TOO_OLD = f"Bad Request: {QUERY_TOO_OLD}"
+
+
+def failed_turns() -> float:
+    metrics.install()  # as the composition root does (idempotent)
+    return metrics.TURN_FAILURES.labels(channel="telegram")._value.get()
+
+
+async def test_a_confirm_tap_whose_answer_is_too_old_still_pays_once(telegram):
+    seeded = last_payment_id(telegram.runtime)
+    review = await telegram.review_payment(CHAT)
+    telegram.api.query_timeout_seconds = 0  # the tap waited too long: Telegram refuses answers
+    done = await telegram.tap(CHAT, "Confirm")
+
+    assert "Payment received: $441.50" in done[0]["text"], "the member is told"
+    assert [p.status for p in payments_after(telegram.runtime, seeded)] == ["succeeded"]
+    assert telegram.api.take_refusals() == [("answerCallbackQuery", TOO_OLD)]
+    assert "✓ You chose: Confirm" in telegram.api.message(CHAT, review[-1]["message_id"])["text"]
+
+
+async def test_a_confirm_tap_whose_edit_gets_429_past_the_retries_still_pays_once(telegram):
+    seeded = last_payment_id(telegram.runtime)
+    review = await telegram.review_payment(CHAT)
+    telegram.api.fail_next("editMessageText", status=429, retry_after=1, times=4)
+    edits = len(telegram.api.calls_to("editMessageText"))
+    done = await telegram.tap(CHAT, "Confirm")
+
+    assert "Payment received: $441.50" in done[0]["text"], "the member is told"
+    assert len(telegram.api.calls_to("editMessageText")) == edits + 4, "retried, then given up"
+    confirm = next(b for b in buttons_of(telegram.api.message(CHAT, review[-1]["message_id"]))
+                   if b["text"] == "Confirm")
+    telegram.api.user_taps(CHAT, review[-1]["message_id"], confirm["callback_data"])
+    await telegram.until_handled()
+    assert telegram.api.calls_to("answerCallbackQuery")[-1]["text"] == \
+        "You already chose “Confirm”."
+    assert [p.status for p in payments_after(telegram.runtime, seeded)] == ["succeeded"]
+
+
+async def test_a_confirm_tap_whose_edit_times_out_still_pays_once(telegram):
+    seeded = last_payment_id(telegram.runtime)
+    await telegram.review_payment(CHAT)
+    # The bot waits 5 s for an answer (python-telegram-bot's read timeout); Telegram edited.
+    telegram.api.time_out_next("editMessageText", 6, applied=True)
+    done = await telegram.tap(CHAT, "Confirm")
+    assert "Payment received: $441.50" in done[0]["text"]
+    assert [p.status for p in payments_after(telegram.runtime, seeded)] == ["succeeded"]
+
+
+async def test_a_tap_waiting_behind_a_slow_turn_is_answered_before_it_waits(telegram,
+                                                                            monkeypatch):
+    menu = await telegram.say(CHAT, "/start")
+    engine = telegram.runtime.engine
+    handle = engine.handle_message
+    release = asyncio.Event()
+
+    async def slow_turn(*args, **kwargs):
+        await release.wait()
+        return await handle(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "handle_message", slow_turn)
+    telegram.api.user_says(CHAT, "what do I owe?")  # a turn that holds the chat
+    tap = telegram.api.user_taps_button(CHAT, buttons_of(menu[-1])[0]["text"])
+    try:
+        await telegram.api.wait_for_calls("answerCallbackQuery", timeout=3)
+    finally:
+        release.set()
+    assert telegram.api.calls_to("answerCallbackQuery")[0] == {"callback_query_id": tap}
+    await telegram.until_handled()
+    assert len(telegram.api.calls_to("answerCallbackQuery")) == 1, "answered once"
+    assert telegram.api.refusals == []
+
+
+async def test_a_turn_that_fails_is_logged_counted_and_told(telegram, monkeypatch, caplog):
+    async def broken_turn(*args, **kwargs):
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(telegram.runtime.engine, "handle_message", broken_turn)
+    before = failed_turns()
+    sent = await telegram.say(CHAT, "hello")
+    assert [m["text"] for m in sent] == [
+        "Sorry, something went wrong on my side and I couldn't finish that. Please try again "
+        "in a moment."]
+    assert failed_turns() == before + 1
+    assert "Telegram update failed" in caplog.text and "the engine broke" in caplog.text
