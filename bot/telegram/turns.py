@@ -39,7 +39,7 @@ async def run_turn(context: CallbackContext, chat_id: int, text: str, *,
     said = [BotMessage(notice) for notice in notices]
     if result.delete_user_message and message_id is not None:
         said.append(BotMessage(await delete_member_message(context.bot, chat_id, message_id)))
-    said += payments.offer_card_form(result.messages, runtime.settings)
+    said += payments.offer_card_form(result.messages, runtime)
     await reply(context, chat_id, said)
 
 
