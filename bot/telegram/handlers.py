@@ -1,5 +1,6 @@
 """What the bot does with each kind of update. Private chats only: a group is told once that the
-bot works in private chats, and nothing else happens there.
+bot works in private chats (once Telegram took the notice), and nothing else happens there; a
+channel is left alone.
 
 - a text message: a turn of the conversation (turns.run_turn);
 - a command: /start (with a deep-link token: logs the chat in), /help, /pay, /balance,
@@ -10,7 +11,8 @@ bot works in private chats, and nothing else happens there.
   too late, an edit refused with 429 past the retries) must not lose a Confirm tap whose key is
   spent. A tap that has to wait behind the chat's running turn is answered before it waits
   (application.ChatSerialProcessor), so Telegram's spinner stops in time;
-- an edited message with a card number in it: deleted like a new one would be;
+- an edited message, and the caption of a photo or document (new or edited), with a card
+  number in it: deleted like a new text message would be;
 - the member blocking or unblocking the bot: pushed messages stop or start again;
 - payments: the pre-checkout query and successful_payment (payments.py);
 - anything a handler raises: logged, counted as a failed turn, and the member is told
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import delete
 from telegram import BotCommand, CallbackQuery, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
@@ -100,7 +103,7 @@ def register(application: Application) -> None:
         MessageHandler(NEW_PRIVATE & filters.SUCCESSFUL_PAYMENT, payments.on_successful_payment),
         MessageHandler(NEW_PRIVATE & filters.TEXT, on_text),
         MessageHandler(NEW_PRIVATE & ~filters.StatusUpdate.ALL, on_other_message),
-        MessageHandler(EDITED_PRIVATE & filters.TEXT, on_edited_message),
+        MessageHandler(EDITED_PRIVATE & (filters.TEXT | filters.CAPTION), on_edited_message),
         CallbackQueryHandler(on_button),
         PreCheckoutQueryHandler(payments.on_pre_checkout),
     ])
@@ -140,14 +143,26 @@ async def on_unknown_command(update: Update, context: CallbackContext) -> None:
 
 
 async def on_edited_message(update: Update, context: CallbackContext) -> None:
-    message = update.effective_message
-    if contains_card_number(message.text):
-        notice = await delete_member_message(context.bot, message.chat_id, message.message_id)
-        await reply(context, message.chat_id, [BotMessage(notice)])
+    notice = await _delete_if_card_number(context, update.effective_message)
+    if notice:
+        await reply(context, update.effective_chat.id, [BotMessage(notice)])
 
 
 async def on_other_message(update: Update, context: CallbackContext) -> None:
-    await reply(context, update.effective_chat.id, [BotMessage(TEXT_ONLY)])
+    """A photo, a document, a sticker...: only text is read; a caption with a card number is
+    deleted as typed text would be."""
+    notice = await _delete_if_card_number(context, update.effective_message)
+    said = [notice] if notice else []
+    await reply(context, update.effective_chat.id, [BotMessage(text)
+                                                    for text in [*said, TEXT_ONLY]])
+
+
+async def _delete_if_card_number(context: CallbackContext, message) -> str | None:
+    """What to tell the member when the message's text or caption had a card number (the
+    detector the conversation uses): it is deleted."""
+    if not contains_card_number(message.text or message.caption or ""):
+        return None
+    return await delete_member_message(context.bot, message.chat_id, message.message_id)
 
 
 async def on_button(update: Update, context: CallbackContext) -> None:
@@ -198,8 +213,9 @@ async def on_my_chat_member(update: Update, context: CallbackContext) -> None:
             mark_unreachable(svc, channel=CHANNEL, chat_id=chat.id)
         elif status == ChatMemberStatus.MEMBER:
             mark_reachable(svc, channel=CHANNEL, chat_id=chat.id)
-    elif status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
-        await _tell_group_once(context, chat.id)
+    elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and \
+            status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+        await _tell_group_once(context, chat.id)  # a channel's subscribers are not told
 
 
 async def _refuse(context: CallbackContext, query: CallbackQuery, tap: Tap) -> None:
@@ -248,11 +264,22 @@ async def _remove_keyboard(query: CallbackQuery) -> None:
 
 
 async def _tell_group_once(context: CallbackContext, chat_id: int) -> None:
+    """The notice is claimed in the database first (one worker tells it), and the claim is
+    given up when Telegram refuses it, so the group's next message tries again."""
     svc = runtime_of(context).services
     with svc.uow() as uow:
         first = insert_missing(uow.session, TelegramGroupNotice.__table__,
                                [{"chat_id": str(chat_id), "notified_at": svc.now()}],
                                unique=["chat_id"])
         uow.commit()
-    if first:
+    if not first:
+        return
+    try:
         await context.bot.send_message(chat_id, GROUP_NOTICE)
+    except TelegramError as error:
+        logger.info("could not tell group %s to use a private chat (%s); trying again on its "
+                    "next message", chat_id, error)
+        with svc.uow() as uow:
+            uow.session.execute(delete(TelegramGroupNotice)
+                                .where(TelegramGroupNotice.chat_id == str(chat_id)))
+            uow.commit()

@@ -81,9 +81,9 @@ class TelegramBot:
         await self.tap(chat_id, "Pay $")
         return await self.tap(chat_id, "Visa")
 
-    async def until_handled(self, update_id: int | None = None, timeout: float = 10) -> None:
+    async def until_handled(self, update_id: int | None = None, timeout: float = 30) -> None:
         """Wait until the Application has run every handler for the update (default: the
-        latest pushed)."""
+        latest pushed); generous for a loaded machine, it returns as soon as it is so."""
         update_id = update_id or self.api.last_update_id
         await self.api.wait_for(lambda: update_id in self.handled, timeout)
 

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot import metrics
-from tests.e2e.fake_bot_api import QUERY_TOO_OLD, buttons_of
-from tests.e2e.telegram.conftest import CHAT, last_payment_id, payments_after
+from bot.telegram.handlers import GROUP_NOTICE
+from tests.e2e.fake_bot_api import BOT_ID, BOT_USERNAME, QUERY_TOO_OLD, buttons_of
+from tests.e2e.telegram.conftest import CHAT, GROUP, last_payment_id, payments_after
 
 TOO_OLD = f"Bad Request: {QUERY_TOO_OLD}"
+VISA = "4242 4242 4242 4242"
+CHANNEL = -1001234567890
+ADMIN_RIGHTS = {key: False for key in (
+    "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+    "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info",
+    "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories")}
 
 
 def failed_turns() -> float:
@@ -93,3 +102,58 @@ async def test_a_turn_that_fails_is_logged_counted_and_told(telegram, monkeypatc
         "in a moment."]
     assert failed_turns() == before + 1
     assert "Telegram update failed" in caplog.text and "the engine broke" in caplog.text
+
+
+PHOTO = [{"file_id": "AgAD-photo", "file_unique_id": "AQAD", "width": 90, "height": 60}]
+DOCUMENT = {"file_id": "BQAD-doc", "file_unique_id": "AgAD", "file_name": "card.pdf"}
+
+
+@pytest.mark.parametrize("attachment", [{"photo": PHOTO}, {"document": DOCUMENT}])
+async def test_a_card_number_in_a_caption_is_deleted(telegram, attachment):
+    sent = telegram.api.user_sends(CHAT, caption=f"my card is {VISA}", **attachment)
+    await telegram.until_handled()
+    assert telegram.api.message(CHAT, sent["message_id"]).get("deleted")
+    assert telegram.api.texts(CHAT) == [
+        "🔒 I deleted your message to keep your details safe.\n\n"
+        "I can only read text messages. Please type what you need."]
+    assert VISA not in telegram.all_text(CHAT)
+
+
+async def test_a_card_number_added_by_editing_a_caption_is_deleted(telegram):
+    sent = telegram.api.user_sends(CHAT, caption="my card", photo=PHOTO)
+    await telegram.until_handled()
+    edited = {**sent, "caption": f"my card {VISA}", "edit_date": sent["date"] + 1}
+    telegram.api.push({"edited_message": edited})
+    await telegram.until_handled()
+    assert telegram.api.message(CHAT, sent["message_id"]).get("deleted")
+    assert "I deleted your message" in telegram.last_text(CHAT)
+
+
+async def test_a_channel_that_adds_the_bot_hears_nothing(telegram):
+    telegram.api.push({"my_chat_member": {
+        "chat": {"id": CHANNEL, "type": "channel", "title": "News"},
+        "from": {"id": CHAT, "is_bot": False, "first_name": "Member"}, "date": 0,
+        "old_chat_member": {"status": "left", "user": _bot()},
+        "new_chat_member": {"status": "administrator", "user": _bot(), **ADMIN_RIGHTS}}})
+    await telegram.until_handled()
+    telegram.api.push({"channel_post": {"message_id": 1, "date": 0, "text": "/pay",
+                                        "chat": {"id": CHANNEL, "type": "channel",
+                                                 "title": "News"}}})
+    await telegram.until_handled()
+    assert telegram.api.bot_messages(CHANNEL) == []
+    assert telegram.api.calls_to("sendMessage") == []
+
+
+async def test_a_refused_group_notice_is_told_on_the_next_message(telegram):
+    telegram.api.fail_next("sendMessage", status=400, description=(
+        "Bad Request: not enough rights to send text messages to the chat"))
+    await telegram.say(GROUP, "/pay", user_id=CHAT)
+    assert telegram.api.bot_messages(GROUP) == []
+    told = await telegram.say(GROUP, "hello?", user_id=CHAT)
+    assert [m["text"] for m in told] == [GROUP_NOTICE]
+    await telegram.say(GROUP, "and again", user_id=CHAT)
+    assert len(telegram.api.bot_messages(GROUP)) == 1, "told once"
+
+
+def _bot() -> dict:
+    return {"id": BOT_ID, "is_bot": True, "first_name": "HealthPay", "username": BOT_USERNAME}
