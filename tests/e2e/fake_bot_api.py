@@ -70,6 +70,7 @@ class _Failure:
     description: str | None = None
     delay: float = 0.0  # > 0: a time-out, the answer held back this long
     applied: bool = False  # a time-out after Telegram did what was asked
+    after: int = 0  # calls that succeed first
 
 
 @dataclass
@@ -218,10 +219,12 @@ class FakeBotApi:
     # --- what the bot did -------------------------------------------------------------------
 
     def fail_next(self, method: str, *, status: int = 429, retry_after: int | None = 1,
-                  times: int = 1, description: str | None = None) -> None:
-        """The next `times` calls of `method` fail: 429 with retry_after, or `status` with
-        `description` (Telegram's words, e.g. "Bad Request: query is too old...")."""
-        self._failures[method].append(_Failure(status, retry_after, times, description))
+                  times: int = 1, description: str | None = None, after: int = 0) -> None:
+        """The next `times` calls of `method` (after `after` that succeed) fail: 429 with
+        retry_after, or `status` with `description` (Telegram's words, e.g. "Bad Request:
+        query is too old...")."""
+        self._failures[method].append(_Failure(status, retry_after, times, description,
+                                               after=after))
 
     def time_out_next(self, method: str, seconds: float, *, applied: bool = False,
                       times: int = 1) -> None:
@@ -316,6 +319,9 @@ class FakeBotApi:
         if not queued:
             return None
         failure = queued[0]
+        if failure.after > 0:
+            failure.after -= 1
+            return None
         failure.times -= 1
         if failure.times <= 0:
             queued.pop(0)

@@ -6,9 +6,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import select
 
 from bot import metrics
 from bot.telegram.handlers import GROUP_NOTICE
+from services.delivery import deliver_due
+from services.errors import DeliveryRetryLater
+from services.pacing import DatabasePacer
+from services.persistence.models import Notification
 from tests.e2e.fake_bot_api import BOT_ID, BOT_USERNAME, QUERY_TOO_OLD, buttons_of
 from tests.e2e.telegram.conftest import CHAT, GROUP, last_payment_id, payments_after
 
@@ -157,3 +162,42 @@ async def test_a_refused_group_notice_is_told_on_the_next_message(telegram):
 
 def _bot() -> dict:
     return {"id": BOT_ID, "is_bot": True, "first_name": "HealthPay", "username": BOT_USERNAME}
+
+
+async def test_a_reply_telegram_will_not_take_goes_out_later_through_the_outbox_once(telegram):
+    await telegram.log_in(CHAT)
+    before = len(telegram.api.texts(CHAT))
+    telegram.api.fail_next("sendMessage", status=429, retry_after=1, times=4)  # past retries
+    assert await telegram.say(CHAT, "/balance") == [], "Telegram took nothing"
+    svc = telegram.runtime.services
+    queued = replies_queued(svc)
+    assert {n.status for n in queued} == {"queued"}, [(n.text[:40], n.buttons) for n in queued]
+    assert "Total due" in queued[0].text
+
+    for _ in range(2):  # the scheduler runs delivery every few seconds
+        await asyncio.to_thread(deliver_due, svc, telegram.channel.sender,
+                                pacer=DatabasePacer(svc.uow_factory, "telegram", 100))
+    assert telegram.api.texts(CHAT)[before:] == [n.text for n in queued], "once, in order"
+    assert {n.status for n in replies_queued(svc)} == {"sent"}
+    assert any(buttons_of(m) for m in telegram.api.bot_messages(CHAT)[-len(queued):])
+
+
+async def test_a_split_message_resumes_from_the_first_part_not_delivered(telegram):
+    paragraphs = [f"Part {number}: " + "premium " * 500 for number in (1, 2, 3)]
+    text = "\n\n".join(paragraphs)
+    telegram.api.fail_next("sendMessage", status=429, retry_after=1, times=4, after=1)
+    send = telegram.channel.sender.send
+    with pytest.raises(DeliveryRetryLater):
+        await asyncio.to_thread(send, "telegram", str(CHAT), text, None)
+    assert [t[:7] for t in telegram.api.texts(CHAT)] == ["Part 1:"]
+
+    await asyncio.to_thread(send, "telegram", str(CHAT), text, None)  # delivery tries again
+    assert [t[:7] for t in telegram.api.texts(CHAT)] == ["Part 1:", "Part 2:", "Part 3:"]
+
+
+def replies_queued(svc) -> list[Notification]:
+    with svc.uow() as uow:
+        rows = uow.session.scalars(select(Notification).where(Notification.kind == "reply")
+                                   .order_by(Notification.id)).all()
+        uow.session.expunge_all()
+        return list(rows)
