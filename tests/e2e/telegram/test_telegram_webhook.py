@@ -63,3 +63,13 @@ def test_webhook_mode_needs_a_url_and_a_secret(telegram_runtime):
 
     with pytest.raises(SystemExit, match="TELEGRAM_WEBHOOK_SECRET"):
         TelegramChannel(telegram_runtime, "webhook")
+
+
+def test_polling_is_refused_while_a_webhook_is_set_unless_asked(telegram_runtime):
+    from bot.telegram.channel import TelegramChannel
+
+    configure(telegram_runtime, telegram_webhook_url="https://healthpay.example/telegram/webhook",
+              telegram_webhook_secret=WEBHOOK_SECRET)
+    with pytest.raises(SystemExit, match="polling would delete that webhook.*--replace-webhook"):
+        TelegramChannel(telegram_runtime, "polling")
+    assert TelegramChannel(telegram_runtime, "polling", replace_webhook=True).mode == "polling"
