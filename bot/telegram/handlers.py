@@ -75,7 +75,7 @@ COMMANDS = [
 GREET = "/greet"
 
 LINKED = "You're logged in. Welcome!"
-UNKNOWN_COMMAND = "I don't know the command {command}. Here's what I can help with:"
+UNKNOWN_COMMAND = "I don't know the command {command}."  # the help that follows has its heading
 TEXT_ONLY = "I can only read text messages. Please type what you need."
 GROUP_NOTICE = ("I only work in private chats, to keep your details private. Tap my name to "
                 "message me directly.")
