@@ -50,12 +50,20 @@ def spec() -> dict:
     return json.loads(SPEC_FILE.read_text(encoding="utf-8"))
 
 
+@cache
+def _fields_of(kind: str, name: str) -> dict[str, dict] | None:
+    """The fields of a method or type by name (None: there is no such method or type)."""
+    described = spec()[kind].get(name)
+    if described is None:
+        return None
+    return {field["name"]: field for field in described.get("fields", [])}
+
+
 def check_request(method: str, form: dict[str, str]) -> dict:
     """The request's parameters as Telegram reads them; Refused when Telegram would not."""
-    described = spec()["methods"].get(method)
-    if described is None:
+    fields = _fields_of("methods", method)
+    if fields is None:
         raise Refused("Not Found", status=404)
-    fields = {field["name"]: field for field in described.get("fields", [])}
     params = {}
     for name, raw in form.items():
         field = fields.get(name)
@@ -126,7 +134,7 @@ def _check_object(value: dict, type_name: str, path: str) -> None:
                 errors.append(error.description)
         raise Refused(f'field "{path}" is not any {type_name}: {errors[0]}'
                       .replace("Bad Request: ", ""))
-    fields = {field["name"]: field for field in described.get("fields", [])}
+    fields = _fields_of("types", type_name)
     for name in value:
         if name not in fields:
             raise Refused(f'unknown field "{path}.{name}" of {type_name}')

@@ -28,6 +28,7 @@ _TAGS: dict[str, frozenset[str]] = {
     "tg-time": frozenset({"unix", "format"}),
 }
 _VERBATIM = frozenset({"pre", "code"})  # contain no other entity
+_SPECIAL = re.compile(r"[<>&]")
 
 
 class HtmlRefused(ValueError):
@@ -46,85 +47,87 @@ def parse_html(text: str) -> str:
     shown: list[str] = []
     stack: list[_Open] = []
     position = 0
-    while position < len(text):
-        char = text[position]
-        if char == "<":
-            match = _TAG.match(text, position)
-            if match is None:
-                raise _refused(f"Unsupported start tag at byte offset {_bytes(text, position)}")
-            _tag(match, stack, _bytes(text, position))
-            position = match.end()
-        elif char == "&":
-            match = _ENTITY.match(text, position)
-            if match is None:
-                raise _refused(f"Character '&' is reserved and must be escaped at byte offset "
-                               f"{_bytes(text, position)}")
-            shown.append(_entity(match[1], _bytes(text, position)))
-            position = match.end()
-        elif char == ">":
-            raise _refused(f"Character '>' is reserved and must be escaped at byte offset "
-                           f"{_bytes(text, position)}")
-        else:
-            shown.append(char)
-            position += 1
+    try:
+        while (found := _SPECIAL.search(text, position)) is not None:
+            shown.append(text[position:found.start()])
+            position = found.start()
+            if found[0] == "<":
+                match = _TAG.match(text, position)
+                if match is None:
+                    raise _Problem("Unsupported start tag at byte offset {offset}")
+                _tag(match, stack, position)
+                position = match.end()
+            elif found[0] == "&":
+                match = _ENTITY.match(text, position)
+                if match is None:
+                    raise _Problem("Character '&' is reserved and must be escaped at byte "
+                                   "offset {offset}")
+                shown.append(_entity(match[1]))
+                position = match.end()
+            else:
+                raise _Problem("Character '>' is reserved and must be escaped at byte offset "
+                               "{offset}")
+    except _Problem as problem:  # the offset is counted only for a refusal: it costs
+        raise _refused(problem.args[0].format(offset=len(text[:position].encode()))) from None
+    shown.append(text[position:])
     if stack:
         raise _refused(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
     return "".join(shown)
 
 
-def _tag(match: re.Match, stack: list[_Open], offset: int) -> None:
+class _Problem(Exception):
+    """A refusal whose "{offset}" is the byte offset where parsing stopped."""
+
+
+def _tag(match: re.Match, stack: list[_Open], position: int) -> None:
     closing, name, attributes = match[1] == "/", match[2].lower(), match[3]
     if closing:
         if not stack:
-            raise _refused(f"Unexpected end tag at byte offset {offset}")
+            raise _Problem("Unexpected end tag at byte offset {offset}")
         if stack[-1].name != name:
-            raise _refused(f'Unmatched end tag at byte offset {offset}, expected '
+            raise _Problem(f'Unmatched end tag at byte offset {{offset}}, expected '
                            f'"</{stack[-1].name}>", found "</{name}>"')
         stack.pop()
         return
     allowed = _TAGS.get(name)
     if allowed is None:
-        raise _refused(f'Unsupported start tag "{name}" at byte offset {offset}')
+        raise _Problem(f'Unsupported start tag "{name}" at byte offset {{offset}}')
     values = {found[1].lower(): found[2] or found[3] or found[4] or ""
               for found in _ATTRIBUTE.finditer(attributes)}
     for attribute in values:
         if attribute not in allowed:
-            raise _refused(f'Unsupported attribute "{attribute}" of tag "{name}" at byte '
-                           f'offset {offset}')
-    _check_nesting(name, values, stack, offset)
-    stack.append(_Open(name, offset))
+            raise _Problem(f'Unsupported attribute "{attribute}" of tag "{name}" at byte '
+                           f'offset {{offset}}')
+    _check_nesting(name, values, stack)
+    stack.append(_Open(name, position))
 
 
-def _check_nesting(name: str, values: dict[str, str], stack: list[_Open], offset: int) -> None:
+def _check_nesting(name: str, values: dict[str, str], stack: list[_Open]) -> None:
     inside = {opened.name for opened in stack}
     if name == "span" and values.get("class") != "tg-spoiler":
-        raise _refused(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+        raise _Problem('Tag "span" must have class "tg-spoiler" at byte offset {offset}')
     if name == "a" and not values.get("href"):
-        raise _refused(f'Tag "a" must have attribute "href" at byte offset {offset}')
+        raise _Problem('Tag "a" must have attribute "href" at byte offset {offset}')
     if name == "code" and "class" in values and not (
             stack and stack[-1].name == "pre" and values["class"].startswith("language-")):
-        raise _refused(f"Programming language can be specified only for a code tag in a pre "
-                       f"tag, at byte offset {offset}")
+        raise _Problem("Programming language can be specified only for a code tag in a pre "
+                       "tag, at byte offset {offset}")
     if inside & _VERBATIM and not (name == "code" and stack[-1].name == "pre"):
-        raise _refused(f'Entities can\'t be nested in "{stack[-1].name}" at byte offset '
-                       f"{offset}")
+        raise _Problem(f'Entities can\'t be nested in "{stack[-1].name}" at byte offset '
+                       f"{{offset}}")
     if name in inside and name in ("a", "blockquote"):
-        raise _refused(f'Tag "{name}" can\'t be nested in itself at byte offset {offset}')
+        raise _Problem(f'Tag "{name}" can\'t be nested in itself at byte offset {{offset}}')
 
 
-def _entity(body: str, offset: int) -> str:
+def _entity(body: str) -> str:
     if body.startswith("#"):
         number = int(body[2:], 16) if body[1] in "xX" else int(body[1:])
         if not 0 < number <= 0x10FFFF or 0xD800 <= number <= 0xDFFF:
-            raise _refused(f"Invalid numeric HTML entity at byte offset {offset}")
+            raise _Problem("Invalid numeric HTML entity at byte offset {offset}")
         return chr(number)
     if body not in _NAMED:
-        raise _refused(f'Unsupported HTML entity "&{body};" at byte offset {offset}')
+        raise _Problem(f'Unsupported HTML entity "&{body};" at byte offset {{offset}}')
     return _NAMED[body]
-
-
-def _bytes(text: str, position: int) -> int:
-    return len(text[:position].encode())
 
 
 def _refused(reason: str) -> HtmlRefused:
