@@ -17,7 +17,14 @@ from collections.abc import AsyncIterator, Sequence
 
 from telegram import Bot
 from telegram.constants import ChatAction
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import CallbackContext
 
 from bot.telegram import payments
@@ -62,8 +69,10 @@ async def reply(context: CallbackContext, chat_id: int, messages: Sequence[BotMe
     except Forbidden:
         logger.info("chat %s blocked the bot; marked unreachable", chat_id)
         mark_unreachable(svc, channel=CHANNEL, chat_id=chat_id)
-    except TimedOut:
-        raise  # Telegram may have taken it: sent again, the member would see it twice
+    except (TimedOut, BadRequest):
+        # Timed out: Telegram may have taken it, and sent again the member would see it twice.
+        # Refused (400): it would be refused again. Both are the error handler's.
+        raise
     except (RetryAfter, NetworkError) as error:
         left = unsent(messages, progress)
         if not send_later(svc, chat_id, left):

@@ -201,3 +201,14 @@ def replies_queued(svc) -> list[Notification]:
                                    .order_by(Notification.id)).all()
         uow.session.expunge_all()
         return list(rows)
+
+
+async def test_a_reply_telegram_refuses_is_not_queued_to_be_refused_again(telegram):
+    await telegram.log_in(CHAT)
+    telegram.api.fail_next("sendMessage", status=400,
+                           description="Bad Request: message is too long")
+    sent = await telegram.say(CHAT, "/balance")
+    assert replies_queued(telegram.runtime.services) == []
+    assert [m["text"] for m in sent] == [
+        "Sorry, something went wrong on my side and I couldn't finish that. Please try again "
+        "in a moment."], "the member is told"
