@@ -10,7 +10,9 @@
 Methods: getMe, getUpdates (long polling for its `timeout`, offset confirmation), sendMessage,
 editMessageText, editMessageReplyMarkup, answerCallbackQuery, deleteMessage, sendInvoice,
 answerPreCheckoutQuery, setWebhook (then updates are posted to the URL with the secret header,
-as Telegram does), deleteWebhook, setMyCommands, sendChatAction. Every call is recorded.
+as Telegram does; Telegram takes only https addresses, so `webhook_routes` says where such an
+address really arrives, as the TLS proxy in front of the app would), deleteWebhook,
+setMyCommands, sendChatAction. Every call is recorded.
 
 It refuses what Telegram refuses (tests/e2e/telegram/bot_api_rules.py: Telegram's own API
 description, its HTML parse mode, its currency limits), with Telegram's answer: 400 and

@@ -8,7 +8,9 @@ the fake Bot API, on a copy of the seeded demo database.
 
 Fixtures: `fake_api`, `telegram_runtime` (the e2e runtime pointed at it), `telegram` (the
 channel running, polling); `running_bot(...)` for a channel of a test's own (a restart, the
-webhook mode).
+webhook mode). The fake refuses what Telegram refuses, and a test fails when the bot made a
+request Telegram would have refused, unless the test took that refusal as expected
+(`fake_api.take_refusals()`).
 """
 
 from __future__ import annotations
