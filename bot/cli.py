@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 
+from pydantic import ValidationError
+
 from bot import demo_commands, jobs_commands, nlu_commands
 
 
@@ -34,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--telegram", choices=("polling", "webhook"),
                        help="also run the Telegram bot (TELEGRAM_BOT_TOKEN): long polling for "
                             "development, or the webhook at /telegram/webhook")
+    serve.add_argument("--replace-webhook", action="store_true",
+                       help="with --telegram polling while TELEGRAM_WEBHOOK_URL is set: poll "
+                            "anyway, deleting the bot's webhook at Telegram")
     serve.set_defaults(handler=_serve)
 
     actions = sub.add_parser("actions", help="run a rasa-sdk action server for dialogs.actions")
@@ -41,8 +46,26 @@ def main(argv: list[str] | None = None) -> int:
     actions.set_defaults(handler=_actions)
 
     args = parser.parse_args(argv)
-    _configure_logging(args.command)
+    try:
+        _configure_logging(args.command)
+    except ValidationError as error:
+        print(settings_errors(error), file=sys.stderr)
+        return 2
     return args.handler(args) or 0
+
+
+def settings_errors(error: ValidationError) -> str:
+    """The settings refused, one a line, without pydantic's wording around them."""
+    lines = [f"- {problem['msg'].removeprefix('Value error, ')}" for problem in error.errors()]
+    return "\n".join(["HealthPay's settings need fixing (environment or .env):", *lines])
+
+
+def serve_settings(settings, host: str | None, port: int | None):
+    """The settings `serve` runs with: --host and --port win over HTTP_HOST and HTTP_PORT, so
+    members' links (PUBLIC_BASE_URL when not set) point where the server really listens."""
+    changed = {name: value for name, value in (("http_host", host), ("http_port", port))
+               if value}
+    return settings.model_copy(update=changed) if changed else settings
 
 
 LONG_RUNNING = {"serve", "chat", "actions"}
@@ -124,18 +147,18 @@ def _serve(args) -> int:
     from bot.http_server import check_bind_allowed
     from bot.runtime import build_runtime
     from bot.scheduler import start_scheduler
+    from bot.settings import Settings
 
-    runtime = build_runtime()
-    settings = runtime.settings
-    host = args.host or settings.http_host
-    port = args.port or settings.http_port
+    settings = serve_settings(Settings(), args.host, args.port)
+    host, port = settings.http_host, settings.http_port
     check_bind_allowed(host, settings.rest_auth_token)
+    runtime = build_runtime(settings)
     telegram = None
     senders = []
     if args.telegram:
         from bot.telegram.channel import TelegramChannel
 
-        telegram = TelegramChannel(runtime, args.telegram)
+        telegram = TelegramChannel(runtime, args.telegram, replace_webhook=args.replace_webhook)
         senders.append(telegram.sender)
     # Reminders, autopay and payment results go out through the same bot.
     scheduler = (start_scheduler(runtime, ChannelRouter(*senders))

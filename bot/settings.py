@@ -1,16 +1,21 @@
 """Settings from the environment (and an optional `.env`), with zero set-up defaults.
 
-Every setting is listed with its default in the README's settings table.
+Every setting is listed with its default in the README's settings table. Those Telegram would
+refuse only at start-up, after the rest has started (a webhook secret with characters it does
+not take, a webhook address that is not HTTPS), are refused here, with what to do.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# setWebhook's secret_token: 1-256 characters, only A-Z, a-z, 0-9, _ and -.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -90,6 +95,26 @@ class Settings(BaseSettings):
 
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: str = Field(default="json", alias="LOG_FORMAT")  # json or text
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_telegram_takes(cls, secret: str) -> str:
+        if secret and not WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters, only letters A-Z and "
+                f"a-z, digits, _ and - (Telegram refuses others); this one has "
+                f"{len(secret)} characters" + (
+                    "" if len(secret) > 256 else ", some of them not allowed") +
+                ". For example: python -c \"import secrets; print(secrets.token_urlsafe(32))\"")
+        return secret
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url_is_https(cls, url: str) -> str:
+        if url and not url.lower().startswith("https://"):
+            raise ValueError("TELEGRAM_WEBHOOK_URL must be an https:// address (Telegram posts "
+                             f"updates only over HTTPS), not {url!r}")
+        return url
 
     @property
     def effective_database_url(self) -> str:

@@ -4,14 +4,18 @@ updates handled concurrently across chats but one at a time, in order, within a 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, BaseRateLimiter, BaseUpdateProcessor
 
 from bot.telegram import handlers
-from bot.telegram.context import RUNTIME_KEY
+from bot.telegram.context import ANSWERED_EARLY, RUNTIME_KEY
+
+logger = logging.getLogger(__name__)
 
 CONCURRENT_UPDATES = 64
 
@@ -25,11 +29,12 @@ def build_application(runtime, *, rate_limiter: BaseRateLimiter | None,
     settings = runtime.settings
     if not settings.telegram_bot_token:
         raise SystemExit("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather first.")
+    processor = ChatSerialProcessor(concurrent_updates)
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
-        .concurrent_updates(ChatSerialProcessor(concurrent_updates))
+        .concurrent_updates(processor)
         .job_queue(None)  # scheduled work runs in bot/scheduler.py, on every worker's clock
     )
     if rate_limiter is not None:
@@ -38,6 +43,7 @@ def build_application(runtime, *, rate_limiter: BaseRateLimiter | None,
         builder = builder.updater(None)
     application = builder.build()
     application.bot_data[RUNTIME_KEY] = runtime
+    application.bot_data[ANSWERED_EARLY] = processor.answered_early
     handlers.register(application)
     return application
 
@@ -45,11 +51,15 @@ def build_application(runtime, *, rate_limiter: BaseRateLimiter | None,
 class ChatSerialProcessor(BaseUpdateProcessor):
     """Updates of different chats run concurrently; a chat's own run one at a time, in the
     order they came, so a member's messages are answered in order. A pre-checkout query never
-    waits behind the chat's turns: Telegram gives its answer ten seconds."""
+    waits behind the chat's turns: Telegram gives its answer ten seconds. A tap (callback query)
+    that would wait is answered first, without a word: Telegram refuses an answer that comes
+    too late ("query is too old"), and a turn can run longer than that (12 s behind a 429)."""
 
     def __init__(self, max_concurrent_updates: int):
         super().__init__(max_concurrent_updates)
         self._chats: dict[int, tuple[asyncio.Lock, int]] = {}  # lock, updates holding it
+        self.answered_early: set[str] = set()  # handlers.on_button answers these no more
+        self._answering: set[asyncio.Task] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = _chat_of(update)
@@ -58,6 +68,12 @@ class ChatSerialProcessor(BaseUpdateProcessor):
             return
         lock, users = self._chats.get(chat, (asyncio.Lock(), 0))
         self._chats[chat] = (lock, users + 1)
+        if lock.locked() and isinstance(update, Update) and update.callback_query is not None:
+            # Beside, not before, taking its place in the queue: the chat's order stays.
+            self.answered_early.add(update.callback_query.id)
+            answering = asyncio.create_task(self._answer_now(update))
+            self._answering.add(answering)
+            answering.add_done_callback(self._answering.discard)
         try:
             async with lock:
                 await coroutine
@@ -67,6 +83,13 @@ class ChatSerialProcessor(BaseUpdateProcessor):
                 del self._chats[chat]
             else:
                 self._chats[chat] = (lock, users - 1)
+
+    @staticmethod
+    async def _answer_now(update: Update) -> None:
+        try:
+            await update.get_bot().answer_callback_query(update.callback_query.id)
+        except TelegramError as error:  # the spinner stops by itself; the tap still acts
+            logger.info("could not answer a waiting tap early: %s", error)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

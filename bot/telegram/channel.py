@@ -41,7 +41,8 @@ class TelegramChannel:
     tests make quicker ones, the benchmark none."""
 
     def __init__(self, runtime, mode: Mode, *, poll_timeout_seconds: float = 10,
-                 rate_limiter: Callable[[], BaseRateLimiter | None] = TelegramRateLimiter):
+                 rate_limiter: Callable[[], BaseRateLimiter | None] = TelegramRateLimiter,
+                 replace_webhook: bool = False):
         settings = runtime.settings
         if mode not in MODES:
             raise ValueError(f"Telegram mode must be one of {MODES}, not {mode!r}")
@@ -49,6 +50,13 @@ class TelegramChannel:
                                       and settings.telegram_webhook_secret):
             raise SystemExit("Webhook mode needs TELEGRAM_WEBHOOK_URL (the public https address "
                              f"of {WEBHOOK_PATH}) and TELEGRAM_WEBHOOK_SECRET.")
+        # Polling starts by deleting the bot's webhook: with production's token, production
+        # would stop hearing from Telegram.
+        if mode == "polling" and settings.telegram_webhook_url and not replace_webhook:
+            raise SystemExit(
+                "TELEGRAM_WEBHOOK_URL is set, and polling would delete that webhook at Telegram "
+                "(the bot would stop answering there). Use --telegram webhook, unset "
+                "TELEGRAM_WEBHOOK_URL, or pass --replace-webhook to poll anyway.")
         self.runtime = runtime
         self.mode = mode
         self.application = build_application(runtime, rate_limiter=rate_limiter(),

@@ -6,6 +6,7 @@ from telegram.ext import CallbackContext
 
 CHANNEL = "telegram"
 RUNTIME_KEY = "runtime"
+ANSWERED_EARLY = "answered_early"  # callback query ids answered before waiting for their chat
 
 
 def runtime_of(context: CallbackContext):

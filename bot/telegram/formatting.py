@@ -24,12 +24,12 @@ def split_html(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     """`text` as HTML messages of at most `limit` characters each, cut at paragraph breaks,
     else line breaks, else spaces, and only mid-word for a word longer than a message. Cut
     before escaping, so no tag or entity is ever split."""
-    chunks = []
-    for piece in _pieces(text.strip(), limit):
-        piece = piece.strip()
-        if piece:
-            chunks.append(to_html(piece))
-    return chunks
+    return [to_html(piece) for piece in split_text(text, limit)]
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """The pieces of `text` that split_html makes messages of, before escaping."""
+    return [piece.strip() for piece in _pieces(text.strip(), limit) if piece.strip()]
 
 
 def with_choice(message_html: str, choice: str, limit: int = MAX_MESSAGE_LENGTH) -> str | None:

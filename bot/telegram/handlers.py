@@ -1,23 +1,32 @@
 """What the bot does with each kind of update. Private chats only: a group is told once that the
-bot works in private chats, and nothing else happens there.
+bot works in private chats (once Telegram took the notice), and nothing else happens there; a
+channel is left alone.
 
 - a text message: a turn of the conversation (turns.run_turn);
 - a command: /start (with a deep-link token: logs the chat in), /help, /pay, /balance,
   /autopay, /cancel, /logout as shortcuts into the conversation; any other command gets help;
 - a button: its key is resolved (callback_keys); a stale, reused, forged or foreign key is
-  answered and never acted on; a chosen one shows the choice in the message, then acts;
-- an edited message with a card number or an SSN in it: deleted like a new one would be;
+  answered and never acted on; a chosen one is answered, shows the choice in the message, and
+  acts whatever became of the answer and the edit: Telegram refusing either (a query answered
+  too late, an edit refused with 429 past the retries) must not lose a Confirm tap whose key is
+  spent. A tap that has to wait behind the chat's running turn is answered before it waits
+  (application.ChatSerialProcessor), so Telegram's spinner stops in time;
+- an edited message, and the caption of a photo or document (new or edited), with a card
+  number or an SSN in it: deleted like a new text message would be;
 - the member blocking or unblocking the bot: pushed messages stop or start again;
-- payments: the pre-checkout query and successful_payment (payments.py).
+- payments: the pre-checkout query and successful_payment (payments.py);
+- anything a handler raises: logged, counted as a failed turn, and the member is told
+  (on_error).
 """
 
 from __future__ import annotations
 
 import logging
 
+from sqlalchemy import delete
 from telegram import BotCommand, CallbackQuery, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackContext,
@@ -31,12 +40,13 @@ from telegram.ext import (
 
 from bot.telegram import callback_keys, payments
 from bot.telegram.callback_keys import Outcome, Tap
-from bot.telegram.context import CHANNEL, runtime_of
+from bot.telegram.context import ANSWERED_EARLY, CHANNEL, runtime_of
 from bot.telegram.formatting import with_choice
 from bot.telegram.turns import delete_member_message, reply, run_turn
 from dialogs.engine import BotMessage
 from dialogs.engine.nlu.redaction import contains_secret
 from services.errors import DomainError
+from services.events import emit
 from services.link_tokens import redeem_link_token
 from services.persistence.bulk import insert_missing
 from services.persistence.models import TelegramGroupNotice
@@ -65,7 +75,7 @@ COMMANDS = [
 GREET = "/greet"
 
 LINKED = "You're logged in. Welcome!"
-UNKNOWN_COMMAND = "I don't know the command {command}. Here's what I can help with:"
+UNKNOWN_COMMAND = "I don't know the command {command}."  # the help that follows has its heading
 TEXT_ONLY = "I can only read text messages. Please type what you need."
 GROUP_NOTICE = ("I only work in private chats, to keep your details private. Tap my name to "
                 "message me directly.")
@@ -73,6 +83,8 @@ PRIVATE_ONLY = "I only work in private chats."
 ALREADY_CHOSEN = "You already chose “{title}”."
 STALE = "This button has expired. Please use my latest message, or type what you need."
 NOT_YOURS = "This button isn't valid here."
+FAILED = ("Sorry, something went wrong on my side and I couldn't finish that. Please try "
+          "again in a moment.")
 
 NEW_PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 EDITED_PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
@@ -91,10 +103,11 @@ def register(application: Application) -> None:
         MessageHandler(NEW_PRIVATE & filters.SUCCESSFUL_PAYMENT, payments.on_successful_payment),
         MessageHandler(NEW_PRIVATE & filters.TEXT, on_text),
         MessageHandler(NEW_PRIVATE & ~filters.StatusUpdate.ALL, on_other_message),
-        MessageHandler(EDITED_PRIVATE & filters.TEXT, on_edited_message),
+        MessageHandler(EDITED_PRIVATE & (filters.TEXT | filters.CAPTION), on_edited_message),
         CallbackQueryHandler(on_button),
         PreCheckoutQueryHandler(payments.on_pre_checkout),
     ])
+    application.add_error_handler(on_error)
 
 
 async def on_text(update: Update, context: CallbackContext) -> None:
@@ -130,14 +143,26 @@ async def on_unknown_command(update: Update, context: CallbackContext) -> None:
 
 
 async def on_edited_message(update: Update, context: CallbackContext) -> None:
-    message = update.effective_message
-    if contains_secret(message.text):
-        notice = await delete_member_message(context.bot, message.chat_id, message.message_id)
-        await reply(context, message.chat_id, [BotMessage(notice)])
+    notice = await _delete_if_secret(context, update.effective_message)
+    if notice:
+        await reply(context, update.effective_chat.id, [BotMessage(notice)])
 
 
 async def on_other_message(update: Update, context: CallbackContext) -> None:
-    await reply(context, update.effective_chat.id, [BotMessage(TEXT_ONLY)])
+    """A photo, a document, a sticker...: only text is read; a caption with a card number is
+    deleted as typed text would be."""
+    notice = await _delete_if_secret(context, update.effective_message)
+    said = [notice] if notice else []
+    await reply(context, update.effective_chat.id, [BotMessage(text)
+                                                    for text in [*said, TEXT_ONLY]])
+
+
+async def _delete_if_secret(context: CallbackContext, message) -> str | None:
+    """What to tell the member when the message's text or caption had a card number or an SSN (the
+    detector the conversation uses): it is deleted."""
+    if not contains_secret(message.text or message.caption or ""):
+        return None
+    return await delete_member_message(context.bot, message.chat_id, message.message_id)
 
 
 async def on_button(update: Update, context: CallbackContext) -> None:
@@ -145,19 +170,34 @@ async def on_button(update: Update, context: CallbackContext) -> None:
     message = query.message
     if message is None or message.chat.type != ChatType.PRIVATE or \
             message.chat.id != query.from_user.id:
-        await query.answer(PRIVATE_ONLY, show_alert=True)
+        await _answer(context, query, PRIVATE_ONLY)
         return
     runtime = runtime_of(context)
     tap = callback_keys.choose(runtime.services, query.data or "", chat_id=message.chat.id)
     if tap.outcome is not Outcome.CHOSEN:
-        await _refuse(query, tap)
+        await _refuse(context, query, tap)
         return
-    await query.answer()
+    # The key is spent: from here on the choice is acted on, whatever Telegram says.
+    await _answer(context, query)
     await _show_choice(query, tap)
     if payments.is_card_form(tap.payload):
         await payments.send_card_form(context.bot, runtime, message.chat.id, tap.payload)
     else:
         await run_turn(context, message.chat.id, tap.payload, message_id=None)
+
+
+async def on_error(update: object, context: CallbackContext) -> None:
+    """A handler raised: logged, counted as a failed turn, and the member told, so a turn never
+    just goes silent."""
+    logger.error("Telegram update failed: %r", context.error, exc_info=context.error)
+    emit("turn_failed", channel=CHANNEL)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    try:
+        await context.bot.send_message(chat.id, FAILED)
+    except TelegramError as error:
+        logger.warning("could not tell chat %s that its turn failed: %s", chat.id, error)
 
 
 async def on_group_message(update: Update, context: CallbackContext) -> None:
@@ -173,18 +213,35 @@ async def on_my_chat_member(update: Update, context: CallbackContext) -> None:
             mark_unreachable(svc, channel=CHANNEL, chat_id=chat.id)
         elif status == ChatMemberStatus.MEMBER:
             mark_reachable(svc, channel=CHANNEL, chat_id=chat.id)
-    elif status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
-        await _tell_group_once(context, chat.id)
+    elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and \
+            status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+        await _tell_group_once(context, chat.id)  # a channel's subscribers are not told
 
 
-async def _refuse(query: CallbackQuery, tap: Tap) -> None:
+async def _refuse(context: CallbackContext, query: CallbackQuery, tap: Tap) -> None:
     if tap.outcome is Outcome.ALREADY_CHOSEN:
-        await query.answer(ALREADY_CHOSEN.format(title=tap.title), show_alert=True)
+        await _answer(context, query, ALREADY_CHOSEN.format(title=tap.title))
     elif tap.outcome is Outcome.STALE:
-        await query.answer(STALE, show_alert=True)
+        await _answer(context, query, STALE)
         await _remove_keyboard(query)
     else:
-        await query.answer(NOT_YOURS, show_alert=True)
+        await _answer(context, query, NOT_YOURS)
+
+
+async def _answer(context: CallbackContext, query: CallbackQuery, alert: str | None = None) -> None:
+    """Answer the tap (an alert with `alert`). One answered before it waited can take no
+    other: the alert goes into the chat. A refused answer (too old) is only logged: the
+    spinner stops by itself."""
+    early = context.bot_data.get(ANSWERED_EARLY, set())
+    if query.id in early:
+        early.discard(query.id)
+        if alert and query.message is not None and query.message.chat.type == ChatType.PRIVATE:
+            await reply(context, query.message.chat.id, [BotMessage(alert)])
+        return
+    try:
+        await query.answer(alert, show_alert=bool(alert))
+    except TelegramError as error:
+        logger.info("could not answer a tap of %s: %s", query.from_user.id, error)
 
 
 async def _show_choice(query: CallbackQuery, tap: Tap) -> None:
@@ -195,23 +252,34 @@ async def _show_choice(query: CallbackQuery, tap: Tap) -> None:
         return
     try:
         await query.edit_message_text(edited, parse_mode=ParseMode.HTML)
-    except BadRequest as error:  # too old to edit (48 hours), or deleted meanwhile
+    except TelegramError as error:  # too old to edit, deleted, 429 past the retries, timed out
         logger.info("could not show the choice in chat %s: %s", query.message.chat.id, error)
 
 
 async def _remove_keyboard(query: CallbackQuery) -> None:
     try:
         await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as error:
+    except TelegramError as error:
         logger.info("could not remove a keyboard in chat %s: %s", query.message.chat.id, error)
 
 
 async def _tell_group_once(context: CallbackContext, chat_id: int) -> None:
+    """The notice is claimed in the database first (one worker tells it), and the claim is
+    given up when Telegram refuses it, so the group's next message tries again."""
     svc = runtime_of(context).services
     with svc.uow() as uow:
         first = insert_missing(uow.session, TelegramGroupNotice.__table__,
                                [{"chat_id": str(chat_id), "notified_at": svc.now()}],
                                unique=["chat_id"])
         uow.commit()
-    if first:
+    if not first:
+        return
+    try:
         await context.bot.send_message(chat_id, GROUP_NOTICE)
+    except TelegramError as error:
+        logger.info("could not tell group %s to use a private chat (%s); trying again on its "
+                    "next message", chat_id, error)
+        with svc.uow() as uow:
+            uow.session.execute(delete(TelegramGroupNotice)
+                                .where(TelegramGroupNotice.chat_id == str(chat_id)))
+            uow.commit()

@@ -11,6 +11,11 @@ still stands: the draft is checked again (still a draft, the same amount, still 
 chat still logged in to its account). After the charge, the successful_payment message is
 recorded with the provider's charge id as the gateway reference, exactly once
 (services.external_payments). Neither Telegram nor HealthPay's chat ever sees the card.
+
+Telegram takes an invoice only within its limits for the currency (its currencies.json; USD:
+$1.00 to $10,000.00), so the form is offered only for amounts inside them. Should Telegram
+refuse an invoice all the same (a revoked provider token, a changed limit), the member is told
+and given the hosted page to add a card instead.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import re
 from collections.abc import Sequence
 
 from telegram import Bot, LabeledPrice, Update
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackContext
 
 from bot.telegram import callback_keys
@@ -29,31 +35,51 @@ from bot.telegram.replies import send_replies
 from dialogs.engine import BotMessage
 from services.errors import DomainError, NotAllowed, NotLoggedIn
 from services.external_payments import check_external_payment, record_external_payment
+from services.method_setup import start_method_setup
 from services.money import format_cents
+from services.persistence.models import Payment
 from services.secrets import keyed_hash
 from services.sessions import NOT_LOGGED_IN, current_account_id, require_member
 
 logger = logging.getLogger(__name__)
 
 CURRENCY = "USD"
+# Telegram's currencies.json: the smallest and largest amount it takes, in cents.
+AMOUNT_LIMITS = {"USD": (100, 1_000_000)}
 CARD_FORM_PAYLOAD = "telegram:card_form:"  # a button payload the engine never sees
 PAY_BY_CARD = "💳 Pay by card in Telegram"
 INVALID_FORM = "This payment form isn't valid any more. Please start the payment again."
+FORM_REFUSED = ("Telegram couldn't open its card form for this payment. You can add a card on "
+                "our secure page instead, then pay with it: {url}")
+AFTER_FORM_REFUSED = [{"title": "Make a payment", "payload": "/make_payment"},
+                      {"title": "Something else", "payload": "/help"}]
 _CONFIRM_PAYLOAD = re.compile(r'"confirm_payment"\s*:\s*"?(\d+)')
 
 
-def offer_card_form(messages: Sequence[BotMessage], settings) -> list[BotMessage]:
-    """The messages, with "Pay by card in Telegram" added under a payment review."""
-    if not settings.telegram_payment_provider_token:
+def offer_card_form(messages: Sequence[BotMessage], runtime) -> list[BotMessage]:
+    """The messages, with "Pay by card in Telegram" added under a payment review whose amount
+    Telegram takes."""
+    if not runtime.settings.telegram_payment_provider_token:
         return list(messages)
     offered = []
     for message in messages:
         draft_id = _draft_under_review(message)
-        if draft_id is not None:
+        if draft_id is not None and _telegram_takes(runtime.services, draft_id):
             card_form = {"title": PAY_BY_CARD, "payload": f"{CARD_FORM_PAYLOAD}{draft_id}"}
             message = BotMessage(message.text, [*message.buttons, card_form], message.custom)
         offered.append(message)
     return offered
+
+
+def within_limits(amount_cents: int, currency: str = CURRENCY) -> bool:
+    low, high = AMOUNT_LIMITS[currency]
+    return low <= amount_cents <= high
+
+
+def _telegram_takes(svc, draft_id: int) -> bool:
+    with svc.uow() as uow:
+        draft = uow.session.get(Payment, draft_id)
+        return draft is not None and within_limits(draft.amount_cents)
 
 
 def is_card_form(payload: str) -> bool:
@@ -72,16 +98,25 @@ async def send_card_form(bot: Bot, runtime, chat_id: int, payload: str) -> None:
         return
     amount = format_cents(draft.amount_cents)
     callback_keys.open_keyboards(svc, chat_id, [])  # the invoice is the latest message now
-    await bot.send_invoice(
-        chat_id,
-        title="Premium payment",
-        description=(f"{amount} toward your {svc.policy.name} premium bill, payment "
-                     f"{draft.reference}.")[:255],
-        payload=sign_invoice(svc, draft.id, account_id, draft.amount_cents),
-        provider_token=runtime.settings.telegram_payment_provider_token,
-        currency=CURRENCY,
-        prices=[LabeledPrice("Premium payment", draft.amount_cents)],
-    )
+    try:
+        await bot.send_invoice(
+            chat_id,
+            title="Premium payment",
+            description=(f"{amount} toward your {svc.policy.name} premium bill, payment "
+                         f"{draft.reference}.")[:255],
+            payload=sign_invoice(svc, draft.id, account_id, draft.amount_cents),
+            provider_token=runtime.settings.telegram_payment_provider_token,
+            currency=CURRENCY,
+            prices=[LabeledPrice("Premium payment", draft.amount_cents)],
+        )
+    except (BadRequest, Forbidden) as error:
+        if isinstance(error, Forbidden) and "blocked" in error.message.lower():
+            raise  # the member blocked the bot: nobody to tell
+        logger.error("Telegram refused the invoice for payment %s (%s cents): %s", draft.id,
+                     draft.amount_cents, error.message)
+        url = start_method_setup(svc, account_id)
+        await send_replies(bot, svc, chat_id, [BotMessage(FORM_REFUSED.format(url=url),
+                                                          AFTER_FORM_REFUSED)])
 
 
 async def on_pre_checkout(update: Update, context: CallbackContext) -> None:

@@ -8,17 +8,22 @@ What the engine says in one go goes out as few messages as it can: consecutive t
 (a blank line between them) up to and including one with buttons. The member gets one bubble
 with its choices under it instead of several, and a reply is not held back by Telegram's limit
 of one message a second in a chat.
+
+A message longer than Telegram takes goes out in parts. `Progress` counts the parts Telegram
+took, so a send tried again resumes from the first part not delivered, and `unsent` gives what
+is left as messages (for the outbox).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
 from bot.telegram import callback_keys
-from bot.telegram.formatting import split_html, to_html
+from bot.telegram.formatting import split_text, to_html
 from dialogs.engine import BotMessage
 from services.context import Services
 
@@ -26,15 +31,31 @@ CHOOSE = "Please choose:"  # the text of a message that has buttons and nothing 
 SHORT_TITLE = 18  # titles up to this long go two to a row
 
 
+@dataclass
+class Progress:
+    """How many parts of a send Telegram took."""
+    sent: int = 0
+
+
 async def send_replies(bot: Bot, svc: Services, chat_id: int | str,
-                       messages: Sequence[BotMessage]) -> None:
-    """Send `messages` in order; the buttons of each go under its last part."""
-    parts = [part for message in join_messages(messages) for part in _parts(message)]
+                       messages: Sequence[BotMessage], progress: Progress | None = None) -> None:
+    """Send `messages` in order; the buttons of each go under its last part. With `progress`
+    of an earlier try, the parts it counts are not sent again."""
+    progress = progress if progress is not None else Progress()
+    pending = _all_parts(messages)[progress.sent:]
     keys = iter(callback_keys.open_keyboards(
-        svc, chat_id, [(text, buttons) for text, buttons in parts if buttons]))
-    for text, buttons in parts:
+        svc, chat_id, [(to_html(text), buttons) for text, buttons in pending if buttons]))
+    for text, buttons in pending:
         markup = _keyboard(buttons, next(keys)) if buttons else None
-        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await bot.send_message(chat_id, to_html(text), parse_mode=ParseMode.HTML,
+                               reply_markup=markup)
+        progress.sent += 1
+
+
+def unsent(messages: Sequence[BotMessage], progress: Progress) -> list[BotMessage]:
+    """What of `messages` Telegram did not take yet, as messages."""
+    return join_messages([BotMessage(text, list(buttons))
+                          for text, buttons in _all_parts(messages)[progress.sent:]])
 
 
 def join_messages(messages: Sequence[BotMessage]) -> list[BotMessage]:
@@ -52,11 +73,16 @@ def join_messages(messages: Sequence[BotMessage]) -> list[BotMessage]:
     return joined
 
 
+def _all_parts(messages: Sequence[BotMessage]) -> list[tuple[str, Sequence[dict[str, str]]]]:
+    return [part for message in join_messages(messages) for part in _parts(message)]
+
+
 def _parts(message: BotMessage) -> list[tuple[str, Sequence[dict[str, str]]]]:
-    """The message as HTML parts that fit Telegram; its buttons go with the last."""
-    texts = split_html(message.text or "")
+    """The message as parts (text before escaping) that fit Telegram; its buttons go with the
+    last."""
+    texts = split_text(message.text or "")
     if not texts and message.buttons:
-        texts = [to_html(CHOOSE)]
+        texts = [CHOOSE]
     return [(text, message.buttons if number == len(texts) else ())
             for number, text in enumerate(texts, start=1)]
 

@@ -1,23 +1,39 @@
 """One member message through the conversation: the engine's turn, the member's message deleted
-when it carried a secret, the replies sent, and "typing…" shown while a turn is slow."""
+when it carried a secret, the replies sent, and "typing…" shown while a turn is slow.
+
+A reply Telegram would not take after the rate limiter's retries (429, 5xx, a broken
+connection) is not lost: what was not sent goes to the outbox for the chat's member and the
+delivery job sends it, once, when Telegram takes messages again. Not one that timed out (it may
+have arrived), nor one for a chat nobody is logged in to (the outbox is a member's).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator, Sequence
 
 from telegram import Bot
 from telegram.constants import ChatAction
-from telegram.error import Forbidden, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import CallbackContext
 
 from bot.telegram import payments
 from bot.telegram.context import CHANNEL, runtime_of
-from bot.telegram.replies import send_replies
+from bot.telegram.replies import Progress, send_replies, unsent
 from dialogs.engine import BotMessage
-from services.sessions import mark_unreachable
+from services.context import Services
+from services.outbox import NewNotification, enqueue
+from services.sessions import current_account_id, mark_unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +63,7 @@ async def run_turn(context: CallbackContext, chat_id: int, text: str, *,
                     for deleting in deleted]
         # One notice: "couldn't delete" when any could not be.
         said.append(BotMessage(NOT_DELETED if NOT_DELETED in outcomes else DELETED))
-    said += payments.offer_card_form(result.messages, runtime.settings)
+    said += payments.offer_card_form(result.messages, runtime)
     await reply(context, chat_id, said)
 
 
@@ -55,11 +71,37 @@ async def reply(context: CallbackContext, chat_id: int, messages: Sequence[BotMe
     """Send messages to a member in the chat; a member who blocked the bot is marked
     unreachable, so pushed messages stop."""
     svc = runtime_of(context).services
+    progress = Progress()
     try:
-        await send_replies(context.bot, svc, chat_id, messages)
+        await send_replies(context.bot, svc, chat_id, messages, progress)
     except Forbidden:
         logger.info("chat %s blocked the bot; marked unreachable", chat_id)
         mark_unreachable(svc, channel=CHANNEL, chat_id=chat_id)
+    except (TimedOut, BadRequest):
+        # Timed out: Telegram may have taken it, and sent again the member would see it twice.
+        # Refused (400): it would be refused again. Both are the error handler's.
+        raise
+    except (RetryAfter, NetworkError) as error:
+        left = unsent(messages, progress)
+        if not send_later(svc, chat_id, left):
+            raise
+        logger.warning("Telegram would not take a reply in chat %s (%s); %d message(s) queued "
+                       "in the outbox", chat_id, error, len(left))
+
+
+def send_later(svc: Services, chat_id: int, messages: Sequence[BotMessage]) -> bool:
+    """Queue `messages` for the chat's member in the outbox; False when nobody is logged in."""
+    account_id = current_account_id(svc, channel=CHANNEL, chat_id=chat_id)
+    if account_id is None:
+        return False
+    batch = uuid.uuid4().hex
+    with svc.uow() as uow:
+        enqueue(uow.session, [
+            NewNotification(account_id, "reply", f"reply:{chat_id}:{batch}:{number}",
+                            message.text or "", message.buttons or None)
+            for number, message in enumerate(messages)], now=svc.now())
+        uow.commit()
+    return True
 
 
 async def delete_member_message(bot: Bot, chat_id: int, message_id: int) -> str:

@@ -10,8 +10,21 @@
 Methods: getMe, getUpdates (long polling for its `timeout`, offset confirmation), sendMessage,
 editMessageText, editMessageReplyMarkup, answerCallbackQuery, deleteMessage, sendInvoice,
 answerPreCheckoutQuery, setWebhook (then updates are posted to the URL with the secret header,
-as Telegram does), deleteWebhook, setMyCommands, sendChatAction. Every call is recorded.
-Failures: `fail_next(method, status=429, retry_after=1)`; `blocked` chats answer 403.
+as Telegram does; Telegram takes only https addresses, so `webhook_routes` says where such an
+address really arrives, as the TLS proxy in front of the app would), deleteWebhook,
+setMyCommands, sendChatAction. Every call is recorded.
+
+It refuses what Telegram refuses (tests/e2e/telegram/bot_api_rules.py: Telegram's own API
+description, its HTML parse mode, its currency limits), with Telegram's answer: 400 and
+{"ok": false, "error_code": 400, "description": "Bad Request: ..."}; and what only the state
+can tell: a callback query answered twice or too late ("query is too old"), an edit that
+changes nothing ("message is not modified"), a message to edit or delete that is gone, a
+webhook that is not HTTPS. Such refusals are also kept in `refusals`: the test fixture fails a
+test that leaves one unexpected (`take_refusals()` to expect them).
+
+Failures on demand: `fail_next(method, status=429, retry_after=1)` (or 400/403/5xx with
+Telegram's `description`), `time_out_next(method, seconds)` (the answer comes too late for the
+bot's read timeout; `applied=True`: Telegram did it anyway); `blocked` chats answer 403.
 
 Requests arrive form-encoded with JSON-encoded values (strings as they are), as PTB sends them.
 Messages are stored as Telegram shows them: the text with the HTML markup parsed away.
@@ -20,10 +33,7 @@ Messages are stored as Telegram shows them: the text with the HTML markup parsed
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
-import json
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -32,17 +42,19 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
+from tests.e2e.telegram.bot_api_rules import Refused, check_request, shown_text
+
 BOT_ID = 777000111
 BOT_USERNAME = "HealthPayTestBot"
 TOKEN = f"{BOT_ID}:TEST-token-for-the-fake-bot-api"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
-_STRING_FIELDS = frozenset({
-    "text", "parse_mode", "callback_query_id", "pre_checkout_query_id", "error_message",
-    "title", "description", "payload", "provider_token", "currency", "url", "secret_token",
-    "action", "callback_data", "start_parameter",
-})
-_TAG = re.compile(r"<[^>]+>")
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message")
+# Telegram's usual descriptions of a refusal on demand.
+DESCRIPTIONS = {400: "Bad Request: injected failure", 403: "Forbidden: bot was blocked by the user",
+                409: "Conflict: terminated by other getUpdates request"}
 
 
 @dataclass
@@ -57,6 +69,10 @@ class _Failure:
     status: int
     retry_after: int | None
     times: int
+    description: str | None = None
+    delay: float = 0.0  # > 0: a time-out, the answer held back this long
+    applied: bool = False  # a time-out after Telegram did what was asked
+    after: int = 0  # calls that succeed first
 
 
 @dataclass
@@ -67,12 +83,17 @@ class FakeBotApi:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_statuses: list[int] = field(default_factory=list)  # our posts' HTTP answers
+    # The https address Telegram posts to, and where it really arrives (the TLS proxy's job).
+    webhook_routes: dict[str, str] = field(default_factory=dict)
+    refusals: list[tuple[str, str]] = field(default_factory=list)  # (method, description)
+    query_timeout_seconds: float = 15.0  # a callback query unanswered this long is too old
 
     def __post_init__(self):
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
         self._query_ids = itertools.count(1)
+        self._queries: dict[str, float] = {}  # callback or pre-checkout query id -> when sent
         self._messages: dict[tuple[int, int], dict] = {}  # (chat, message id) -> message
         self._failures: dict[str, list[_Failure]] = defaultdict(list)
         self._changed = asyncio.Condition()
@@ -144,6 +165,7 @@ class FakeBotApi:
                   user_id: int | None = None) -> str:
         """A tap on a button of the bot's message; the callback query's id."""
         query_id = f"cq{next(self._query_ids)}"
+        self._queries[query_id] = time.monotonic()
         self.push({"callback_query": {
             "id": query_id, "from": _user(user_id or chat_id), "chat_instance": f"ci{chat_id}",
             "message": self._messages[(chat_id, message_id)], "data": data}})
@@ -169,6 +191,7 @@ class FakeBotApi:
     def pre_checkout(self, user_id: int, payload: str, total_amount: int,
                      currency: str = "USD") -> str:
         query_id = f"pcq{next(self._query_ids)}"
+        self._queries[query_id] = time.monotonic()
         self.push({"pre_checkout_query": {
             "id": query_id, "from": _user(user_id), "currency": currency,
             "total_amount": total_amount, "invoice_payload": payload}})
@@ -198,8 +221,23 @@ class FakeBotApi:
     # --- what the bot did -------------------------------------------------------------------
 
     def fail_next(self, method: str, *, status: int = 429, retry_after: int | None = 1,
-                  times: int = 1) -> None:
-        self._failures[method].append(_Failure(status, retry_after, times))
+                  times: int = 1, description: str | None = None, after: int = 0) -> None:
+        """The next `times` calls of `method` (after `after` that succeed) fail: 429 with
+        retry_after, or `status` with `description` (Telegram's words, e.g. "Bad Request:
+        query is too old...")."""
+        self._failures[method].append(_Failure(status, retry_after, times, description,
+                                               after=after))
+
+    def time_out_next(self, method: str, seconds: float, *, applied: bool = False,
+                      times: int = 1) -> None:
+        """The next calls of `method` are answered after `seconds` (longer than the bot waits);
+        `applied`: Telegram did what was asked all the same."""
+        self._failures[method].append(_Failure(0, None, times, delay=seconds, applied=applied))
+
+    def take_refusals(self) -> list[tuple[str, str]]:
+        """The refusals so far (method, description), forgotten: a test that expects them."""
+        taken, self.refusals[:] = list(self.refusals), []
+        return taken
 
     def calls_to(self, method: str) -> list[dict]:
         return [call.params for call in self.calls if call.method == method]
@@ -241,35 +279,55 @@ class FakeBotApi:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
-        params = _decode(await request.post()) if request.can_read_body else {}
+        form = dict(await request.post()) if request.can_read_body else {}
+        try:
+            params = check_request(method, form)
+        except Refused as refused:
+            self.calls.append(Call(method, form, time.monotonic()))
+            return await self._refuse(method, refused)
         self.calls.append(Call(method, params, time.monotonic()))
         try:
             failure = self._take_failure(method)
+            if failure is not None and failure.delay:
+                if failure.applied:
+                    await self._answer(method, params)
+                await asyncio.sleep(failure.delay)
+                return _error(504, "Gateway Timeout")  # the bot stopped waiting before this
             if failure is not None:
-                return failure
-            handler = getattr(self, f"_api_{method}", None)
-            if handler is None:
-                return _error(404, "Not Found: method not found")
-            answer = await handler(params)
-            if isinstance(answer, web.Response):
-                return answer
-            return web.json_response({"ok": True, "result": answer})
+                return _injected(failure)
+            return await self._answer(method, params)
         finally:
             await self.notify()
 
-    def _take_failure(self, method: str) -> web.Response | None:
+    async def _answer(self, method: str, params: dict) -> web.Response:
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:  # in Telegram's API, but HealthPay never needed it faked
+            return _error(501, f"Not Implemented in the fake: {method}")
+        try:
+            answer = await handler(params)
+        except Refused as refused:
+            return await self._refuse(method, refused)
+        if isinstance(answer, web.Response):
+            return answer
+        return web.json_response({"ok": True, "result": answer})
+
+    async def _refuse(self, method: str, refused: Refused) -> web.Response:
+        self.refusals.append((method, refused.description))
+        await self.notify()
+        return _error(refused.status, refused.description)
+
+    def _take_failure(self, method: str) -> _Failure | None:
         queued = self._failures.get(method)
         if not queued:
             return None
         failure = queued[0]
+        if failure.after > 0:
+            failure.after -= 1
+            return None
         failure.times -= 1
         if failure.times <= 0:
             queued.pop(0)
-        if failure.status == 429:
-            return _error(429, f"Too Many Requests: retry after {failure.retry_after}",
-                          parameters={"retry_after": failure.retry_after})
-        return _error(failure.status, "Internal Server Error" if failure.status >= 500
-                      else "Bad Request: injected failure")
+        return failure
 
     async def notify(self) -> None:
         """Wake whoever waits in wait_for (called on every API call)."""
@@ -301,7 +359,8 @@ class FakeBotApi:
         chat_id = params["chat_id"]
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
-        return self._bot_message(chat_id, text=_shown(params), markup=params.get("reply_markup"))
+        return self._bot_message(chat_id, text=shown_text(params),
+                                 markup=params.get("reply_markup"))
 
     async def _api_sendInvoice(self, params):
         chat_id = params["chat_id"]
@@ -317,8 +376,11 @@ class FakeBotApi:
     async def _api_editMessageText(self, params):
         message = self._messages.get((params["chat_id"], params["message_id"]))
         if message is None or message.get("deleted"):
-            return _error(400, "Bad Request: message to edit not found")
-        message["text"] = _shown(params)
+            raise Refused("message to edit not found")
+        text = shown_text(params)
+        if text == message.get("text") and _markup(params) == message.get("reply_markup"):
+            raise Refused(NOT_MODIFIED)
+        message["text"] = text
         message["edit_date"] = int(time.time())
         _set_markup(message, params.get("reply_markup"))
         return message
@@ -326,22 +388,32 @@ class FakeBotApi:
     async def _api_editMessageReplyMarkup(self, params):
         message = self._messages.get((params["chat_id"], params["message_id"]))
         if message is None or message.get("deleted"):
-            return _error(400, "Bad Request: message to edit not found")
+            raise Refused("message to edit not found")
+        if _markup(params) == message.get("reply_markup"):
+            raise Refused(NOT_MODIFIED)
         _set_markup(message, params.get("reply_markup"))
         return message
 
     async def _api_deleteMessage(self, params):
         message = self._messages.get((params["chat_id"], params["message_id"]))
         if message is None or message.get("deleted"):
-            return _error(400, "Bad Request: message to delete not found")
+            raise Refused("message to delete not found")
         message["deleted"] = True
         return True
 
     async def _api_answerCallbackQuery(self, params):
+        self._answer_query(params["callback_query_id"])
         return True
 
     async def _api_answerPreCheckoutQuery(self, params):
+        self._answer_query(params["pre_checkout_query_id"])
         return True
+
+    def _answer_query(self, query_id: str) -> None:
+        """A query is answered once, in time."""
+        sent = self._queries.pop(query_id, None)
+        if sent is None or time.monotonic() - sent > self.query_timeout_seconds:
+            raise Refused(QUERY_TOO_OLD)
 
     async def _api_sendChatAction(self, params):
         return True
@@ -350,7 +422,7 @@ class FakeBotApi:
         return True
 
     async def _api_setWebhook(self, params):
-        self.webhook_url = params["url"] or None
+        self.webhook_url = self._route(params["url"]) if params["url"] else None
         self.webhook_secret = params.get("secret_token")
         return True
 
@@ -369,6 +441,13 @@ class FakeBotApi:
                                          headers=headers) as response:
                 self.webhook_statuses.append(response.status)
             await self.notify()
+
+    def _route(self, url: str) -> str:
+        """Where a post to the public https `url` arrives (the TLS proxy in front of us)."""
+        for public, local in self.webhook_routes.items():
+            if url.startswith(public):
+                return local + url.removeprefix(public)
+        raise Refused("bad webhook: Failed to resolve host: Name or service not known")
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -397,25 +476,18 @@ def _set_markup(message: dict, markup: dict | None) -> None:
         message.pop("reply_markup", None)
 
 
-def _shown(params: dict) -> str:
-    """The text as the member sees it: with parse mode HTML, the markup is parsed away."""
-    text = params["text"]
-    if params.get("parse_mode") == "HTML":
-        text = html.unescape(_TAG.sub("", text))
-    return text
+def _markup(params: dict) -> dict | None:
+    markup = params.get("reply_markup")
+    return markup if markup and markup.get("inline_keyboard") else None
 
 
-def _decode(form) -> dict:
-    params = {}
-    for name, value in form.items():
-        if name in _STRING_FIELDS:
-            params[name] = value
-            continue
-        try:
-            params[name] = json.loads(value)
-        except ValueError:
-            params[name] = value
-    return params
+def _injected(failure: _Failure) -> web.Response:
+    if failure.status == 429:
+        return _error(429, f"Too Many Requests: retry after {failure.retry_after}",
+                      parameters={"retry_after": failure.retry_after})
+    description = failure.description or DESCRIPTIONS.get(failure.status) or (
+        "Internal Server Error" if failure.status >= 500 else "Bad Request: injected failure")
+    return _error(failure.status, description)
 
 
 def _error(status: int, description: str, **extra) -> web.Response:

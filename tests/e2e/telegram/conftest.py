@@ -8,7 +8,9 @@ the fake Bot API, on a copy of the seeded demo database.
 
 Fixtures: `fake_api`, `telegram_runtime` (the e2e runtime pointed at it), `telegram` (the
 channel running, polling); `running_bot(...)` for a channel of a test's own (a restart, the
-webhook mode).
+webhook mode). The fake refuses what Telegram refuses, and a test fails when the bot made a
+request Telegram would have refused, unless the test took that refusal as expected
+(`fake_api.take_refusals()`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ OTHER_CHAT = 5550002
 GROUP = -100987654
 PROVIDER_TOKEN = "284685063:TEST:provider-token"
 WEBHOOK_SECRET = "webhook-secret_0123456789"
+PUBLIC_BASE = "https://healthpay.example"
 
 
 def fast_limits() -> TelegramRateLimiter:
@@ -80,9 +83,9 @@ class TelegramBot:
         await self.tap(chat_id, "Pay $")
         return await self.tap(chat_id, "Visa")
 
-    async def until_handled(self, update_id: int | None = None, timeout: float = 10) -> None:
+    async def until_handled(self, update_id: int | None = None, timeout: float = 30) -> None:
         """Wait until the Application has run every handler for the update (default: the
-        latest pushed)."""
+        latest pushed); generous for a loaded machine, it returns as soon as it is so."""
         update_id = update_id or self.api.last_update_id
         await self.api.wait_for(lambda: update_id in self.handled, timeout)
 
@@ -182,7 +185,15 @@ def webhook_socket() -> socket.socket:
 
 
 def webhook_url(sock: socket.socket) -> str:
+    """Where the app listens for the webhook on this machine."""
     return f"http://127.0.0.1:{sock.getsockname()[1]}{WEBHOOK_PATH}"
+
+
+def public_webhook(api: FakeBotApi, sock: socket.socket) -> str:
+    """The https address Telegram is given (it takes no other); the fake delivers its posts to
+    the app on `sock`, as the TLS proxy in front of the app would."""
+    api.webhook_routes[PUBLIC_BASE] = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return f"{PUBLIC_BASE}{WEBHOOK_PATH}"
 
 
 @pytest.fixture
@@ -191,6 +202,7 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     await api.start()
     yield api
     await api.stop()
+    assert not api.refusals, f"Telegram would have refused: {api.refusals}"
 
 
 @pytest.fixture

@@ -235,3 +235,10 @@ async def test_a_typed_payload_is_not_taken_for_a_button(telegram):
         sent = await telegram.say(CHAT, typed)
         assert sent[0]["text"].startswith("I don't know the command /"), typed
         assert "Make a payment" in titles(sent)
+
+
+async def test_an_unknown_command_gets_help_with_its_heading_once(telegram):
+    sent = await telegram.say(CHAT, "/frobnicate")
+    text = "\n".join(message["text"] for message in sent)
+    assert text.startswith("I don't know the command /frobnicate.")
+    assert text.count("Here's what I can help with") == 1, text

@@ -104,3 +104,42 @@ async def test_pre_checkout_refuses_a_chat_not_logged_in_to_the_draft(telegram):
     invoice = await open_card_form(telegram)
     answer = await pre_checkout(telegram, invoice["payload"], 44150, user=OTHER_CHAT)
     assert answer["ok"] is False and "log in" in answer["error_message"]
+
+
+async def review_amount(telegram, amount: str) -> list[dict]:
+    """Alex pays `amount` of the whole bill with the Visa card, up to the review."""
+    await telegram.log_in(CHAT)
+    await telegram.say(CHAT, "/pay")
+    await telegram.tap(CHAT, "Both")
+    await telegram.tap(CHAT, "Another amount")
+    await telegram.say(CHAT, amount)
+    return await telegram.tap(CHAT, "Visa")
+
+
+@pytest.mark.parametrize("amount, offered", [("0.50", False), ("0.99", False), ("1.00", True)])
+async def test_the_card_form_is_offered_only_for_amounts_telegram_takes(telegram, amount,
+                                                                        offered):
+    review = await review_amount(telegram, amount)
+    assert f"${amount}" in review[-1]["text"]
+    titles = [b["text"] for b in buttons_of(review[-1])]
+    assert (PAY_BY_CARD in titles) is offered and titles[:2] == ["Confirm", "Cancel"]
+    if offered:
+        await telegram.tap(CHAT, PAY_BY_CARD)
+        [invoice] = telegram.api.calls_to("sendInvoice")
+        assert invoice["prices"] == [{"label": "Premium payment", "amount": 100}]
+
+
+@pytest.mark.parametrize("status, description", [
+    (400, "Bad Request: PAYMENT_PROVIDER_INVALID"),
+    (403, "Forbidden: bot can't initiate conversation with a user"),
+])
+async def test_a_refused_invoice_tells_the_member_and_offers_the_hosted_page(telegram, status,
+                                                                            description):
+    seeded = last_payment_id(telegram.runtime)
+    await telegram.review_payment(CHAT)
+    telegram.api.fail_next("sendInvoice", status=status, description=description)
+    told = await telegram.tap(CHAT, PAY_BY_CARD)
+    assert "Telegram couldn't open its card form" in told[-1]["text"]
+    assert "://" in told[-1]["text"], "the link to the hosted page"
+    assert [b["text"] for b in buttons_of(told[-1])] == ["Make a payment", "Something else"]
+    assert [p.status for p in payments_after(telegram.runtime, seeded)] == ["draft"]

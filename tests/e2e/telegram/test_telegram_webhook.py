@@ -10,6 +10,7 @@ from tests.e2e.telegram.conftest import (
     CHAT,
     WEBHOOK_SECRET,
     configure,
+    public_webhook,
     running_bot,
     webhook_socket,
     webhook_url,
@@ -17,12 +18,12 @@ from tests.e2e.telegram.conftest import (
 
 
 @pytest.fixture
-def webhook(telegram_runtime):
+def webhook(telegram_runtime, fake_api):
+    """(the app's socket, its local webhook address); Telegram is given the public one."""
     sock = webhook_socket()
-    url = webhook_url(sock)
-    configure(telegram_runtime, telegram_webhook_url=url,
+    configure(telegram_runtime, telegram_webhook_url=public_webhook(fake_api, sock),
               telegram_webhook_secret=WEBHOOK_SECRET)
-    return sock, url
+    return sock, webhook_url(sock)
 
 
 async def test_start_up_registers_the_webhook_and_updates_arrive_there(telegram_runtime,
@@ -30,7 +31,8 @@ async def test_start_up_registers_the_webhook_and_updates_arrive_there(telegram_
     sock, url = webhook
     async with running_bot(telegram_runtime, fake_api, "webhook", sock=sock) as bot:
         [registered] = fake_api.calls_to("setWebhook")
-        assert registered["url"] == url and registered["secret_token"] == WEBHOOK_SECRET
+        assert registered["url"] == "https://healthpay.example/telegram/webhook"
+        assert url.startswith("http://127.0.0.1:") and registered["secret_token"] == WEBHOOK_SECRET
         assert fake_api.calls_to("setMyCommands")
         assert not fake_api.calls_to("getUpdates"), "no polling in webhook mode"
 
@@ -83,3 +85,13 @@ async def test_a_redelivered_update_is_handled_once(telegram_runtime, fake_api, 
     starts = [m for m in fake_api.bot_messages(CHAT) if "Make a payment" in
               [b["text"] for b in buttons_of(m)]]
     assert len(starts) == 2, "the /start once, and the menu after the later hi"
+
+
+def test_polling_is_refused_while_a_webhook_is_set_unless_asked(telegram_runtime):
+    from bot.telegram.channel import TelegramChannel
+
+    configure(telegram_runtime, telegram_webhook_url="https://healthpay.example/telegram/webhook",
+              telegram_webhook_secret=WEBHOOK_SECRET)
+    with pytest.raises(SystemExit, match="polling would delete that webhook.*--replace-webhook"):
+        TelegramChannel(telegram_runtime, "polling")
+    assert TelegramChannel(telegram_runtime, "polling", replace_webhook=True).mode == "polling"
