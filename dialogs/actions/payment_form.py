@@ -20,7 +20,13 @@ from dialogs.actions import runtime
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.method_choice import ask_for_method, chosen_method
 from dialogs.actions.money_flows import not_started, start_form
-from dialogs.actions.money_texts import button, entity_value, plan_title
+from dialogs.actions.money_texts import (
+    button,
+    entity_value,
+    keyword_choice,
+    plan_title,
+    share_of,
+)
 from services import billing, payments
 from services.billing import AccountSummary
 from services.errors import InvalidAmount
@@ -105,9 +111,7 @@ class ValidatePaymentForm(FormValidationAction):
 
     def validate_payment_plan(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        text = str(value).lower()
-        plan = next((name for name, words in _PLAN_WORDS.items()
-                     if any(word in text for word in words)), None)
+        plan = keyword_choice(value, _PLAN_WORDS)
         summary = _summary(tracker)
         if plan is None or summary is None:
             dispatcher.utter_message(text="Please choose health, dental or both.")
@@ -124,9 +128,9 @@ class ValidatePaymentForm(FormValidationAction):
             return {"payment_amount": None}  # asked again, for a typed amount
         svc = runtime.services()
         try:
-            cents = _read_amount(value, tracker, svc.config.max_payment_cents)
             summary = _summary(tracker)
             owed = owed_cents(summary, tracker.get_slot("payment_plan")) if summary else 0
+            cents = _read_amount(value, tracker, svc.config.max_payment_cents, owed)
             _check_payable(cents, owed, allow_overpayment=svc.config.allow_overpayment)
         except InvalidAmount as refusal:
             dispatcher.utter_message(text=refusal.message)
@@ -142,17 +146,20 @@ class ValidatePaymentForm(FormValidationAction):
         return {"payment_method": None if method_id is None else str(method_id)}
 
 
-def _read_amount(value: Any, tracker: Tracker, max_cents: int) -> int:
+def _read_amount(value: Any, tracker: Tracker, max_cents: int, owed: int) -> int:
     """Cents from a button (a number) or from what the member typed."""
     if isinstance(value, int) and not isinstance(value, bool):
         return check_amount(value, max_cents=max_cents)
     try:
         return parse_amount(str(value), max_cents=max_cents)
     except InvalidAmount:
-        # "I'll pay 120 today": the NLU found the amount inside the sentence.
+        # "I'll pay 120 today", "one hundred": the NLU found the amount in the sentence.
         found = entity_value(tracker, "amount")
         if isinstance(found, int) and not isinstance(found, bool):
             return check_amount(found, max_cents=max_cents)
+        share = share_of(entity_value(tracker, "amount_share"), owed)
+        if share is not None:
+            return check_amount(share, max_cents=max_cents)
         raise
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dialogs.engine.nlu.dates import find_dates
+from dialogs.engine.nlu.number_words import find_number_words
 from dialogs.engine.nlu.redaction import (
     CARD_PLACEHOLDER,
     card_number_spans,
@@ -69,6 +70,17 @@ _NOT_MONEY_BEFORE = re.compile(
 # "everything I paid in 2026": a year, not $2,026.
 _YEAR_CONTEXT = re.compile(r"\b(?:in|since|during|of|year)\s+$", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_MONEY_WORD_AFTER = re.compile(r"\s*(?:dollars?|dolars?|bucks|usd)\b", re.IGNORECASE)
+# A share of what is owed, for the form that knows the balance to turn into cents: "the full
+# amount", "everything I owe", "all of it", "half".
+_SHARES = (
+    ("full", re.compile(
+        r"\b(?:(?:the\s+)?(?:full|whole|entire|total)(?:\s+(?:amount|balance|thing|bill|sum))?"
+        r"|everything(?:\s+i\s+owe)?|all\s+of\s+it|all\s+i\s+owe|(?:the\s+)?amount\s+due)\b",
+        re.IGNORECASE)),
+    ("half", re.compile(r"\bhalf\b(?:\s+of\s+(?:it|that|what\s+i\s+owe|the\s+\w+))?",
+                        re.IGNORECASE)),
+)
 _BARE_MAX_DIGITS = 6  # a bare 7+ digit number is an account, phone or id, not a premium
 
 # Never read as anything: SSNs, phone numbers, and where a card number was redacted.
@@ -79,6 +91,7 @@ _MASKS = (
 )
 
 BUILTIN_ENTITIES = ("payment_reference", "member_id", "date", "amount")
+SHARE_ENTITY = "amount_share"  # "full" or "half" of what is owed
 
 
 def normalize_reference(text: str) -> str | None:
@@ -204,8 +217,18 @@ class EntityExtractor:
             cents = _amount(text, match)
             if cents is not None:
                 yield ("amount", *match.span(), cents, None)
-        for name, pattern in self._lookup_patterns:
-            yield from self._custom(name, pattern, text)
+        for start, end, value in find_number_words(text):
+            found = _amount_in_words(text, start, end, value)
+            if found is not None:
+                yield ("amount", start, found[0], found[1], None)
+        for value, pattern in _SHARES:
+            for match in pattern.finditer(text):
+                yield (SHARE_ENTITY, *match.span(), value, None)
+        # Among lookup tables the longest phrase wins: "safe to use my card" is a question
+        # (faq_topic) before "card" in it is a method.
+        found = [c for name, pattern in self._lookup_patterns
+                 for c in self._custom(name, pattern, text)]
+        yield from sorted(found, key=lambda c: (c[1] - c[2], c[1]))
 
     def _custom(self, name: str, pattern: re.Pattern[str], text: str) -> Iterator[tuple]:
         for match in pattern.finditer(text):
@@ -227,6 +250,18 @@ def _amount(text: str, match: re.Match[str]) -> int | None:
         ):
             return None
     return parse_money(number)
+
+
+def _amount_in_words(text: str, start: int, end: int, value: int) -> tuple[int, int] | None:
+    """(end, cents) of "a hundred and fifty dollars" or a bare "fifty"; None when the words
+    count something else ("three days") or are just "one" or "a" ("one question")."""
+    suffix = _MONEY_WORD_AFTER.match(text, end)
+    if suffix:
+        return (suffix.end(), value * 100) if value > 0 else None
+    if (value <= 1 or _NOT_MONEY_AFTER.match(text, end)
+            or _NOT_MONEY_BEFORE.search(text[max(0, start - 40):start])):
+        return None
+    return end, value * 100
 
 
 def _compile(pattern: str, name: str) -> re.Pattern[str]:

@@ -35,6 +35,7 @@ DEFAULT_NLU_PATH = Path(__file__).resolve().parents[3] / "data" / "nlu.yml"
 DEFAULT_CACHE_DIR = Path("var/cache/nlu")
 EXCHANGE_TIME_ZONE = ZoneInfo("America/New_York")
 OUT_OF_SCOPE = "out_of_scope"
+FAQ_TOPIC = "faq_topic"  # the entity naming a question data/answers.yml answers
 # When to offer choices instead of acting. In 5-fold cross-validation on data/nlu.yml, 0.7
 # offers choices for about 3% of the messages the model gets right and for nearly half of those
 # it gets wrong (`healthpay nlu evaluate --cross-validate 5` prints the current figures). The
@@ -138,6 +139,10 @@ class NluInterpreter:
         (low confidence, or a close second); None when the engine may act on the intent."""
         ranking = parse.get("intent_ranking") or [parse["intent"]]
         if not self.is_unsure([r["confidence"] for r in ranking[:2]]):
+            return None
+        if any(e.get("entity") == FAQ_TOPIC for e in parse.get("entities") or ()):
+            # A message that names a question ("is dental a separate bill") gets its answer
+            # whichever intent it looked like (data/rules.yml): nothing to choose between.
             return None
         names = [r["name"] for r in ranking if r["name"] != OUT_OF_SCOPE][:n]
         return names or None
