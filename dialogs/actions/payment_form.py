@@ -76,6 +76,13 @@ def _owed_plans(summary: AccountSummary) -> list[str]:
     return [line.kind for line in summary.plans if line.balance_cents > 0]
 
 
+def _named_a_paid_plan(tracker: Tracker, summary: AccountSummary | None) -> bool:
+    """The latest message named a plan with nothing owed on it ("pay 10 on dental")."""
+    named = entity_value(tracker, "plan_type") or entity_value(tracker, "payment_plan")
+    return (summary is not None and named in {line.kind for line in summary.plans}
+            and owed_cents(summary, str(named)) == 0)
+
+
 # What `_read` read last, with the tracker of its action call: rasa-sdk builds a tracker for
 # each call, and holding this one keeps any later call's tracker from being the same object.
 _last_read: tuple[Tracker, int | None, AccountSummary | None] | None = None
@@ -105,7 +112,8 @@ class ValidatePaymentForm(FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         summary = _summary(tracker)
         if tracker.get_slot("payment_plan") is None and (
-                summary is None or len(_owed_plans(summary)) < 2):
+                summary is None or len(_owed_plans(summary)) < 2) and not (
+                _named_a_paid_plan(tracker, summary)):
             return [slot for slot in domain_slots if slot != "payment_plan"]
         return domain_slots
 
@@ -117,15 +125,19 @@ class ValidatePaymentForm(FormValidationAction):
             dispatcher.utter_message(text="Please choose health, dental or both.")
             return {"payment_plan": None}
         if owed_cents(summary, plan) == 0:
+            # "pay 10 on dental" when dental is paid: the money must not quietly go to another
+            # plan, so the amount goes too and the plan is asked again.
             dispatcher.utter_message(
-                text=f"You don't owe anything on your {plan} plan right now.")
-            return {"payment_plan": None}
+                text=f"Your {plan} plan is already paid: nothing is due on it right now.")
+            return {"payment_plan": None, "payment_amount": None}
         return {"payment_plan": plan}
 
     def validate_payment_amount(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value == OTHER_AMOUNT:
             return {"payment_amount": None}  # asked again, for a typed amount
+        if _named_a_paid_plan(tracker, _summary(tracker)):
+            return {"payment_amount": None}  # meant for a paid plan: asked again for another
         svc = runtime.services()
         try:
             summary = _summary(tracker)
@@ -180,10 +192,16 @@ class ActionAskPaymentPlan(Action):
                   domain: DomainDict) -> list[EventType]:
         summary = _summary(tracker)
         owed = [line for line in summary.plans if line.balance_cents > 0]
-        buttons = [button(f"Both — {format_cents(summary.total_due_cents)}", "inform",
-                          payment_plan=BOTH)]
-        buttons += [button(f"{plan_title(line.kind)} — {format_cents(line.balance_cents)}",
-                           "inform", payment_plan=line.kind) for line in owed]
+        buttons = [button(f"{plan_title(line.kind)} — {format_cents(line.balance_cents)}",
+                          "inform", payment_plan=line.kind) for line in owed]
+        if len(owed) < 2:
+            # Asked only after the member named a plan that is paid: ask before paying another.
+            others = " or ".join(f"your {line.kind} plan" for line in owed) or "anything"
+            dispatcher.utter_message(text=f"Would you like to pay {others} instead?",
+                                     buttons=[*buttons, button("No, thanks", "cancel")])
+            return []
+        buttons.insert(0, button(f"Both — {format_cents(summary.total_due_cents)}", "inform",
+                                 payment_plan=BOTH))
         dispatcher.utter_message(
             text="Health and dental are billed separately. What would you like to pay?",
             buttons=buttons)

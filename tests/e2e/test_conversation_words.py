@@ -4,7 +4,14 @@ answered without an account."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from sqlalchemy import select
+
+from services.persistence.models import Account, Payment
+
+REFERENCE = re.compile(r"HC-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}")
 
 
 @pytest.fixture
@@ -74,3 +81,76 @@ def test_general_questions_are_answered_without_an_account(rest_chat, question, 
 
     assert answered in rest_chat.text
     assert "log in" not in rest_chat.text.lower()
+
+
+def test_pause_autopay_for_a_month_resumes_on_a_date_said_back(rest_chat):
+    rest_chat.log_in("maria")
+
+    rest_chat.say("pause autopay for a month")
+    assert "Pause autopay until Thu, Dec 17?" in rest_chat.text
+    assert "Cancel autopay" not in rest_chat.text
+    rest_chat.tap("Pause autopay")
+
+    assert "Autopay is paused until Thu, Dec 17: it starts again by itself" in rest_chat.text
+    rest_chat.say("/setup_autopay")
+    assert "Your autopay is paused until Thu, Dec 17" in rest_chat.text
+
+
+@pytest.mark.parametrize(("said", "shown"), [
+    ("change my autopay amount to $50", "• Pays: $50.00 each time"),
+    ("change autopay to 5 days before", "• When: 5 days before each due date"),
+])
+def test_an_autopay_change_keeps_the_new_value_said_with_it(rest_chat, said, shown):
+    rest_chat.log_in("maria")
+
+    rest_chat.say(said)
+
+    assert "Please check the new terms" in rest_chat.text
+    assert shown in rest_chat.text
+    rest_chat.tap("Confirm")
+    assert "Autopay is updated" in rest_chat.text
+
+
+def test_did_it_go_through_right_after_a_bank_payment(alex):
+    alex.say("I want to pay my bill")
+    alex.tap("Health")
+    alex.tap("Pay")
+    alex.tap("Checking")
+    alex.tap("Confirm")
+    reference = REFERENCE.search(alex.text).group()
+
+    alex.say("did it go through")
+
+    assert f"Payment {reference}: $412.50 from Checking ending in 6789, processing" in alex.text
+    assert "didn't go through" not in alex.text
+
+
+@pytest.mark.parametrize("written", [str, str.lower, lambda ref: ref.replace("-", "")])
+def test_a_bare_payment_reference_gets_that_payments_status(rest_chat, app_runtime, written):
+    svc = app_runtime.services
+    with svc.uow() as uow:
+        reference = uow.session.scalar(
+            select(Payment.reference).join(Account, Account.id == Payment.account_id)
+            .where(Account.username == "dana", Payment.status == "processing"))
+    rest_chat.log_in("dana")
+
+    rest_chat.say(written(reference))
+
+    assert f"Payment {reference}: $354.00" in rest_chat.text
+    assert "processing" in rest_chat.text
+
+
+def test_paying_a_plan_that_is_paid_asks_before_paying_another(alex):
+    alex.say("I want to pay my bill")
+    alex.tap("Dental")
+    alex.tap("Pay")
+    alex.tap("Visa")
+    alex.tap("Confirm")
+
+    alex.say("pay 10 on dental")
+
+    assert "Your dental plan is already paid" in alex.text
+    assert "Would you like to pay your health plan instead?" in alex.text
+    assert "Please check your payment" not in alex.text
+    alex.tap("Health")
+    assert "You owe $412.50 on your health plan. How much" in alex.text

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ DEFAULT_NLU_PATH = Path(__file__).resolve().parents[3] / "data" / "nlu.yml"
 DEFAULT_CACHE_DIR = Path("var/cache/nlu")
 EXCHANGE_TIME_ZONE = ZoneInfo("America/New_York")
 OUT_OF_SCOPE = "out_of_scope"
+PAYMENT_MISSING = "payment_missing"
 FAQ_TOPIC = "faq_topic"  # the entity naming a question data/answers.yml answers
 # When to offer choices instead of acting. In 5-fold cross-validation on data/nlu.yml, 0.7
 # offers choices for about 3% of the messages the model gets right and for nearly half of those
@@ -129,6 +131,11 @@ class NluInterpreter:
         entities = self._extractor.extract(clean, today or exchange_today())
         spans = [(e["entity"], e["start"], e["end"]) for e in entities]
         ranking = rank_intents(self._classifier, featurize_text(clean, spans))
+        if _only_a_reference(clean, entities):
+            # A reference on its own line asks where that payment is, whatever else it
+            # resembles: it is the payment-missing question with its answer already given.
+            ranking = [(PAYMENT_MISSING, 1.0)] + [(name, 0.0) for name, _ in ranking
+                                                  if name != PAYMENT_MISSING]
         top = [{"name": name, "confidence": confidence}
                for name, confidence in ranking[:RANKING_LENGTH]]
         return {"text": text, "intent": dict(top[0]), "intent_ranking": top,
@@ -149,6 +156,18 @@ class NluInterpreter:
 
     def is_unsure(self, confidences: Sequence[float]) -> bool:
         return is_unsure(confidences, self.confidence_threshold, self.ambiguity_margin)
+
+
+_REFERENCE_FILLER = re.compile(r"^(?:(?:it'?s|its|ref(?:erence)?|number|no\.?|#)\W*)*$", re.I)
+
+
+def _only_a_reference(text: str, entities: list[dict[str, Any]]) -> bool:
+    references = [e for e in entities if e["entity"] == "payment_reference"]
+    if len(references) != 1:
+        return False
+    found = references[0]
+    rest = (text[:found["start"]] + " " + text[found["end"]:]).strip()
+    return bool(_REFERENCE_FILLER.match(rest.strip(" .,:;!?")))
 
 
 def is_unsure(confidences: Sequence[float], threshold: float = CONFIDENCE_THRESHOLD,
