@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.balance import arrears_text
 from dialogs.actions.due_dates import next_due_date, ordinal
 from dialogs.actions.member_session import acting_member
 from dialogs.engine.domain import DATA_DIR
@@ -107,8 +108,10 @@ def _missed_payment_texts(texts: dict, svc: Services, account_id: int | None,
     grace = summary.grace
     if grace is not None:
         at_risk = grace.coverage_at_risk_on
+        arrears, verb = arrears_text(grace)
         values |= {"first_unpaid_month": f"{grace.first_unpaid_month:%B %Y}",
                    "past_due": format_cents(grace.past_due_cents),
+                   "arrears": arrears, "is_are": verb,
                    "month_of_grace": grace.month_of_grace,
                    "coverage_at_risk_on": f"{at_risk:%B} {at_risk.day}, {at_risk.year}"}
         if grace.deadline_passed:
