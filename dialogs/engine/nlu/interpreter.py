@@ -27,6 +27,7 @@ import numpy as np
 
 from dialogs.engine.nlu.classifier import IntentClassifier, featurize_text
 from dialogs.engine.nlu.entities import EntityExtractor
+from dialogs.engine.nlu.main_request import request_parts, without_politeness
 from dialogs.engine.nlu.redaction import redact_card_numbers
 from dialogs.engine.nlu.training_data import NluData, load_nlu_data
 
@@ -38,6 +39,8 @@ EXCHANGE_TIME_ZONE = ZoneInfo("America/New_York")
 OUT_OF_SCOPE = "out_of_scope"
 PAYMENT_MISSING = "payment_missing"
 FAQ_TOPIC = "faq_topic"  # the entity naming a question data/answers.yml answers
+# Intents that are not a request: a message read as one of these may hold one in a part.
+SMALL_TALK = frozenset({"greet", "thank", "goodbye", OUT_OF_SCOPE})
 # When to offer choices instead of acting. In 5-fold cross-validation on data/nlu.yml, 0.7
 # offers choices for about 3% of the messages the model gets right and for nearly half of those
 # it gets wrong (`healthpay nlu evaluate --cross-validate 5` prints the current figures). The
@@ -130,7 +133,7 @@ class NluInterpreter:
         clean = text.translate(_CONTROL_TO_SPACE)
         entities = self._extractor.extract(clean, today or exchange_today())
         spans = [(e["entity"], e["start"], e["end"]) for e in entities]
-        ranking = rank_intents(self._classifier, featurize_text(clean, spans))
+        ranking = self._main_request(clean, spans)
         if _only_a_reference(clean, entities):
             # A reference on its own line asks where that payment is, whatever else it
             # resembles: it is the payment-missing question with its answer already given.
@@ -140,6 +143,29 @@ class NluInterpreter:
                for name, confidence in ranking[:RANKING_LENGTH]]
         return {"text": text, "intent": dict(top[0]), "intent_ranking": top,
                 "entities": entities}
+
+    def _main_request(self, text: str, spans: list[tuple[str, int, int]]
+                      ) -> list[tuple[str, float]]:
+        """The ranking for the message's main request. When the whole message reads as small
+        talk, out of scope or too unsure, a part of it that asks something clearly wins: the
+        question at the end of a long story, the request before a "thanks"."""
+        whole = rank_intents(self._classifier, featurize_text(text, spans))
+        sure = not self.is_unsure([c for _, c in whole[:2]])
+        if whole[0][0] not in SMALL_TALK and sure:
+            return whole
+        # Against a confident reading of the whole, a part has to be surer still.
+        best, bar = whole, whole[0][1] if sure else 0.0
+        core = without_politeness(text)
+        for start, end in request_parts(text):
+            if sure and len(text[start:end].split()) < 2 and (start, end) != core:
+                continue  # "thank you so so much": a lone word cut out is no request
+            inside = [(name, s - start, e - start) for name, s, e in spans
+                      if s >= start and e <= end]
+            ranked = rank_intents(self._classifier, featurize_text(text[start:end], inside))
+            if (ranked[0][0] not in SMALL_TALK and not self.is_unsure([c for _, c in ranked[:2]])
+                    and ranked[0][1] > bar):
+                best, bar = ranked, ranked[0][1]
+        return best
 
     def suggestions(self, parse: dict[str, Any], n: int = 3) -> list[str] | None:
         """The likeliest intents to offer as buttons when the parse is too unsure to act on
