@@ -42,9 +42,10 @@ _LEADING_WORDS = re.compile(r"^[^0-9]*?(?=(?:from\s+|between\s+)?(?:[0-9]|midnig
 class ReminderInputError(ValueError):
     """Why the answer cannot be used; `reason` names the response that explains it."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, rejected: tuple[int, ...] = ()):
         super().__init__(reason)
         self.reason = reason  # not_understood | out_of_range | too_many | empty
+        self.rejected = rejected  # out_of_range: the days that cannot be used, to say which
 
 
 def parse_reminder_days(text: str) -> list[int]:
@@ -70,8 +71,9 @@ def parse_reminder_days(text: str) -> list[int]:
 def check_reminder_days(days: list[int]) -> list[int]:
     if not days:
         raise ReminderInputError("not_understood")
-    if any(not 0 <= day <= LATEST_REMINDER_DAY for day in days):
-        raise ReminderInputError("out_of_range")
+    rejected = tuple(day for day in days if not 0 <= day <= LATEST_REMINDER_DAY)
+    if rejected:
+        raise ReminderInputError("out_of_range", rejected)
     unique = sorted(set(days), reverse=True)
     if len(unique) > MAX_REMINDER_DAYS:
         raise ReminderInputError("too_many")
@@ -110,6 +112,12 @@ def check_quiet_hours(start: int, end: int) -> tuple[int, int]:
     if start == end:
         raise ReminderInputError("empty")
     return start, end
+
+
+def describe_rejected_days(days: tuple[int, ...]) -> str:
+    """(45,) -> "45 days"; (31, 60) -> "31 and 60 days": the days a member is told were not
+    kept."""
+    return f"{_join([str(day) for day in days])} day{'s' if days != (1,) else ''}"
 
 
 def describe_reminder_days(days: list[int]) -> str:

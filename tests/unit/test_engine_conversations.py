@@ -142,8 +142,8 @@ async def test_invalid_days_are_explained_and_asked_again(engine):
 
     result = await say(engine, "45, 3")
 
-    assert texts(result)[0] == ("Each reminder has to be 0 to 30 days before the due date (0 is "
-                                "the due date itself).")
+    assert texts(result)[0] == ("I can't remind you 45 days before: each reminder has to be 0 "
+                                "to 30 days before the due date (0 is the due date itself).")
     assert texts(result)[1].startswith(ASK_DAYS)
     assert texts(await say(engine, "3"))[0].startswith(ASK_QUIET)
 

@@ -158,3 +158,10 @@ def test_any_text_is_read_as_hours_or_refused(text):
         assert error.reason in {"not_understood", "empty"}
     else:
         assert 0 <= start <= 23 and 0 <= end <= 23 and start != end
+
+
+@pytest.mark.parametrize(("text", "rejected"), [("7, 3 and 45", (45,)), ("31 and 60", (31, 60))])
+def test_days_that_cannot_be_kept_are_named(text, rejected):
+    with pytest.raises(ReminderInputError) as error:
+        parse_reminder_days(text)
+    assert error.value.rejected == rejected
