@@ -74,7 +74,8 @@ class ActionManageAutopay(Action):
         said = tracker.latest_message.get("text") or ""
         chosen = tracker.get_slot(ACTION_SLOT) or _action_in_words(said)
         if chosen is None and tracker.get_intent_of_latest_message() == "cancel_autopay":
-            chosen = "cancel"
+            # "stop autopay for a month" is a pause: a stop with an end is no cancellation.
+            chosen = "pause" if _pause_end(tracker, said, svc.today()) else "cancel"
         term = tracker.get_slot(CHANGE_SLOT) or _term_in_words(said)
         given = _new_value(tracker, said, term)
         used = [SlotSet(ACTION_SLOT, None), SlotSet(CHANGE_SLOT, None)]
@@ -185,6 +186,10 @@ def _review_stop(dispatcher: CollectingDispatcher, svc: Services, mandate: Autop
 PAUSE_UNTIL = "pause until "  # the review of a pause with an end date: + its ISO date
 _PAUSE_LENGTH = re.compile(r"\bfor\s+(?:(an?|\d{1,2})\s+)?(week|month)s?\b", re.I)
 _PAUSE_UNTIL_DATE = re.compile(r"\b(?:until|till|til|through)\b", re.I)
+_MONTHS = [name.lower() for name in calendar.month_abbr[1:]]
+_PAUSE_UNTIL_MONTH = re.compile(
+    r"\b(?:until|till|til)\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$",
+    re.I)
 
 
 def _pause_end(tracker: Tracker, said: str, today: dt.date) -> dt.date | None:
@@ -200,6 +205,10 @@ def _pause_end(tracker: Tracker, said: str, today: dt.date) -> dt.date | None:
     if _PAUSE_UNTIL_DATE.search(said) and isinstance(date, str):
         until = dt.date.fromisoformat(date)
         return until if until > today else None
+    month = _PAUSE_UNTIL_MONTH.search(said)
+    if month:  # "until January": the pause ends as that month begins
+        number = _MONTHS.index(month.group(1).lower()[:3]) + 1
+        return dt.date(today.year + (number <= today.month), number, 1)
     return None
 
 

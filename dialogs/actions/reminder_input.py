@@ -13,13 +13,13 @@ LATEST_REMINDER_DAY = 30  # days before the due date
 _DAY_FILLER = frozenset({"and", "day", "days", "before", "ahead", "early", "prior", "the",
                          "due", "date", "on", "of", "just", "only", "also", "remind", "me",
                          "in", "advance", "it", "its", "it's", "is", "then", "plus", "or",
-                         "pls", "please", "thanks", "thx", "ok"})
+                         "pls", "please", "thanks", "thx", "ok", "too"})
 # Small numbers text2num leaves alone, and "a week" / "an hour" style articles.
 _NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "a": 1, "an": 1}
 _WEEKS = frozenset({"week", "weeks"})
 # A day named without a number: "the day before" is 1, "on the due date" / "the day of" is 0.
 _NAMED_DAYS = (
-    (re.compile(r"\b(?:on\s+)?the\s+(?:due\s+)?(?:date|day)\s+(?:itself|of)\b"
+    (re.compile(r"\b(?:on\s+)?the\s+(?:due\s+)?(?:date|day|morning)\s+(?:itself|of)\b"
                 r"|\bon\s+the\s+(?:due\s+)?(?:date|day)\b|\bsame\s+day\b"), " 0 "),
     (re.compile(r"\b(?:the|a)\s+day\s+(?=before|ahead|prior|early)"), " 1 day "),
 )

@@ -54,8 +54,9 @@ class ValidateReminderSettingsForm(FormValidationAction):
                 days = parse_reminder_days(_as_text(value))
         except ReminderInputError as error:
             # Every day given is kept or the member hears which was not: nothing is dropped.
-            dispatcher.utter_message(response=f"utter_reminder_days_{error.reason}",
-                                     rejected_days=describe_rejected_days(error.rejected))
+            named = {"rejected_days": describe_rejected_days(error.rejected)} \
+                if error.rejected else {}
+            dispatcher.utter_message(response=f"utter_reminder_days_{error.reason}", **named)
             return {"reminder_days": None}
         return {"reminder_days": days}
 

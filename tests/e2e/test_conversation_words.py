@@ -70,6 +70,9 @@ def test_reminder_days_and_quiet_hours_in_words_are_all_kept(alex):
     ("how long does a bank transfer take", "4 business days"),
     ("is it safe to put my card in here", "secure page"),
     ("is dental a separate bill", "billed separately"),
+    ("are dental and health separate", "billed separately"),
+    ("is my card info safe", "secure page"),
+    ("can i pay with a check", "money order"),
 ])
 @pytest.mark.parametrize("logged_in", [False, True])
 def test_general_questions_are_answered_without_an_account(rest_chat, question, answered,
@@ -94,6 +97,18 @@ def test_pause_autopay_for_a_month_resumes_on_a_date_said_back(rest_chat):
     assert "Autopay is paused until Thu, Dec 17: it starts again by itself" in rest_chat.text
     rest_chat.say("/setup_autopay")
     assert "Your autopay is paused until Thu, Dec 17" in rest_chat.text
+
+
+@pytest.mark.parametrize(("said", "until"), [
+    ("pause my autopay until january", "Fri, Jan 1"),
+    ("can you stop autopay for 3 weeks", "Tue, Dec 8"),
+])
+def test_a_pause_said_with_its_end(rest_chat, said, until):
+    rest_chat.log_in("maria")
+
+    rest_chat.say(said)
+
+    assert f"Pause autopay until {until}?" in rest_chat.text
 
 
 @pytest.mark.parametrize(("said", "shown"), [

@@ -41,6 +41,7 @@ def test_reminder_days(text, days):
     ("on the due date", [0]),
     ("twenty", [20]),
     ("3 days before please", [3]),
+    ("3 days prior and the morning of", [3, 0]),
 ])
 def test_reminder_days_in_words_keep_every_day_given(text, days):
     assert parse_reminder_days(text) == days

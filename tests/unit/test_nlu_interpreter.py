@@ -106,6 +106,7 @@ def test_held_out_messages_are_understood(interpreter):
     ("autopay", "setup_autopay"),
     ("HC-7K3M-9Q2D", "payment_missing"),  # a bare reference asks where that payment is
     ("its hc7k3m9q2d", "payment_missing"),
+    ("what about HC-7K3M-9Q2D", "payment_missing"),
 ])
 def test_the_intents_members_mean(interpreter, text, intent):
     assert interpreter.parse(text)["intent"]["name"] == intent

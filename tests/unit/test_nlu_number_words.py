@@ -51,7 +51,7 @@ def test_number_words_that_count_something_else_are_not_amounts(text):
 @pytest.mark.parametrize(("text", "share"), [
     ("half", "half"), ("half of it", "half"), ("the full amount", "full"),
     ("everything i owe", "full"), ("all of it", "full"), ("the whole thing", "full"),
-    ("full balance", "full"),
+    ("full balance", "full"), ("pay it all", "full"), ("in full", "full"), ("all", "full"),
 ])
 def test_shares_of_what_is_owed(text, share):
     assert [value for _, value in found(text, "amount_share")] == [share]

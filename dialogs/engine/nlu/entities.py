@@ -76,7 +76,8 @@ _MONEY_WORD_AFTER = re.compile(r"\s*(?:dollars?|dolars?|bucks|usd)\b", re.IGNORE
 _SHARES = (
     ("full", re.compile(
         r"\b(?:(?:the\s+)?(?:full|whole|entire|total)(?:\s+(?:amount|balance|thing|bill|sum))?"
-        r"|everything(?:\s+i\s+owe)?|all\s+of\s+it|all\s+i\s+owe|(?:the\s+)?amount\s+due)\b",
+        r"|everything(?:\s+i\s+owe)?|all\s+of\s+it|(?:pay\s+)?it\s+all|all\s+i\s+owe"
+        r"|in\s+full|(?:the\s+)?amount\s+due|^\s*all\s*$)\b",
         re.IGNORECASE)),
     ("half", re.compile(r"\bhalf\b(?:\s+of\s+(?:it|that|what\s+i\s+owe|the\s+\w+))?",
                         re.IGNORECASE)),

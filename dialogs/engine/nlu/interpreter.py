@@ -38,6 +38,7 @@ DEFAULT_CACHE_DIR = Path("var/cache/nlu")
 EXCHANGE_TIME_ZONE = ZoneInfo("America/New_York")
 OUT_OF_SCOPE = "out_of_scope"
 PAYMENT_MISSING = "payment_missing"
+INFORM = "inform"
 FAQ_TOPIC = "faq_topic"  # the entity naming a question data/answers.yml answers
 # Intents that are not a request: a message read as one of these may hold one in a part.
 SMALL_TALK = frozenset({"greet", "thank", "goodbye", OUT_OF_SCOPE})
@@ -134,9 +135,12 @@ class NluInterpreter:
         entities = self._extractor.extract(clean, today or exchange_today())
         spans = [(e["entity"], e["start"], e["end"]) for e in entities]
         ranking = self._main_request(clean, spans)
-        if _only_a_reference(clean, entities):
-            # A reference on its own line asks where that payment is, whatever else it
-            # resembles: it is the payment-missing question with its answer already given.
+        if _only_a_reference(clean, entities) or (
+                (ranking[0][0] == INFORM or self.is_unsure([c for _, c in ranking[:2]]))
+                and any(e["entity"] == "payment_reference" for e in entities)):
+            # A reference on its own line, or in a message that asks nothing clearer ("what
+            # about hc-...") asks where that payment is: the payment-missing question with
+            # its answer already given.
             ranking = [(PAYMENT_MISSING, 1.0)] + [(name, 0.0) for name, _ in ranking
                                                   if name != PAYMENT_MISSING]
         top = [{"name": name, "confidence": confidence}
