@@ -76,7 +76,8 @@ class ActionManageAutopay(Action):
         if chosen is None and tracker.get_intent_of_latest_message() == "cancel_autopay":
             # "stop autopay for a month" is a pause: a stop with an end is no cancellation.
             chosen = "pause" if _pause_end(tracker, said, svc.today()) else "cancel"
-        term = tracker.get_slot(CHANGE_SLOT) or _term_in_words(said)
+        term = tracker.get_slot(CHANGE_SLOT) or (
+            None if chosen in STOP_REVIEWS else _term_in_words(said, tracker))
         given = _new_value(tracker, said, term)
         used = [SlotSet(ACTION_SLOT, None), SlotSet(CHANGE_SLOT, None)]
         mandate = autopay.get_mandate(svc, member)
@@ -126,7 +127,8 @@ def _change_form(mandate: AutopayMandate, term: str, given: dict[str, object]
 # What a typed message asks of an autopay that is in force, when no button said it.
 _ACTIONS_IN_WORDS = (("pause", re.compile(r"\b(?:pause|pausing|hold|skip)", re.I)),
                      ("resume", re.compile(r"\b(?:resume|restart|unpause)|\bback on\b", re.I)))
-_CHANGE_WORDS = re.compile(r"\b(?:change|switch|update|set|make|move)\b", re.I)
+_CHANGE_WORDS = re.compile(r"\b(?:change|switch|update|set|make|move|lower|raise|increase"
+                           r"|decrease|reduce|instead)\b", re.I)
 _TERMS_IN_WORDS = (
     ("amount", re.compile(r"\bamount\b|\$|\bdollars?\b|\bhow much\b", re.I)),
     ("days", re.compile(r"\bdays?\b|\bweek\b", re.I)),
@@ -140,10 +142,13 @@ def _action_in_words(said: str) -> str | None:
     return next((name for name, words in _ACTIONS_IN_WORDS if words.search(said)), None)
 
 
-def _term_in_words(said: str) -> str | None:
-    if not _CHANGE_WORDS.search(said):
-        return None
-    return next((name for name, words in _TERMS_IN_WORDS if words.search(said)), None)
+def _term_in_words(said: str, tracker: Tracker) -> str | None:
+    """The term a typed change names: with a word of change ("lower my autopay amount"), or
+    with its new value alone ("autopay 2 days before")."""
+    term = next((name for name, words in _TERMS_IN_WORDS if words.search(said)), None)
+    if term is None or _CHANGE_WORDS.search(said) or _new_value(tracker, said, term):
+        return term
+    return None
 
 
 def _new_value(tracker: Tracker, said: str, term: str | None) -> dict[str, object]:
@@ -184,7 +189,7 @@ def _review_stop(dispatcher: CollectingDispatcher, svc: Services, mandate: Autop
 
 
 PAUSE_UNTIL = "pause until "  # the review of a pause with an end date: + its ISO date
-_PAUSE_LENGTH = re.compile(r"\bfor\s+(?:(an?|\d{1,2})\s+)?(week|month)s?\b", re.I)
+_PAUSE_LENGTH = re.compile(r"\bfor\s+(?:(an?|\d{1,3})\s+)?(day|week|month)s?\b", re.I)
 _PAUSE_UNTIL_DATE = re.compile(r"\b(?:until|till|til|through)\b", re.I)
 _MONTHS = [name.lower() for name in calendar.month_abbr[1:]]
 _PAUSE_UNTIL_MONTH = re.compile(
@@ -198,9 +203,10 @@ def _pause_end(tracker: Tracker, said: str, today: dt.date) -> dt.date | None:
     found = _PAUSE_LENGTH.search(alpha2digit(said, "en", threshold=0))
     if found:
         count = 1 if found.group(1) in (None, "a", "an") else int(found.group(1))
-        if found.group(2).lower() == "week":
-            return today + dt.timedelta(weeks=count)
-        return _months_later(today, count)
+        unit = found.group(2).lower()
+        if unit == "month":
+            return _months_later(today, count)
+        return today + dt.timedelta(days=count * (7 if unit == "week" else 1))
     date = entity_value(tracker, "date")
     if _PAUSE_UNTIL_DATE.search(said) and isinstance(date, str):
         until = dt.date.fromisoformat(date)

@@ -34,6 +34,7 @@ _RANGE = re.compile(
 _CLOCK = r"([0-9]{1,2})(?::([0-9]{2}))?\s*(?:([ap])\.?\s*m\b\.?)?"
 _AFTER = re.compile(rf"\bafter\s+{_CLOCK}")
 _BEFORE = re.compile(rf"\bbefore\s+{_CLOCK}")
+_POLITENESS = re.compile(r"\b(?:please|pls|thanks|thank you|thx|okay|ok)\b|[!?]")
 _DAY_PART = re.compile(r"\s+(?:at\s+|in\s+the\s+)(night|evening|morning)\b")
 # "no texts between 10 pm and 6 am", "quiet from 9pm to 8am": the range after the words.
 _LEADING_WORDS = re.compile(r"^[^0-9]*?(?=(?:from\s+|between\s+)?(?:[0-9]|midnight|noon))")
@@ -83,7 +84,8 @@ def check_reminder_days(days: list[int]) -> list[int]:
 def parse_quiet_hours(text: str) -> tuple[int, int]:
     """"9pm to 8am", "21:00-08:00" or "not after 10 at night or before 7" -> (21, 8) / (22, 7):
     local hours, from start to end."""
-    text = alpha2digit(" ".join(text.lower().split()), "en", threshold=0)  # "ten pm" -> "10 pm"
+    text = _POLITENESS.sub(" ", text.lower())
+    text = alpha2digit(" ".join(text.split()), "en", threshold=0)  # "ten pm" -> "10 pm"
     text = _DAY_PART.sub(lambda m: " pm" if m.group(1) in ("night", "evening") else " am", text)
     after, before = _AFTER.search(text), _BEFORE.search(text)
     if after and before:

@@ -102,6 +102,7 @@ def test_pause_autopay_for_a_month_resumes_on_a_date_said_back(rest_chat):
 @pytest.mark.parametrize(("said", "until"), [
     ("pause my autopay until january", "Fri, Jan 1"),
     ("can you stop autopay for 3 weeks", "Tue, Dec 8"),
+    ("pause autopay for 10 days", "Fri, Nov 27"),
 ])
 def test_a_pause_said_with_its_end(rest_chat, said, until):
     rest_chat.log_in("maria")
@@ -114,6 +115,8 @@ def test_a_pause_said_with_its_end(rest_chat, said, until):
 @pytest.mark.parametrize(("said", "shown"), [
     ("change my autopay amount to $50", "• Pays: $50.00 each time"),
     ("change autopay to 5 days before", "• When: 5 days before each due date"),
+    ("lower my autopay to 60 dollars", "• Pays: $60.00 each time"),
+    ("autopay 2 days before instead", "• When: 2 days before each due date"),
 ])
 def test_an_autopay_change_keeps_the_new_value_said_with_it(rest_chat, said, shown):
     rest_chat.log_in("maria")

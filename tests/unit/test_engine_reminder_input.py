@@ -55,6 +55,7 @@ def test_reminder_days_in_words_keep_every_day_given(text, days):
     ("no texts between 10 pm and 6 am", (22, 6)),
     ("ten pm to seven am", (22, 7)),
     ("midnight to 6am", (0, 6)),
+    ("9pm to 8am please", (21, 8)),
 ])
 def test_quiet_hours_in_words(text, hours):
     assert parse_quiet_hours(text) == hours
