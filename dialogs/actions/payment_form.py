@@ -9,6 +9,7 @@ again at the review.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.answers import answer, load_answers
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.method_choice import ask_for_method, chosen_method
 from dialogs.actions.money_flows import not_started, start_form
@@ -40,12 +42,25 @@ _PLAN_WORDS = {BOTH: ("both", "all", "everything", "total"), "health": ("health"
                "dental": ("dental", "dentist")}
 
 
+_ASKS_HOW = re.compile(r"\s*(?:how|where|what|which|is there|are there)\b", re.I)
+
+
 class ActionStartPayment(Action):
     def name(self) -> str:
         return "action_start_payment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        if acting_member(tracker) is None and _ASKS_HOW.match(
+                tracker.latest_message.get("text") or ""):
+            # "how can i pay?" from a visitor is a question, answered without an account; the
+            # log-in is offered, not forced.
+            svc = runtime.services()
+            dispatcher.utter_message(
+                text="You can pay here once you're logged in. "
+                     + answer(load_answers(), "other_ways_to_pay", svc, None),
+                buttons=[button("Log in", "log_in"), button("Create an account", "create_account")])
+            return not_started()
         guard = money_guard(tracker, resume=self.name())
         if guard is not None:
             return not_started(*guard)

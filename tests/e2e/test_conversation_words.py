@@ -172,3 +172,19 @@ def test_paying_a_plan_that_is_paid_asks_before_paying_another(alex):
     assert "Please check your payment" not in alex.text
     alex.tap("Health")
     assert "You owe $412.50 on your health plan. How much" in alex.text
+
+
+@pytest.mark.parametrize("question", ["how can i pay", "how do i pay by phnoe"])
+def test_a_visitor_asking_how_to_pay_gets_the_ways_and_is_offered_the_log_in(rest_chat,
+                                                                              question):
+    rest_chat.say(question)
+
+    assert "1-877-623-6765" in rest_chat.text
+    assert [b["title"] for b in rest_chat.buttons] == ["Log in", "Create an account"]
+    assert "username" not in rest_chat.text.lower()
+
+
+def test_a_visitor_who_wants_to_pay_is_asked_to_log_in(rest_chat):
+    rest_chat.say("i want to pay my bill now")
+
+    assert "What's your username?" in rest_chat.text
