@@ -22,13 +22,14 @@ from dialogs.actions import runtime
 from dialogs.actions.balance import arrears_text
 from dialogs.actions.due_dates import next_due_date, ordinal
 from dialogs.actions.member_session import acting_member
-from dialogs.engine.domain import DATA_DIR
 from services.billing import account_summary
 from services.context import Services
 from services.money import format_cents
 from services.policy import ExchangePolicy
 
-ANSWERS_FILE = DATA_DIR / "answers.yml"
+# The data folder by its place beside this package: actions never import the engine, so they
+# run unchanged in a rasa-sdk action server.
+ANSWERS_FILE = Path(__file__).resolve().parents[2] / "data" / "answers.yml"
 TOPIC_ENTITY = "faq_topic"
 MENU = "questions"
 SUBSIDY_NAMES = {"connectorcare": "ConnectorCare", "tax_credit": "a tax credit (APTC)"}
