@@ -36,6 +36,8 @@ def _said(number: int) -> str:
     ("twenty five dollars", 2_500),
     ("pay ten on dental", 1_000),
     ("one thousand two hundred", 120_000),
+    ("fifty dollars and 25 cents", 5_025),
+    ("one hundred dollars fifty cents", 10_050),
 ])
 def test_amounts_in_words_are_cents(text, cents):
     assert [value for _, value in found(text, "amount")] == [cents]
@@ -43,6 +45,7 @@ def test_amounts_in_words_are_cents(text, cents):
 
 @pytest.mark.parametrize("text", [
     "three days before", "i have one question", "seven am", "one", "remind me two weeks before",
+    "25 cents",
 ])
 def test_number_words_that_count_something_else_are_not_amounts(text):
     assert found(text, "amount") == []

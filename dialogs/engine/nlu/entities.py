@@ -57,7 +57,7 @@ _AMOUNT = re.compile(
 # A bare number is an amount unless it counts something else or names something.
 _NOT_MONEY_AFTER = re.compile(
     r"\s*(?:days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|am|pm|a\.m\.|p\.m\."
-    r"|percent|times|digits?|o'?clock|invoices?|bills?|payments?)(?!\w)|\s*%",
+    r"|percent|times|digits?|o'?clock|invoices?|bills?|payments?|cents?)(?!\w)|\s*%",
     re.IGNORECASE,
 )
 _NOT_MONEY_BEFORE = re.compile(
@@ -71,6 +71,8 @@ _NOT_MONEY_BEFORE = re.compile(
 _YEAR_CONTEXT = re.compile(r"\b(?:in|since|during|of|year)\s+$", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _MONEY_WORD_AFTER = re.compile(r"\s*(?:dollars?|dolars?|bucks|usd)\b", re.IGNORECASE)
+_CENTS_AFTER = re.compile(r"\s*(?:and\s+)?(?:(?P<digits>\d{1,2})|(?P<words>[a-z][a-z -]*?))"
+                          r"\s*cents?\b", re.IGNORECASE)
 # A share of what is owed, for the form that knows the balance to turn into cents: "the full
 # amount", "everything I owe", "all of it", "half".
 _SHARES = (
@@ -258,7 +260,15 @@ def _amount_in_words(text: str, start: int, end: int, value: int) -> tuple[int, 
     count something else ("three days") or are just "one" or "a" ("one question")."""
     suffix = _MONEY_WORD_AFTER.match(text, end)
     if suffix:
-        return (suffix.end(), value * 100) if value > 0 else None
+        if value <= 0:
+            return None
+        cents = _CENTS_AFTER.match(text, suffix.end())
+        if cents:  # "fifty dollars and 25 cents"
+            count = int(cents["digits"]) if cents["digits"] else next(
+                (v for s, _, v in find_number_words(cents["words"]) if s == 0), 100)
+            if count < 100:
+                return cents.end(), value * 100 + count
+        return suffix.end(), value * 100
     if (value <= 1 or _NOT_MONEY_AFTER.match(text, end)
             or _NOT_MONEY_BEFORE.search(text[max(0, start - 40):start])):
         return None
