@@ -113,8 +113,12 @@ def change(svc: Services, account_id: int, *, method_id: int | None = None,
         return detached(session, mandate, "method")
 
 
-def pause(svc: Services, account_id: int) -> AutopayMandate:
-    return _move(svc, account_id, "active", "paused", "Autopay is already paused.")
+def pause(svc: Services, account_id: int, *, until: dt.date | None = None) -> AutopayMandate:
+    """Pause autopay; with `until`, it resumes by itself that day (resume_due_pauses)."""
+    if until is not None and until <= svc.today():
+        raise NotAllowed("A pause has to end after today.")
+    return _move(svc, account_id, "active", "paused", "Autopay is already paused.",
+                 resume_on=until)
 
 
 def resume(svc: Services, account_id: int) -> AutopayMandate:
@@ -126,7 +130,7 @@ def cancel(svc: Services, account_id: int) -> AutopayMandate:
 
 
 def _move(svc: Services, account_id: int, from_status: str | None, to_status: str,
-          refusal: str) -> AutopayMandate:
+          refusal: str, *, resume_on: dt.date | None = None) -> AutopayMandate:
     now = svc.now()
     with svc.uow() as uow:
         session = uow.session
@@ -141,6 +145,7 @@ def _move(svc: Services, account_id: int, from_status: str | None, to_status: st
         if to_status == "active":  # the method may have expired while autopay was paused
             get_chargeable_method(session, account_id, mandate.method_id, svc.today())
         mandate.status = to_status
+        mandate.resume_on = resume_on
         mandate.updated_at = now
         audit.record(session, f"autopay_{to_status}", at=now, account_id=account_id,
                      mandate_id=mandate.id)

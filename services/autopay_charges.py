@@ -81,6 +81,7 @@ def charge_autopay_due(svc: Services, today: dt.date) -> list[AutopayResult]:
     """Charge every active mandate whose charge day has come, retry soft declines that are
     due, finish attempts a crashed worker left, and report pending ones that have settled."""
     results = []
+    resume_due_pauses(svc, today)  # a pause "for a month" has ended: charge again
     with svc.uow() as uow:
         mandate_ids = list(uow.session.scalars(
             select(AutopayMandate.id).where(AutopayMandate.status == "active")
@@ -96,6 +97,29 @@ def charge_autopay_due(svc: Services, today: dt.date) -> list[AutopayResult]:
     settled = (_settled(svc, charge_id, today) for charge_id in _pending(svc))
     results += [result for result in settled if result]
     return results
+
+
+def resume_due_pauses(svc: Services, today: dt.date) -> list[int]:
+    """Resume the pauses that end by `today` (autopay.pause(until=...)); the mandates resumed.
+    One whose method can no longer be charged stays paused, as autopay.resume would refuse."""
+    resumed = []
+    now = svc.now()
+    with svc.uow() as uow:
+        session = uow.session
+        due = session.scalars(select(AutopayMandate).where(
+            AutopayMandate.status == "paused", AutopayMandate.resume_on <= today)
+            .with_for_update(skip_locked=True)).all()
+        for mandate in due:
+            try:
+                get_chargeable_method(session, mandate.account_id, mandate.method_id, today)
+            except DomainError:
+                continue
+            mandate.status, mandate.resume_on, mandate.updated_at = "active", None, now
+            audit.record(session, "autopay_active", at=now, account_id=mandate.account_id,
+                         mandate_id=mandate.id)
+            resumed.append(mandate.id)
+        uow.commit()
+    return resumed
 
 
 def _claim_period(svc: Services, mandate_id: int, today: dt.date) -> int | None:

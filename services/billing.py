@@ -98,6 +98,8 @@ class PlanLine:
     pending_cents: int  # covered by payments still settling
     past_due_cents: int
     next_due_date: dt.date  # of the oldest bill still to pay, else of the next bill
+    # Of the newest bill still to pay that is not past due yet (the current one), if any.
+    current_due_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,8 @@ def _plan_line(svc: Services, plan: Row, items: list[OpenItem], today: dt.date) 
         pending_cents=sum(item.pending_cents for item in mine),
         past_due_cents=sum(item.due_cents for item in to_pay if item.invoice.due_date < today),
         next_due_date=next_due,
+        current_due_date=max((item.invoice.due_date for item in to_pay
+                              if item.invoice.due_date >= today), default=None),
     )
 
 

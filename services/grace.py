@@ -27,6 +27,8 @@ class GraceStatus:
     coverage_at_risk_on: dt.date  # the last day to pay before coverage ends
     notices_due: tuple[str, ...]  # the notices the policy sends by now, in order
     deadline_passed: bool
+    # Every coverage month with a premium past due, oldest first: arrears are named by these.
+    unpaid_months: tuple[dt.date, ...] = ()
 
 
 def grace_status(policy: ExchangePolicy, subsidy_type: str, items: Sequence[OpenItem],
@@ -48,11 +50,18 @@ def grace_status(policy: ExchangePolicy, subsidy_type: str, items: Sequence[Open
     return GraceStatus(
         subsidy_type=subsidy_type,
         first_unpaid_month=first.coverage_month,
-        past_due_since=first.due_date + dt.timedelta(days=1),
+        past_due_since=past_due_since(first.due_date),
         past_due_cents=sum(item.due_cents for item in past_due),
         grace_months=rule.months,
         month_of_grace=month,
         coverage_at_risk_on=at_risk_on,
         notices_due=tuple(notices),
         deadline_passed=today > at_risk_on,
+        unpaid_months=tuple(sorted({item.invoice.coverage_month for item in past_due})),
     )
+
+
+def past_due_since(due_date: dt.date) -> dt.date:
+    """The first day a premium is past due: the day after its due date. Chat and notices
+    both say this day, so a member never reads two dates for one bill."""
+    return due_date + dt.timedelta(days=1)

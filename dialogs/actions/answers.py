@@ -19,15 +19,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.balance import arrears_text
 from dialogs.actions.due_dates import next_due_date, ordinal
 from dialogs.actions.member_session import acting_member
-from dialogs.engine.domain import DATA_DIR
 from services.billing import account_summary
 from services.context import Services
 from services.money import format_cents
 from services.policy import ExchangePolicy
 
-ANSWERS_FILE = DATA_DIR / "answers.yml"
+# The data folder by its place beside this package: actions never import the engine, so they
+# run unchanged in a rasa-sdk action server.
+ANSWERS_FILE = Path(__file__).resolve().parents[2] / "data" / "answers.yml"
 TOPIC_ENTITY = "faq_topic"
 MENU = "questions"
 SUBSIDY_NAMES = {"connectorcare": "ConnectorCare", "tax_credit": "a tax credit (APTC)"}
@@ -107,8 +109,10 @@ def _missed_payment_texts(texts: dict, svc: Services, account_id: int | None,
     grace = summary.grace
     if grace is not None:
         at_risk = grace.coverage_at_risk_on
+        arrears, verb = arrears_text(grace)
         values |= {"first_unpaid_month": f"{grace.first_unpaid_month:%B %Y}",
                    "past_due": format_cents(grace.past_due_cents),
+                   "arrears": arrears, "is_are": verb,
                    "month_of_grace": grace.month_of_grace,
                    "coverage_at_risk_on": f"{at_risk:%B} {at_risk.day}, {at_risk.year}"}
         if grace.deadline_passed:

@@ -8,15 +8,18 @@ which must name the review the member is looking at (`autopay_review`).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from text_to_num import alpha2digit
 
 from dialogs.actions import runtime
-from dialogs.actions.autopay_form import ANSWERS, FORM, FULL_BALANCE
+from dialogs.actions.autopay_form import ANSWERS, FIXED, FORM, FULL_BALANCE
 from dialogs.actions.due_dates import ordinal
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.money_flows import (
@@ -27,14 +30,16 @@ from dialogs.actions.money_flows import (
     open_review_tapped,
     start_form,
 )
-from dialogs.actions.money_texts import button, day, long_day, offer_log_in
+from dialogs.actions.money_texts import button, day, entity_value, long_day, offer_log_in
 from services import autopay, payment_methods
+from services.autopay import MAX_DAYS_BEFORE_DUE
 from services.context import Services
 from services.errors import DomainError
 from services.money import format_cents
 from services.persistence.models import AutopayMandate, PaymentMethod
 
 REVIEW_SLOT = "autopay_review"
+REVIEW_ACTION = "action_review_autopay"
 CONFIRM_SLOT = "autopay_confirm"
 ACTION_SLOT = "autopay_action"
 CHANGE_SLOT = "autopay_change"
@@ -66,10 +71,14 @@ class ActionManageAutopay(Action):
             return not_started(*guard)
         svc = runtime.services()
         member = acting_member(tracker)
-        chosen = tracker.get_slot(ACTION_SLOT)
-        if tracker.get_intent_of_latest_message() == "cancel_autopay":
-            chosen = "cancel"
-        term = tracker.get_slot(CHANGE_SLOT)
+        said = tracker.latest_message.get("text") or ""
+        chosen = tracker.get_slot(ACTION_SLOT) or _action_in_words(said)
+        if chosen is None and tracker.get_intent_of_latest_message() == "cancel_autopay":
+            # "stop autopay for a month" is a pause: a stop with an end is no cancellation.
+            chosen = "pause" if _pause_end(tracker, said, svc.today()) else "cancel"
+        term = tracker.get_slot(CHANGE_SLOT) or (
+            None if chosen in STOP_REVIEWS else _term_in_words(said, tracker))
+        given = _new_value(tracker, said, term)
         used = [SlotSet(ACTION_SLOT, None), SlotSet(CHANGE_SLOT, None)]
         mandate = autopay.get_mandate(svc, member)
         if mandate is None:
@@ -83,46 +92,137 @@ class ActionManageAutopay(Action):
                      "starts.")
             return used + start_form(tracker, FORM, ANSWERS, fresh_intent="setup_autopay")
         if term in TERMS:
-            return used + _change_form(mandate, term)
+            return used + _change_form(mandate, term, given)
         if chosen == "change":
             dispatcher.utter_message(text="What would you like to change?", buttons=[
                 button(title, "setup_autopay", **{CHANGE_SLOT: name})
                 for name, title in TERM_TITLES.items()])
         elif chosen in STOP_REVIEWS:
-            return not_started(*used, *_review_stop(dispatcher, svc, mandate, chosen))
+            until = _pause_end(tracker, said, svc.today()) if chosen == "pause" else None
+            return not_started(*used, *_review_stop(dispatcher, svc, mandate, chosen, until))
         else:
             dispatcher.utter_message(text=mandate_text(svc, mandate),
                                      buttons=manage_buttons(mandate))
         return not_started(*used)
 
 
-def _change_form(mandate: AutopayMandate, term: str) -> list[EventType]:
-    """The form with the terms kept filled in, so it asks only for the one being changed."""
+def _change_form(mandate: AutopayMandate, term: str, given: dict[str, object]
+                 ) -> list[EventType]:
+    """The form with the terms kept filled in, so it asks only for the one being changed;
+    a new value said with the change ("change my autopay amount to $50") is not asked again."""
     current = {"autopay_method": str(mandate.method_id),
                "autopay_amount_rule": mandate.amount_rule,
                "autopay_fixed_amount": mandate.fixed_amount_cents,
                "autopay_frequency": mandate.frequency,
                "autopay_days_before": mandate.days_before_due}
     asked = TERMS[term]
-    return drop_review() + [SlotSet(slot, None if slot in asked else value)
+    # With the new value given there is nothing to ask: straight to its review.
+    complete = all(slot in given for slot in asked if slot != "autopay_fixed_amount")
+    return drop_review() + [SlotSet(slot, given.get(slot) if slot in asked else value)
                             for slot, value in current.items()] + \
-        [SlotSet(FLOW_READY, True), FollowupAction(FORM)]
+        [SlotSet(FLOW_READY, True),
+         FollowupAction(REVIEW_ACTION if complete and given else FORM)]
+
+
+# What a typed message asks of an autopay that is in force, when no button said it.
+_ACTIONS_IN_WORDS = (("pause", re.compile(r"\b(?:pause|pausing|hold|skip)", re.I)),
+                     ("resume", re.compile(r"\b(?:resume|restart|unpause)|\bback on\b", re.I)))
+_CHANGE_WORDS = re.compile(r"\b(?:change|switch|update|set|make|move|lower|raise|increase"
+                           r"|decrease|reduce|instead)\b", re.I)
+_TERMS_IN_WORDS = (
+    ("amount", re.compile(r"\bamount\b|\$|\bdollars?\b|\bhow much\b", re.I)),
+    ("days", re.compile(r"\bdays?\b|\bweek\b", re.I)),
+    ("frequency", re.compile(r"\b(?:monthly|quarterly|how often|frequency)\b", re.I)),
+    ("method", re.compile(r"\b(?:card|bank|visa|checking|savings|method|account)\b", re.I)),
+)
+_DAYS_BEFORE = re.compile(r"\b(\d{1,2})\s+days?\b")
+
+
+def _action_in_words(said: str) -> str | None:
+    return next((name for name, words in _ACTIONS_IN_WORDS if words.search(said)), None)
+
+
+def _term_in_words(said: str, tracker: Tracker) -> str | None:
+    """The term a typed change names: with a word of change ("lower my autopay amount"), or
+    with its new value alone ("autopay 2 days before")."""
+    term = next((name for name, words in _TERMS_IN_WORDS if words.search(said)), None)
+    if term is None or _CHANGE_WORDS.search(said) or _new_value(tracker, said, term):
+        return term
+    return None
+
+
+def _new_value(tracker: Tracker, said: str, term: str | None) -> dict[str, object]:
+    """The changed term's new value when the message gives it: an amount, or days before."""
+    if term == "amount":
+        cents = entity_value(tracker, "amount")
+        if isinstance(cents, int) and not isinstance(cents, bool) and (
+                0 < cents <= runtime.services().config.max_payment_cents):
+            return {"autopay_amount_rule": FIXED, "autopay_fixed_amount": cents}
+    if term == "days":
+        found = _DAYS_BEFORE.search(alpha2digit(said, "en"))
+        if found and int(found.group(1)) <= MAX_DAYS_BEFORE_DUE:
+            return {"autopay_days_before": int(found.group(1))}
+    return {}
 
 
 def _review_stop(dispatcher: CollectingDispatcher, svc: Services, mandate: AutopayMandate,
-                 chosen: str) -> list[EventType]:
+                 chosen: str, until: dt.date | None) -> list[EventType]:
     if STOP_NEEDS.get(chosen, mandate.status) != mandate.status:
         dispatcher.utter_message(text=f"Autopay is {_status_word(mandate)} already.",
                                  buttons=manage_buttons(mandate))
         return []
     question, confirm = STOP_REVIEWS[chosen]
+    reviewed = chosen
     if chosen == "resume":
         question += _expiry_warning(svc, mandate.method, mandate.frequency,
                                     mandate.days_before_due)
+    if until is not None:
+        # The review names its end date, so the Confirm tap pauses exactly what was shown.
+        reviewed = f"{PAUSE_UNTIL}{until.isoformat()}"
+        question = (f"Pause autopay until {day(until)}? Nothing will be charged before then, "
+                    "so please pay any bill due before it yourself. Autopay starts again by "
+                    "itself that day.")
     dispatcher.utter_message(text=question, buttons=[
-        button(confirm, "affirm", **{CONFIRM_SLOT: chosen}),
+        button(confirm, "affirm", **{CONFIRM_SLOT: reviewed}),
         button("Never mind", "deny")])
-    return drop_review() + [SlotSet(REVIEW_SLOT, chosen), SlotSet(PENDING_REVIEW, "autopay")]
+    return drop_review() + [SlotSet(REVIEW_SLOT, reviewed), SlotSet(PENDING_REVIEW, "autopay")]
+
+
+PAUSE_UNTIL = "pause until "  # the review of a pause with an end date: + its ISO date
+_PAUSE_LENGTH = re.compile(r"\bfor\s+(?:(an?|\d{1,3})\s+)?(day|week|month)s?\b", re.I)
+_PAUSE_UNTIL_DATE = re.compile(r"\b(?:until|till|til|through)\b", re.I)
+_MONTHS = [name.lower() for name in calendar.month_abbr[1:]]
+_PAUSE_UNTIL_MONTH = re.compile(
+    r"\b(?:until|till|til)\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$",
+    re.I)
+
+
+def _pause_end(tracker: Tracker, said: str, today: dt.date) -> dt.date | None:
+    """When a pause said with its length ends: "for a month", "for 2 weeks", "until
+    January 5"; None for a pause with no end."""
+    found = _PAUSE_LENGTH.search(alpha2digit(said, "en", threshold=0))
+    if found:
+        count = 1 if found.group(1) in (None, "a", "an") else int(found.group(1))
+        unit = found.group(2).lower()
+        if unit == "month":
+            return _months_later(today, count)
+        return today + dt.timedelta(days=count * (7 if unit == "week" else 1))
+    date = entity_value(tracker, "date")
+    if _PAUSE_UNTIL_DATE.search(said) and isinstance(date, str):
+        until = dt.date.fromisoformat(date)
+        return until if until > today else None
+    month = _PAUSE_UNTIL_MONTH.search(said)
+    if month:  # "until January": the pause ends as that month begins
+        number = _MONTHS.index(month.group(1).lower()[:3]) + 1
+        return dt.date(today.year + (number <= today.month), number, 1)
+    return None
+
+
+def _months_later(today: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or that month's last day when it is shorter."""
+    index = today.month - 1 + months
+    year, month = today.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
 
 
 class ActionReviewAutopay(Action):
@@ -130,7 +230,7 @@ class ActionReviewAutopay(Action):
     change)."""
 
     def name(self) -> str:
-        return "action_review_autopay"
+        return REVIEW_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
@@ -201,6 +301,9 @@ def _apply(svc: Services, member: int, tracker: Tracker, reviewed: str) -> Autop
         if reviewed == "enroll":
             return autopay.enroll(svc, member, **terms)
         return autopay.change(svc, member, **terms)
+    if reviewed.startswith(PAUSE_UNTIL):
+        return autopay.pause(svc, member,
+                             until=dt.date.fromisoformat(reviewed.removeprefix(PAUSE_UNTIL)))
     return {"pause": autopay.pause, "resume": autopay.resume,
             "cancel": autopay.cancel}[reviewed](svc, member)
 
@@ -208,6 +311,9 @@ def _apply(svc: Services, member: int, tracker: Tracker, reviewed: str) -> Autop
 def _done_text(svc: Services, mandate: AutopayMandate, reviewed: str) -> str:
     if reviewed == "pause":
         return "⏸️ Autopay is paused. Nothing will be charged until you resume it."
+    if reviewed.startswith(PAUSE_UNTIL):
+        return (f"⏸️ Autopay is paused until {day(mandate.resume_on)}: it starts again by "
+                "itself that day.")
     if reviewed == "cancel":
         return ("Autopay is cancelled. Please pay each bill yourself by its due date, the "
                 f"{ordinal(svc.policy.due_day)} of the month before coverage.")
@@ -251,6 +357,8 @@ def terms_lines(method_label: str, amount_rule: str, fixed_amount_cents: int | N
 
 
 def _status_word(mandate: AutopayMandate) -> str:
+    if mandate.status == "paused" and mandate.resume_on is not None:
+        return f"paused until {day(mandate.resume_on)}"
     return "on" if mandate.status == "active" else mandate.status
 
 

@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from dialogs.actions import runtime
 from dialogs.actions.member_session import acting_member
 from dialogs.actions.method_choice import ask_for_method, chosen_method
+from dialogs.actions.money_texts import entity_value, keyword_choice
 from dialogs.actions.reminder_input import ReminderInputError, parse_reminder_days
 from services.autopay import MAX_DAYS_BEFORE_DUE
 from services.errors import InvalidAmount
@@ -27,7 +28,7 @@ FULL_BALANCE, FIXED = "full_balance", "fixed"
 _RULE_WORDS = {FULL_BALANCE: ("full", "balance", "everything", "all", "whole"),
                FIXED: ("fixed", "set", "same", "amount")}
 _FREQUENCY_WORDS = {"quarterly": ("quarter", "three months", "3 months"),
-                    "monthly": ("month",)}
+                    "monthly": ("month", "monthly")}
 
 
 class ValidateAutopayForm(FormValidationAction):
@@ -49,7 +50,11 @@ class ValidateAutopayForm(FormValidationAction):
 
     def validate_autopay_amount_rule(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        rule = _keyword(value, _RULE_WORDS)
+        rule = keyword_choice(value, _RULE_WORDS)
+        # "a fixed amount of 50", "$50 every time": the rule and its amount in one answer.
+        cents = _typed_cents(value, tracker) if rule in (FIXED, None) else None
+        if cents is not None:
+            return {"autopay_amount_rule": FIXED, "autopay_fixed_amount": cents}
         if rule is None:
             dispatcher.utter_message(text="Please choose the full balance or a fixed amount.")
         return {"autopay_amount_rule": rule}
@@ -61,7 +66,10 @@ class ValidateAutopayForm(FormValidationAction):
             if isinstance(value, int) and not isinstance(value, bool):
                 cents = check_amount(value, max_cents=max_cents)
             else:
-                cents = parse_amount(str(value), max_cents=max_cents)
+                cents = _typed_cents(value, tracker)
+                if cents is None:
+                    cents = parse_amount(str(value), max_cents=max_cents)
+                cents = check_amount(cents, max_cents=max_cents)
         except InvalidAmount as refusal:
             dispatcher.utter_message(text=refusal.message)
             return {"autopay_fixed_amount": None}
@@ -69,7 +77,7 @@ class ValidateAutopayForm(FormValidationAction):
 
     def validate_autopay_frequency(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        frequency = _keyword(value, _FREQUENCY_WORDS)
+        frequency = keyword_choice(value, _FREQUENCY_WORDS)
         if frequency is None:
             dispatcher.utter_message(text="Please choose monthly or quarterly.")
         return {"autopay_frequency": frequency}
@@ -84,10 +92,13 @@ class ValidateAutopayForm(FormValidationAction):
         return {"autopay_days_before": days}
 
 
-def _keyword(value: Any, words: dict[str, tuple[str, ...]]) -> str | None:
-    text = str(value).lower()
-    return next((name for name, keys in words.items() if any(key in text for key in keys)),
-                None)
+def _typed_cents(value: Any, tracker: Tracker) -> int | None:
+    """The amount in a typed answer: "$50", or one the NLU read in words ("fifty dollars")."""
+    try:
+        return parse_amount(str(value))
+    except InvalidAmount:
+        found = entity_value(tracker, "amount")
+        return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
 def _days(value: Any) -> int | None:

@@ -3,6 +3,8 @@ pending, the next due date, autopay, and the grace-period warning when coverage 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,7 +15,7 @@ from dialogs.actions.member_session import acting_member
 from dialogs.actions.money_texts import button, day, long_day, offer_log_in, plan_title
 from services import billing
 from services.billing import AccountSummary, AutopayLine, PlanLine
-from services.grace import GraceStatus
+from services.grace import GraceStatus, past_due_since
 from services.money import format_cents
 from services.policy import ExchangePolicy
 
@@ -57,8 +59,14 @@ def _plan_line(plan: PlanLine) -> str:
     if plan.balance_cents == 0:
         line = title + f"nothing due now; next bill due {day(plan.next_due_date)}"
     elif plan.past_due_cents:
+        since = long_day(past_due_since(plan.next_due_date))
         line = title + (f"{format_cents(plan.balance_cents)} ({format_cents(plan.past_due_cents)}"
-                        f" past due since {long_day(plan.next_due_date)})")
+                        f" past due since {since}")
+        current = plan.balance_cents - plan.past_due_cents
+        if current > 0 and plan.current_due_date is not None:
+            # The current bill's due date too: "when is it due" is answered for it as well.
+            line += f"; {format_cents(current)} due {day(plan.current_due_date)}"
+        line += ")"
     else:
         line = title + f"{format_cents(plan.balance_cents)}, due {day(plan.next_due_date)}"
     if plan.pending_cents:
@@ -77,17 +85,36 @@ def autopay_text(autopay: AutopayLine) -> str:
 
 
 def grace_warning(grace: GraceStatus, policy: ExchangePolicy) -> str:
-    past_due = format_cents(grace.past_due_cents)
+    arrears, verb = arrears_text(grace)
+    arrears = arrears[0].upper() + arrears[1:]
     deadline = long_day(grace.coverage_at_risk_on)
     if grace.deadline_passed:
-        return (f"⚠️ {past_due} is past due and the last day to pay, {deadline}, has passed. "
-                f"Please call {policy.phone} (TTY {policy.tty}) about your coverage.")
+        return (f"⚠️ {arrears} {verb} past due and the last day to pay, {deadline}, has "
+                f"passed. Please call {policy.phone} (TTY {policy.tty}) about your coverage.")
     if grace.grace_months:
-        return (f"⚠️ {past_due} is past due: month {grace.month_of_grace} of your "
+        return (f"⚠️ {arrears} {verb} past due: month {grace.month_of_grace} of your "
                 f"{grace.grace_months}-month grace period. Coverage at risk on {deadline}: "
                 "pay the past-due amount before then to keep your coverage.")
-    return (f"⚠️ {past_due} is past due. Please pay by {deadline} to keep your coverage "
+    return (f"⚠️ {arrears} {verb} past due. Please pay by {deadline} to keep your coverage "
             "(coverage at risk on that date).")
+
+
+def arrears_text(grace: GraceStatus) -> tuple[str, str]:
+    """("your October and November 2026 premiums, $266.00,", "are"): what is past due, named
+    by its coverage months, and the verb that agrees with it."""
+    months = grace.unpaid_months or (grace.first_unpaid_month,)
+    amount = format_cents(grace.past_due_cents)
+    if len(months) == 1:
+        return f"your {months[0]:%B %Y} premium, {amount},", "is"
+    return f"your {month_names(months)} premiums, {amount},", "are"
+
+
+def month_names(months: tuple[dt.date, ...]) -> str:
+    """"October and November 2026"; "December 2026 and January 2027" across a year."""
+    same_year = len({month.year for month in months}) == 1
+    names = [f"{month:%B}" if same_year else f"{month:%B %Y}" for month in months]
+    joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{joined} {months[0].year}" if same_year else joined
 
 
 def balance_buttons(summary: AccountSummary) -> list[dict[str, str]]:

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
 from dialogs.actions.member_session import acting_member
+from dialogs.actions.missing_payment import trace_text
 from dialogs.actions.money_texts import button, long_day, offer_log_in
 from services import billing, payment_methods, payments
 from services.money import format_cents
@@ -31,6 +32,15 @@ class ActionExplainDeclinedPayment(Action):
             return []
         svc = runtime.services()
         payment = payments.latest_declined_payment(svc, member)
+        latest = next(iter(payments.recent_payments(svc, member, limit=1)), None)
+        if latest is not None and (payment is None or latest.id != payment.id):
+            # "Did it go through?": the latest payment was not declined; say where it stands.
+            text, buttons = trace_text(svc, payments.trace_payment(svc, member, latest.reference))
+            opening = ("I don't see any declined payments on your account." if payment is None
+                       else "Your latest payment wasn't declined.")
+            dispatcher.utter_message(text=f"{opening}\n{text}", buttons=[
+                *buttons, button("Payment history", "payment_history")])
+            return []
         if payment is None:
             dispatcher.utter_message(
                 text="I don't see any declined payments on your account.",

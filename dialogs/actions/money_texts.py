@@ -5,8 +5,10 @@ services.money.format_cents."""
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import logging
+import re
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -64,6 +66,30 @@ def entity_value(tracker: Tracker, entity: str) -> object | None:
         if found.get("entity") == entity:
             return found.get("value")
     return None
+
+
+def keyword_choice(value: object, words: dict[str, tuple[str, ...]]) -> str | None:
+    """The choice whose keyword the answer contains ("just health" -> health), else the one
+    a word of it is a likely typo of ("helth", "montly")."""
+    text = str(value).lower()
+    found = next((name for name, keys in words.items() if any(key in text for key in keys)),
+                 None)
+    if found is not None:
+        return found
+    by_key = {key: name for name, keys in words.items() for key in keys if " " not in key}
+    for token in re.findall(r"[a-z]{4,}", text):
+        close = difflib.get_close_matches(token, by_key, n=1, cutoff=0.8)
+        if close:
+            return by_key[close[0]]
+    return None
+
+
+def share_of(share: object, owed: int) -> int | None:
+    """Cents for "the full amount" or "half" (the NLU's amount_share) of `owed`; a half
+    rounds down to the cent, so it never asks for more than half."""
+    if share == "full":
+        return owed
+    return owed // 2 if share == "half" else None
 
 
 def refuse_payload(dispatcher: CollectingDispatcher, tracker: Tracker, what: str,

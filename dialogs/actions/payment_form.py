@@ -9,6 +9,7 @@ again at the review.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,10 +18,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.answers import answer, load_answers
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.method_choice import ask_for_method, chosen_method
 from dialogs.actions.money_flows import not_started, start_form
-from dialogs.actions.money_texts import button, entity_value, plan_title
+from dialogs.actions.money_texts import (
+    button,
+    entity_value,
+    keyword_choice,
+    plan_title,
+    share_of,
+)
 from services import billing, payments
 from services.billing import AccountSummary
 from services.errors import InvalidAmount
@@ -34,12 +42,25 @@ _PLAN_WORDS = {BOTH: ("both", "all", "everything", "total"), "health": ("health"
                "dental": ("dental", "dentist")}
 
 
+_ASKS_HOW = re.compile(r"\s*(?:how|where|what|which|is there|are there)\b", re.I)
+
+
 class ActionStartPayment(Action):
     def name(self) -> str:
         return "action_start_payment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        if acting_member(tracker) is None and _ASKS_HOW.match(
+                tracker.latest_message.get("text") or ""):
+            # "how can i pay?" from a visitor is a question, answered without an account; the
+            # log-in is offered, not forced.
+            svc = runtime.services()
+            dispatcher.utter_message(
+                text="You can pay here once you're logged in. "
+                     + answer(load_answers(), "other_ways_to_pay", svc, None),
+                buttons=[button("Log in", "log_in"), button("Create an account", "create_account")])
+            return not_started()
         guard = money_guard(tracker, resume=self.name())
         if guard is not None:
             return not_started(*guard)
@@ -68,6 +89,13 @@ def plan_id_of(summary: AccountSummary, plan: str | None) -> int | None:
 
 def _owed_plans(summary: AccountSummary) -> list[str]:
     return [line.kind for line in summary.plans if line.balance_cents > 0]
+
+
+def _named_a_paid_plan(tracker: Tracker, summary: AccountSummary | None) -> bool:
+    """The latest message named a plan with nothing owed on it ("pay 10 on dental")."""
+    named = entity_value(tracker, "plan_type") or entity_value(tracker, "payment_plan")
+    return (summary is not None and named in {line.kind for line in summary.plans}
+            and owed_cents(summary, str(named)) == 0)
 
 
 # What `_read` read last, with the tracker of its action call: rasa-sdk builds a tracker for
@@ -99,34 +127,37 @@ class ValidatePaymentForm(FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         summary = _summary(tracker)
         if tracker.get_slot("payment_plan") is None and (
-                summary is None or len(_owed_plans(summary)) < 2):
+                summary is None or len(_owed_plans(summary)) < 2) and not (
+                _named_a_paid_plan(tracker, summary)):
             return [slot for slot in domain_slots if slot != "payment_plan"]
         return domain_slots
 
     def validate_payment_plan(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        text = str(value).lower()
-        plan = next((name for name, words in _PLAN_WORDS.items()
-                     if any(word in text for word in words)), None)
+        plan = keyword_choice(value, _PLAN_WORDS)
         summary = _summary(tracker)
         if plan is None or summary is None:
             dispatcher.utter_message(text="Please choose health, dental or both.")
             return {"payment_plan": None}
         if owed_cents(summary, plan) == 0:
+            # "pay 10 on dental" when dental is paid: the money must not quietly go to another
+            # plan, so the amount goes too and the plan is asked again.
             dispatcher.utter_message(
-                text=f"You don't owe anything on your {plan} plan right now.")
-            return {"payment_plan": None}
+                text=f"Your {plan} plan is already paid: nothing is due on it right now.")
+            return {"payment_plan": None, "payment_amount": None}
         return {"payment_plan": plan}
 
     def validate_payment_amount(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value == OTHER_AMOUNT:
             return {"payment_amount": None}  # asked again, for a typed amount
+        if _named_a_paid_plan(tracker, _summary(tracker)):
+            return {"payment_amount": None}  # meant for a paid plan: asked again for another
         svc = runtime.services()
         try:
-            cents = _read_amount(value, tracker, svc.config.max_payment_cents)
             summary = _summary(tracker)
             owed = owed_cents(summary, tracker.get_slot("payment_plan")) if summary else 0
+            cents = _read_amount(value, tracker, svc.config.max_payment_cents, owed)
             _check_payable(cents, owed, allow_overpayment=svc.config.allow_overpayment)
         except InvalidAmount as refusal:
             dispatcher.utter_message(text=refusal.message)
@@ -142,17 +173,20 @@ class ValidatePaymentForm(FormValidationAction):
         return {"payment_method": None if method_id is None else str(method_id)}
 
 
-def _read_amount(value: Any, tracker: Tracker, max_cents: int) -> int:
+def _read_amount(value: Any, tracker: Tracker, max_cents: int, owed: int) -> int:
     """Cents from a button (a number) or from what the member typed."""
     if isinstance(value, int) and not isinstance(value, bool):
         return check_amount(value, max_cents=max_cents)
     try:
         return parse_amount(str(value), max_cents=max_cents)
     except InvalidAmount:
-        # "I'll pay 120 today": the NLU found the amount inside the sentence.
+        # "I'll pay 120 today", "one hundred": the NLU found the amount in the sentence.
         found = entity_value(tracker, "amount")
         if isinstance(found, int) and not isinstance(found, bool):
             return check_amount(found, max_cents=max_cents)
+        share = share_of(entity_value(tracker, "amount_share"), owed)
+        if share is not None:
+            return check_amount(share, max_cents=max_cents)
         raise
 
 
@@ -173,10 +207,16 @@ class ActionAskPaymentPlan(Action):
                   domain: DomainDict) -> list[EventType]:
         summary = _summary(tracker)
         owed = [line for line in summary.plans if line.balance_cents > 0]
-        buttons = [button(f"Both — {format_cents(summary.total_due_cents)}", "inform",
-                          payment_plan=BOTH)]
-        buttons += [button(f"{plan_title(line.kind)} — {format_cents(line.balance_cents)}",
-                           "inform", payment_plan=line.kind) for line in owed]
+        buttons = [button(f"{plan_title(line.kind)} — {format_cents(line.balance_cents)}",
+                          "inform", payment_plan=line.kind) for line in owed]
+        if len(owed) < 2:
+            # Asked only after the member named a plan that is paid: ask before paying another.
+            others = " or ".join(f"your {line.kind} plan" for line in owed) or "anything"
+            dispatcher.utter_message(text=f"Would you like to pay {others} instead?",
+                                     buttons=[*buttons, button("No, thanks", "cancel")])
+            return []
+        buttons.insert(0, button(f"Both — {format_cents(summary.total_due_cents)}", "inform",
+                                 payment_plan=BOTH))
         dispatcher.utter_message(
             text="Health and dental are billed separately. What would you like to pay?",
             buttons=buttons)

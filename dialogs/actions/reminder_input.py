@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import re
 
+from text_to_num import alpha2digit
+
 MAX_REMINDER_DAYS = 5
 LATEST_REMINDER_DAY = 30  # days before the due date
 
 _DAY_FILLER = frozenset({"and", "day", "days", "before", "ahead", "early", "prior", "the",
-                         "due", "date", "on", "of"})
-_NUMBER_WORDS = {word: number for number, word in enumerate(
-    "zero one two three four five six seven eight nine ten".split())} | {"a": 1, "an": 1}
+                         "due", "date", "on", "of", "just", "only", "also", "remind", "me",
+                         "in", "advance", "it", "its", "it's", "is", "then", "plus", "or",
+                         "pls", "please", "thanks", "thx", "ok", "too"})
+# Small numbers text2num leaves alone, and "a week" / "an hour" style articles.
+_NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "a": 1, "an": 1}
 _WEEKS = frozenset({"week", "weeks"})
+# A day named without a number: "the day before" is 1, "on the due date" / "the day of" is 0.
+_NAMED_DAYS = (
+    (re.compile(r"\b(?:on\s+)?the\s+(?:due\s+)?(?:date|day|morning)\s+(?:itself|of)\b"
+                r"|\bon\s+the\s+(?:due\s+)?(?:date|day)\b|\bsame\s+day\b"), " 0 "),
+    (re.compile(r"\b(?:the|a)\s+day\s+(?=before|ahead|prior|early)"), " 1 day "),
+)
 _SEPARATORS = re.compile(r"[,;&/+]")
 _NUMBER = re.compile(r"[0-9]{1,3}")
 _TIME = (r"(?:([0-9]{1,2})(?::([0-9]{2}))?\s*([ap])\.?\s*m?\.?"
@@ -21,12 +31,22 @@ _RANGE = re.compile(
     rf"^(?:from\s+|between\s+)?{_TIME}\s*(?:to|until|till|and|-|–|—)\s*{_TIME}$")
 
 
+_CLOCK = r"([0-9]{1,2})(?::([0-9]{2}))?\s*(?:([ap])\.?\s*m\b\.?)?"
+_AFTER = re.compile(rf"\bafter\s+{_CLOCK}")
+_BEFORE = re.compile(rf"\bbefore\s+{_CLOCK}")
+_POLITENESS = re.compile(r"\b(?:please|pls|thanks|thank you|thx|okay|ok)\b|[!?]")
+_DAY_PART = re.compile(r"\s+(?:at\s+|in\s+the\s+)(night|evening|morning)\b")
+# "no texts between 10 pm and 6 am", "quiet from 9pm to 8am": the range after the words.
+_LEADING_WORDS = re.compile(r"^[^0-9]*?(?=(?:from\s+|between\s+)?(?:[0-9]|midnight|noon))")
+
+
 class ReminderInputError(ValueError):
     """Why the answer cannot be used; `reason` names the response that explains it."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, rejected: tuple[int, ...] = ()):
         super().__init__(reason)
         self.reason = reason  # not_understood | out_of_range | too_many | empty
+        self.rejected = rejected  # out_of_range: the days that cannot be used, to say which
 
 
 def parse_reminder_days(text: str) -> list[int]:
@@ -34,7 +54,10 @@ def parse_reminder_days(text: str) -> list[int]:
     largest first, no repeats."""
     days: list[int] = []
     last_was_number = False
-    for word in _SEPARATORS.sub(" ", text.lower()).split():
+    text = alpha2digit(text.lower(), "en")  # "twenty" -> "20", "three" -> "3"
+    for pattern, replacement in _NAMED_DAYS:
+        text = pattern.sub(replacement, text)
+    for word in _SEPARATORS.sub(" ", text).split():
         is_number = bool(_NUMBER.fullmatch(word)) or word in _NUMBER_WORDS
         if is_number:
             days.append(_NUMBER_WORDS[word] if word in _NUMBER_WORDS else int(word))
@@ -49,8 +72,9 @@ def parse_reminder_days(text: str) -> list[int]:
 def check_reminder_days(days: list[int]) -> list[int]:
     if not days:
         raise ReminderInputError("not_understood")
-    if any(not 0 <= day <= LATEST_REMINDER_DAY for day in days):
-        raise ReminderInputError("out_of_range")
+    rejected = tuple(day for day in days if not 0 <= day <= LATEST_REMINDER_DAY)
+    if rejected:
+        raise ReminderInputError("out_of_range", rejected)
     unique = sorted(set(days), reverse=True)
     if len(unique) > MAX_REMINDER_DAYS:
         raise ReminderInputError("too_many")
@@ -58,12 +82,30 @@ def check_reminder_days(days: list[int]) -> list[int]:
 
 
 def parse_quiet_hours(text: str) -> tuple[int, int]:
-    """"9pm to 8am" or "21:00-08:00" -> (21, 8): local hours, from start to end."""
-    match = _RANGE.match(" ".join(text.lower().split()))
+    """"9pm to 8am", "21:00-08:00" or "not after 10 at night or before 7" -> (21, 8) / (22, 7):
+    local hours, from start to end."""
+    text = _POLITENESS.sub(" ", text.lower())
+    text = alpha2digit(" ".join(text.split()), "en", threshold=0)  # "ten pm" -> "10 pm"
+    text = _DAY_PART.sub(lambda m: " pm" if m.group(1) in ("night", "evening") else " am", text)
+    after, before = _AFTER.search(text), _BEFORE.search(text)
+    if after and before:
+        # "not after 10 at night or before 7": quiet from the "after" hour to the "before" one;
+        # an hour said without am/pm is evening after and morning before.
+        return check_quiet_hours(_hour(_twelve_hour(after, "p")), _hour(_twelve_hour(before, "a")))
+    match = _RANGE.match(_LEADING_WORDS.sub("", text, count=1))
     if not match:
         raise ReminderInputError("not_understood")
     groups = match.groups()
     return check_quiet_hours(_hour(groups[:6]), _hour(groups[6:]))
+
+
+def _twelve_hour(match: re.Match, default_half: str) -> tuple:
+    hour, minutes, half = match.groups()
+    if half is None and int(hour) <= 12:
+        return hour, minutes, default_half, None, None, None
+    if half is None:
+        return None, None, None, hour, minutes, None
+    return hour, minutes, half, None, None, None
 
 
 def check_quiet_hours(start: int, end: int) -> tuple[int, int]:
@@ -72,6 +114,12 @@ def check_quiet_hours(start: int, end: int) -> tuple[int, int]:
     if start == end:
         raise ReminderInputError("empty")
     return start, end
+
+
+def describe_rejected_days(days: tuple[int, ...]) -> str:
+    """(45,) -> "45 days"; (31, 60) -> "31 and 60 days": the days a member is told were not
+    kept."""
+    return f"{_join([str(day) for day in days])} day{'s' if days != (1,) else ''}"
 
 
 def describe_reminder_days(days: list[int]) -> str:

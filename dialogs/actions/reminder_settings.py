@@ -19,6 +19,7 @@ from dialogs.actions.reminder_input import (
     check_quiet_hours,
     check_reminder_days,
     describe_hour,
+    describe_rejected_days,
     describe_reminder_days,
     parse_quiet_hours,
     parse_reminder_days,
@@ -52,7 +53,10 @@ class ValidateReminderSettingsForm(FormValidationAction):
             else:
                 days = parse_reminder_days(_as_text(value))
         except ReminderInputError as error:
-            dispatcher.utter_message(response=f"utter_reminder_days_{error.reason}")
+            # Every day given is kept or the member hears which was not: nothing is dropped.
+            named = {"rejected_days": describe_rejected_days(error.rejected)} \
+                if error.rejected else {}
+            dispatcher.utter_message(response=f"utter_reminder_days_{error.reason}", **named)
             return {"reminder_days": None}
         return {"reminder_days": days}
 

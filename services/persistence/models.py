@@ -318,6 +318,8 @@ class AutopayMandate(Base):
     frequency: Mapped[str] = mapped_column(String(20))  # "monthly" or "quarterly"
     days_before_due: Mapped[int] = mapped_column(Integer, default=3)
     status: Mapped[str] = mapped_column(String(20), index=True)  # active | paused | cancelled
+    # A pause with a length ("for a month") ends by itself on this day (exchange time zone).
+    resume_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 

@@ -21,6 +21,8 @@ def test_james_with_connectorcare_hears_of_his_grace_period_and_its_end(rest_cha
     rest_chat.say("what happens if I miss a payment?")
 
     assert "With ConnectorCare, you have a 3-month grace period" in rest_chat.text
+    assert ("Right now your October and November 2026 premiums, $266.00, are past due"
+            ) in rest_chat.text
     assert ("you're in month 2 of 3 of your grace period. Pay by December 31, 2026 to keep your "
             "coverage") in rest_chat.text
     assert AFTER in rest_chat.text
@@ -33,7 +35,8 @@ def test_linda_without_a_subsidy_hears_of_her_pay_by_date(rest_chat):
     rest_chat.say("/missed_payment")
 
     assert "Without a subsidy there is no grace period" in rest_chat.text
-    assert "Pay it by November 22, 2026 to keep your coverage" in rest_chat.text
+    assert ("Right now your November 2026 premium, $734.00, is past due. Pay by November 22, "
+            "2026 to keep your coverage") in rest_chat.text
     assert "grace period:" not in rest_chat.text
     assert AFTER in rest_chat.text
 

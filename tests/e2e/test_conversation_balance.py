@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -54,8 +53,10 @@ def test_a_member_in_a_grace_period_is_told_when_coverage_is_at_risk(rest_chat, 
     assert f"Coverage at risk on {long_day(grace.coverage_at_risk_on)}" in rest_chat.text
     assert long_day(grace.coverage_at_risk_on) == "December 31, 2026"
     assert "month 2 of your 3-month grace period" in rest_chat.text
-    assert f"{format_cents(grace.past_due_cents)} is past due" in rest_chat.text
-    assert f"past due since {long_day(grace.past_due_since - dt.timedelta(days=1))}" \
+    assert (f"Your October and November 2026 premiums, {format_cents(grace.past_due_cents)}, "
+            "are past due") in rest_chat.text
+    # The same first day past due as the notices say (services/grace_notices.py).
+    assert f"past due since {long_day(grace.past_due_since)}; $133.00 due Mon, Nov 23" \
         in rest_chat.text
 
 

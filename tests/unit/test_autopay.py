@@ -267,6 +267,41 @@ def test_a_fixed_amount_is_capped_at_what_is_owed(svc, member, clock, fixed, cha
     assert result.amount_cents == charged
 
 
+def test_a_pause_with_an_end_date_resumes_by_itself_and_charges_again(svc, member, gateway,
+                                                                       clock):
+    enroll(svc, member)
+    until = dt.date(2026, 12, 17)
+    paused = autopay.pause(svc, member.account_id, until=until)
+    assert (paused.status, paused.resume_on) == ("paused", until)
+
+    assert autopay.charge_autopay_due(svc, on(clock, 11, 20)) == []
+    assert autopay.get_mandate(svc, member.account_id).status == "paused"
+    assert autopay.charge_autopay_due(svc, on(clock, 12, 16)) == []
+    assert autopay_charges.resume_due_pauses(svc, on(clock, 12, 16)) == []
+
+    charged = autopay.charge_autopay_due(svc, on(clock, 12, 20))
+
+    mandate = autopay.get_mandate(svc, member.account_id)
+    assert (mandate.status, mandate.resume_on) == ("active", None)
+    assert [result.status for result in charged] == ["succeeded"]
+    assert ["autopay_paused", "autopay_active"] == [
+        kind for kind in audit_kinds(svc) if kind in ("autopay_paused", "autopay_active")]
+
+
+def test_a_pause_has_to_end_after_today(svc, member):
+    enroll(svc, member)
+    with pytest.raises(NotAllowed, match="after today"):
+        autopay.pause(svc, member.account_id, until=svc.today())
+    assert autopay.get_mandate(svc, member.account_id).status == "active"
+
+
+def test_a_manual_resume_forgets_the_end_date(svc, member):
+    enroll(svc, member)
+    autopay.pause(svc, member.account_id, until=dt.date(2027, 1, 17))
+
+    assert autopay.resume(svc, member.account_id).resume_on is None
+
+
 def test_paused_and_cancelled_mandates_are_not_charged(svc, member, gateway, clock):
     enroll(svc, member)
     autopay.pause(svc, member.account_id)

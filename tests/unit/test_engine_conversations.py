@@ -136,14 +136,24 @@ async def test_no_reminders_ends_the_form_at_once(engine, logged_in):
                              "time to turn them on."]
 
 
+async def test_days_that_cannot_be_read_are_explained_and_asked_again(engine):
+    await say(engine, "remind me")
+    await say(engine, "yes")
+
+    result = await say(engine, "whenever works")
+
+    assert texts(result)[0].startswith("I couldn't read those days.")
+    assert texts(result)[1].startswith(ASK_DAYS)
+
+
 async def test_invalid_days_are_explained_and_asked_again(engine):
     await say(engine, "remind me")
     await say(engine, "yes")
 
     result = await say(engine, "45, 3")
 
-    assert texts(result)[0] == ("Each reminder has to be 0 to 30 days before the due date (0 is "
-                                "the due date itself).")
+    assert texts(result)[0] == ("I can't remind you 45 days before: each reminder has to be 0 "
+                                "to 30 days before the due date (0 is the due date itself).")
     assert texts(result)[1].startswith(ASK_DAYS)
     assert texts(await say(engine, "3"))[0].startswith(ASK_QUIET)
 

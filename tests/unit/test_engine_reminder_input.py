@@ -31,6 +31,36 @@ def test_reminder_days(text, days):
     assert parse_reminder_days(text) == days
 
 
+@pytest.mark.parametrize(("text", "days"), [
+    ("a week before and the day before", [7, 1]),  # was [7]: the day before was dropped
+    ("a week, three days and the day before", [7, 3, 1]),
+    ("just the day before", [1]),
+    ("the day before and on the due date", [1, 0]),
+    ("two weeks and one week before", [14, 7]),
+    ("five days and two days before", [5, 2]),
+    ("on the due date", [0]),
+    ("twenty", [20]),
+    ("3 days before please", [3]),
+    ("3 days prior and the morning of", [3, 0]),
+])
+def test_reminder_days_in_words_keep_every_day_given(text, days):
+    assert parse_reminder_days(text) == days
+
+
+@pytest.mark.parametrize(("text", "hours"), [
+    ("not after 10 at night or before 7", (22, 7)),
+    ("nothing after 9pm or before 8am", (21, 8)),
+    ("not before 8 or after 9pm", (21, 8)),
+    ("after 9 at night and before 8 in the morning", (21, 8)),
+    ("no texts between 10 pm and 6 am", (22, 6)),
+    ("ten pm to seven am", (22, 7)),
+    ("midnight to 6am", (0, 6)),
+    ("9pm to 8am please", (21, 8)),
+])
+def test_quiet_hours_in_words(text, hours):
+    assert parse_quiet_hours(text) == hours
+
+
 @pytest.mark.parametrize(("text", "reason"), [
     ("", "not_understood"),
     ("soon", "not_understood"),
@@ -130,3 +160,10 @@ def test_any_text_is_read_as_hours_or_refused(text):
         assert error.reason in {"not_understood", "empty"}
     else:
         assert 0 <= start <= 23 and 0 <= end <= 23 and start != end
+
+
+@pytest.mark.parametrize(("text", "rejected"), [("7, 3 and 45", (45,)), ("31 and 60", (31, 60))])
+def test_days_that_cannot_be_kept_are_named(text, rejected):
+    with pytest.raises(ReminderInputError) as error:
+        parse_reminder_days(text)
+    assert error.value.rejected == rejected

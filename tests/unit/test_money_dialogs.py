@@ -79,8 +79,19 @@ def grace(**changes) -> GraceStatus:
 def test_the_grace_warning_names_the_month_and_the_date_coverage_is_at_risk():
     text = grace_warning(grace(), load_policy())
 
-    assert "$266.00 is past due: month 2 of your 3-month grace period" in text
+    assert ("Your October 2026 premium, $266.00, is past due: month 2 of your 3-month grace "
+            "period") in text
     assert "Coverage at risk on December 31, 2026" in text
+
+
+@pytest.mark.parametrize(("months", "named"), [
+    ((dt.date(2026, 10, 1), dt.date(2026, 11, 1)),
+     "Your October and November 2026 premiums, $266.00, are past due"),
+    ((dt.date(2026, 12, 1), dt.date(2027, 1, 1)),
+     "Your December 2026 and January 2027 premiums, $266.00, are past due"),
+])
+def test_arrears_of_several_months_are_named_by_all_their_months(months, named):
+    assert named in grace_warning(grace(unpaid_months=months), load_policy())
 
 
 def test_without_a_grace_period_the_warning_gives_a_pay_by_date():

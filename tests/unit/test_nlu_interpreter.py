@@ -104,7 +104,9 @@ def test_held_out_messages_are_understood(interpreter):
     ("forgot my password", "forgot_password"),
     ("i don't want autopay anymore", "cancel_autopay"),
     ("autopay", "setup_autopay"),
-    ("HC-7K3M-9Q2D", "inform"),
+    ("HC-7K3M-9Q2D", "payment_missing"),  # a bare reference asks where that payment is
+    ("its hc7k3m9q2d", "payment_missing"),
+    ("what about HC-7K3M-9Q2D", "payment_missing"),
 ])
 def test_the_intents_members_mean(interpreter, text, intent):
     assert interpreter.parse(text)["intent"]["name"] == intent
@@ -254,3 +256,25 @@ def test_a_card_number_is_redacted_from_the_parse(interpreter):
         ("amount", 8000), ("date", "2026-11-20")
     ]
     assert parse["text"][parse["entities"][1]["start"]:parse["entities"][1]["end"]] == "friday"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("hey so i got a letter in the mail and honestly im confused, my husband usually handles "
+     "all of this but hes away for work this month. so how much do i owe", "check_balance"),
+    ("how much i owe? thanks", "check_balance"),
+    ("where is my payment?? thanks", "payment_missing"),
+    ("looks good thanks", "affirm"),
+    ("nope! thanks", "deny"),
+    ("thank you so so much", "thank"),  # a lone word cut out of it is no request
+    ("thanks!!", "thank"),
+])
+def test_a_message_is_read_by_its_main_request(interpreter, text, intent):
+    assert interpreter.parse(text)["intent"]["name"] == intent
+
+
+def test_a_message_naming_a_question_is_never_too_unsure_to_answer(interpreter):
+    parse = interpreter.parse("is dental a separate bill")
+
+    assert [e["value"] for e in parse["entities"] if e["entity"] == "faq_topic"] == [
+        "separate_bills"]
+    assert interpreter.suggestions(parse) is None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dialogs.engine.nlu.dates import find_dates
+from dialogs.engine.nlu.number_words import find_number_words
 from dialogs.engine.nlu.redaction import (
     CARD_PLACEHOLDER,
     card_number_spans,
@@ -59,7 +60,7 @@ _AMOUNT = re.compile(
 # A bare number is an amount unless it counts something else or names something.
 _NOT_MONEY_AFTER = re.compile(
     r"\s*+(?:days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|am|pm|a\.m\.|p\.m\."
-    r"|percent|times|digits?|o'?clock|invoices?|bills?|payments?)(?!\w)|\s*+%",
+    r"|percent|times|digits?|o'?clock|invoices?|bills?|payments?|cents?)(?!\w)|\s*+%",
     re.IGNORECASE,
 )
 _NOT_MONEY_BEFORE = re.compile(
@@ -72,6 +73,20 @@ _NOT_MONEY_BEFORE = re.compile(
 # "everything I paid in 2026": a year, not $2,026.
 _YEAR_CONTEXT = re.compile(r"\b(?:in|since|during|of|year)\s+$", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_MONEY_WORD_AFTER = re.compile(r"\s*(?:dollars?|dolars?|bucks|usd)\b", re.IGNORECASE)
+_CENTS_AFTER = re.compile(r"\s*(?:and\s+)?(?:(?P<digits>\d{1,2})|(?P<words>[a-z][a-z -]*?))"
+                          r"\s*cents?\b", re.IGNORECASE)
+# A share of what is owed, for the form that knows the balance to turn into cents: "the full
+# amount", "everything I owe", "all of it", "half".
+_SHARES = (
+    ("full", re.compile(
+        r"\b(?:(?:the\s+)?(?:full|whole|entire|total)(?:\s+(?:amount|balance|thing|bill|sum))?"
+        r"|everything(?:\s+i\s+owe)?|all\s+of\s+it|(?:pay\s+)?it\s+all|all\s+i\s+owe"
+        r"|in\s+full|(?:the\s+)?amount\s+due|^\s*all\s*$)\b",
+        re.IGNORECASE)),
+    ("half", re.compile(r"\bhalf\b(?:\s+of\s+(?:it|that|what\s+i\s+owe|the\s+\w+))?",
+                        re.IGNORECASE)),
+)
 _BARE_MAX_DIGITS = 6  # a bare 7+ digit number is an account, phone or id, not a premium
 
 # Never read as anything: SSNs, phone numbers, and where a card number was redacted.
@@ -82,6 +97,7 @@ _MASKS = (
 )
 
 BUILTIN_ENTITIES = ("payment_reference", "member_id", "date", "amount")
+SHARE_ENTITY = "amount_share"  # "full" or "half" of what is owed
 
 
 def normalize_reference(text: str) -> str | None:
@@ -207,8 +223,18 @@ class EntityExtractor:
             cents = _amount(text, match)
             if cents is not None:
                 yield ("amount", *match.span(), cents, None)
-        for name, pattern in self._lookup_patterns:
-            yield from self._custom(name, pattern, text)
+        for start, end, value in find_number_words(text):
+            found = _amount_in_words(text, start, end, value)
+            if found is not None:
+                yield ("amount", start, found[0], found[1], None)
+        for value, pattern in _SHARES:
+            for match in pattern.finditer(text):
+                yield (SHARE_ENTITY, *match.span(), value, None)
+        # Among lookup tables the longest phrase wins: "safe to use my card" is a question
+        # (faq_topic) before "card" in it is a method.
+        found = [c for name, pattern in self._lookup_patterns
+                 for c in self._custom(name, pattern, text)]
+        yield from sorted(found, key=lambda c: (c[1] - c[2], c[1]))
 
     def _custom(self, name: str, pattern: re.Pattern[str], text: str) -> Iterator[tuple]:
         for match in pattern.finditer(text):
@@ -230,6 +256,26 @@ def _amount(text: str, match: re.Match[str]) -> int | None:
         ):
             return None
     return parse_money(number)
+
+
+def _amount_in_words(text: str, start: int, end: int, value: int) -> tuple[int, int] | None:
+    """(end, cents) of "a hundred and fifty dollars" or a bare "fifty"; None when the words
+    count something else ("three days") or are just "one" or "a" ("one question")."""
+    suffix = _MONEY_WORD_AFTER.match(text, end)
+    if suffix:
+        if value <= 0:
+            return None
+        cents = _CENTS_AFTER.match(text, suffix.end())
+        if cents:  # "fifty dollars and 25 cents"
+            count = int(cents["digits"]) if cents["digits"] else next(
+                (v for s, _, v in find_number_words(cents["words"]) if s == 0), 100)
+            if count < 100:
+                return cents.end(), value * 100 + count
+        return suffix.end(), value * 100
+    if (value <= 1 or _NOT_MONEY_AFTER.match(text, end)
+            or _NOT_MONEY_BEFORE.search(text[max(0, start - 40):start])):
+        return None
+    return end, value * 100
 
 
 def _compile(pattern: str, name: str) -> re.Pattern[str]:

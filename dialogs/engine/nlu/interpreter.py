@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ import numpy as np
 
 from dialogs.engine.nlu.classifier import IntentClassifier, featurize_text
 from dialogs.engine.nlu.entities import EntityExtractor
+from dialogs.engine.nlu.main_request import request_parts, without_politeness
 from dialogs.engine.nlu.redaction import redact_card_numbers
 from dialogs.engine.nlu.training_data import NluData, load_nlu_data
 
@@ -35,6 +37,11 @@ DEFAULT_NLU_PATH = Path(__file__).resolve().parents[3] / "data" / "nlu.yml"
 DEFAULT_CACHE_DIR = Path("var/cache/nlu")
 EXCHANGE_TIME_ZONE = ZoneInfo("America/New_York")
 OUT_OF_SCOPE = "out_of_scope"
+PAYMENT_MISSING = "payment_missing"
+INFORM = "inform"
+FAQ_TOPIC = "faq_topic"  # the entity naming a question data/answers.yml answers
+# Intents that are not a request: a message read as one of these may hold one in a part.
+SMALL_TALK = frozenset({"greet", "thank", "goodbye", OUT_OF_SCOPE})
 # When to offer choices instead of acting. In 5-fold cross-validation on data/nlu.yml, 0.7
 # offers choices for about 3% of the messages the model gets right and for nearly half of those
 # it gets wrong (`healthpay nlu evaluate --cross-validate 5` prints the current figures). The
@@ -127,11 +134,42 @@ class NluInterpreter:
         clean = text.translate(_CONTROL_TO_SPACE)
         entities = self._extractor.extract(clean, today or exchange_today())
         spans = [(e["entity"], e["start"], e["end"]) for e in entities]
-        ranking = rank_intents(self._classifier, featurize_text(clean, spans))
+        ranking = self._main_request(clean, spans)
+        if _only_a_reference(clean, entities) or (
+                (ranking[0][0] == INFORM or self.is_unsure([c for _, c in ranking[:2]]))
+                and any(e["entity"] == "payment_reference" for e in entities)):
+            # A reference on its own line, or in a message that asks nothing clearer ("what
+            # about hc-...") asks where that payment is: the payment-missing question with
+            # its answer already given.
+            ranking = [(PAYMENT_MISSING, 1.0)] + [(name, 0.0) for name, _ in ranking
+                                                  if name != PAYMENT_MISSING]
         top = [{"name": name, "confidence": confidence}
                for name, confidence in ranking[:RANKING_LENGTH]]
         return {"text": text, "intent": dict(top[0]), "intent_ranking": top,
                 "entities": entities}
+
+    def _main_request(self, text: str, spans: list[tuple[str, int, int]]
+                      ) -> list[tuple[str, float]]:
+        """The ranking for the message's main request. When the whole message reads as small
+        talk, out of scope or too unsure, a part of it that asks something clearly wins: the
+        question at the end of a long story, the request before a "thanks"."""
+        whole = rank_intents(self._classifier, featurize_text(text, spans))
+        sure = not self.is_unsure([c for _, c in whole[:2]])
+        if whole[0][0] not in SMALL_TALK and sure:
+            return whole
+        # Against a confident reading of the whole, a part has to be surer still.
+        best, bar = whole, whole[0][1] if sure else 0.0
+        core = without_politeness(text)
+        for start, end in request_parts(text):
+            if sure and len(text[start:end].split()) < 2 and (start, end) != core:
+                continue  # "thank you so so much": a lone word cut out is no request
+            inside = [(name, s - start, e - start) for name, s, e in spans
+                      if s >= start and e <= end]
+            ranked = rank_intents(self._classifier, featurize_text(text[start:end], inside))
+            if (ranked[0][0] not in SMALL_TALK and not self.is_unsure([c for _, c in ranked[:2]])
+                    and ranked[0][1] > bar):
+                best, bar = ranked, ranked[0][1]
+        return best
 
     def suggestions(self, parse: dict[str, Any], n: int = 3) -> list[str] | None:
         """The likeliest intents to offer as buttons when the parse is too unsure to act on
@@ -139,11 +177,27 @@ class NluInterpreter:
         ranking = parse.get("intent_ranking") or [parse["intent"]]
         if not self.is_unsure([r["confidence"] for r in ranking[:2]]):
             return None
+        if any(e.get("entity") == FAQ_TOPIC for e in parse.get("entities") or ()):
+            # A message that names a question ("is dental a separate bill") gets its answer
+            # whichever intent it looked like (data/rules.yml): nothing to choose between.
+            return None
         names = [r["name"] for r in ranking if r["name"] != OUT_OF_SCOPE][:n]
         return names or None
 
     def is_unsure(self, confidences: Sequence[float]) -> bool:
         return is_unsure(confidences, self.confidence_threshold, self.ambiguity_margin)
+
+
+_REFERENCE_FILLER = re.compile(r"^(?:(?:it'?s|its|ref(?:erence)?|number|no\.?|#)\W*)*$", re.I)
+
+
+def _only_a_reference(text: str, entities: list[dict[str, Any]]) -> bool:
+    references = [e for e in entities if e["entity"] == "payment_reference"]
+    if len(references) != 1:
+        return False
+    found = references[0]
+    rest = (text[:found["start"]] + " " + text[found["end"]:]).strip()
+    return bool(_REFERENCE_FILLER.match(rest.strip(" .,:;!?")))
 
 
 def is_unsure(confidences: Sequence[float], threshold: float = CONFIDENCE_THRESHOLD,
