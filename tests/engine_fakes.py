@@ -57,7 +57,8 @@ def tracker_store(db_engine, **kwargs) -> TrackerStore:
 
 
 def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Domain | None = None,
-                 rules=None, seed: int = 7, store: TrackerStore | None = None) -> Engine:
+                 rules=None, seed: int = 7, store: TrackerStore | None = None,
+                 rng: random.Random | None = None) -> Engine:
     """The engine on data/ (or the given domain and rules) with in-process actions."""
     return Engine(
         domain or Domain.load(),
@@ -67,8 +68,16 @@ def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Dom
         runner or InProcessActionRunner(),
         clock=clock,
         today=lambda: clock.now().date(),
-        rng=random.Random(seed),
+        rng=rng or random.Random(seed),
     )
+
+
+class FirstVariation(random.Random):
+    """Always the first variation of a response: replies that do not depend on how many
+    responses an engine has rendered before."""
+
+    def choice(self, seq):
+        return seq[0]
 
 
 def texts(result) -> list[str]:

@@ -27,8 +27,7 @@ class ActionExplainDeclinedPayment(Action):
                   domain: DomainDict) -> list[EventType]:
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return []
+            return offer_log_in(dispatcher, self.name())
         svc = runtime.services()
         payment = payments.latest_declined_payment(svc, member)
         if payment is None:

@@ -1,9 +1,10 @@
 """Logging in (`login_form`: username, then password) and logging out.
 
-Whatever was wrong, a failed log-in gets the same reply; after too many failures the account is
-locked (services.accounts) and the member is told until when. On top of that, one chat may try
-at most CHAT_ATTEMPTS times in CHAT_WINDOW, whatever usernames it tries, counted in the
-conversation's own events (member_session.recent_responses).
+Whatever was wrong, a failed log-in gets the same reply and the password is asked again (the
+username is kept); before the last try the member is warned (services.lockout), and after too
+many failures the account is locked (services.accounts) and the member is told until when. On
+top of that, one chat may try at most CHAT_ATTEMPTS times in CHAT_WINDOW, whatever usernames it
+tries, counted in the conversation's own events (member_session.recent_responses).
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ from dialogs.actions.member_session import (
     recent_responses,
     resume_target,
 )
-from services import accounts, sessions
+from services import accounts, lockout, sessions
 from services.errors import AccountLocked, LoginFailed
 
 CHAT_ATTEMPTS = 10
 CHAT_WINDOW = dt.timedelta(minutes=15)
 # Responses that each mark one refused attempt in the conversation's events.
 REFUSED_ATTEMPT_RESPONSES = frozenset({"utter_login_failed", "utter_account_locked"})
+# Responses after which wrong passwords are counted afresh: a log-in, a lock-out.
+ENDS_A_RUN_OF_FAILURES = frozenset({"utter_welcome_back", "utter_password_confirmed",
+                                    "utter_account_locked"})
 FORM_SLOTS = ("username", "password")
 
 
@@ -66,9 +70,10 @@ class ValidateLoginForm(FormValidationAction):
                                      until=member_time(svc, locked.locked_until))
             return {"password": None, OUTCOME_SLOT: "stopped"}
         except LoginFailed as failed:
-            dispatcher.utter_message(response="utter_login_failed", reason=failed.message)
-            # Both again: the reply must not say which of the two was wrong.
-            return {"username": None, "password": None}
+            # The same reply whichever of the two was wrong; the password is asked again and
+            # the username kept, so the next password is not typed where it would stay visible.
+            report_failed_try(dispatcher, tracker, failed.message)
+            return {"password": None}
         channel, chat_id = runtime.chat_of(tracker)
         sessions.link_chat(svc, channel=channel, chat_id=chat_id, account_id=account.id)
         return {"password": None, OUTCOME_SLOT: "logged_in"}
@@ -124,6 +129,30 @@ class ActionLogOut(Action):
         dispatcher.utter_message(response="utter_help_menu")
         return [SlotSet(RESUME_SLOT, None)]
 
+
+
+def report_failed_try(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> None:
+    """Say a password was refused, and warn when one more failure locks the account."""
+    dispatcher.utter_message(response="utter_login_failed", reason=reason)
+    warning = lockout.warning_before_next_try(runtime.services(), failures_in_a_row(tracker) + 1)
+    if warning is not None:
+        dispatcher.utter_message(response="utter_last_login_try", minutes=warning.minutes)
+
+
+def failures_in_a_row(tracker: Tracker) -> int:
+    """Passwords refused in this chat since the last log-in, lock-out or session start."""
+    failures = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") != "bot":
+            continue
+        said = (event.get("metadata") or {}).get("utter_action")
+        if said == "utter_login_failed":
+            failures += 1
+        elif said in ENDS_A_RUN_OF_FAILURES:
+            break
+    return failures
 
 
 def refused_attempts(tracker: Tracker, now: dt.datetime) -> int:

@@ -51,8 +51,7 @@ class ActionStartPaymentTrace(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         if acting_member(tracker) is None:
-            offer_log_in(dispatcher)
-            return not_started(SlotSet(SLOT, None))
+            return not_started(SlotSet(SLOT, None), *offer_log_in(dispatcher, self.name()))
         if tracker.get_slot(SLOT) and SLOT in given_by_latest_message(tracker):
             # "HC-7K3M-9Q2D hasn't shown up": nothing to ask.
             return not_started(FollowupAction("action_trace_payment"))
@@ -97,8 +96,7 @@ class ActionTracePayment(Action):
         used = [SlotSet(SLOT, None)]
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return used
+            return used + offer_log_in(dispatcher, None)
         svc = runtime.services()
         try:
             trace = payments.trace_payment(svc, member, tracker.get_slot(SLOT) or "")
@@ -150,8 +148,7 @@ class ActionOpenPaymentSupportRequest(Action):
         used = [SlotSet(SUPPORT_SLOT, None)]
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return used
+            return used + offer_log_in(dispatcher, None)
         svc = runtime.services()
         value = tracker.get_slot(SUPPORT_SLOT)
         try:

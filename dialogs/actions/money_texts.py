@@ -9,7 +9,10 @@ import json
 import logging
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+
+from dialogs.actions.member_session import start_login
 
 logger = logging.getLogger("dialogs.actions.money")
 
@@ -54,8 +57,13 @@ def button(title: str, intent: str, **entities: object) -> dict[str, str]:
     return {"title": title, "payload": payload}
 
 
-def offer_log_in(dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(response="utter_log_in_first")
+def offer_log_in(dispatcher: CollectingDispatcher, resume: str | None) -> list[EventType]:
+    """"Please log in first" starts the log-in, so the next message is taken as the username;
+    then `resume` runs (the log-in form's question says why it is asked) or, without one, the
+    member is told here."""
+    if resume is None:
+        dispatcher.utter_message(response="utter_log_in_first")
+    return start_login(resume)
 
 
 def entity_value(tracker: Tracker, entity: str) -> object | None:

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
-from dialogs.actions.login import CHAT_ATTEMPTS, CHAT_WINDOW, refused_attempts
+from dialogs.actions.login import CHAT_ATTEMPTS, CHAT_WINDOW, refused_attempts, report_failed_try
 from dialogs.actions.member_session import (
     OUTCOME_SLOT,
     RESUME_SLOT,
@@ -50,7 +50,7 @@ class ValidateReauthForm(FormValidationAction):
                                      until=member_time(svc, locked.locked_until))
             return {"password": None, OUTCOME_SLOT: "stopped"}
         except LoginFailed as failed:
-            dispatcher.utter_message(response="utter_login_failed", reason=failed.message)
+            report_failed_try(dispatcher, tracker, failed.message)
             return {"password": None}
         return {"password": None, OUTCOME_SLOT: "confirmed"}
 

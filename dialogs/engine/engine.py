@@ -31,6 +31,7 @@ from dialogs.engine.domain import (
     ACTION_FAILED_RESPONSE,
     ACTION_LISTEN,
     CARD_NUMBER_RESPONSE,
+    DATA_DIR,
     NLU_FALLBACK_INTENT,
     REQUESTED_SLOT,
     Domain,
@@ -39,6 +40,7 @@ from dialogs.engine.forms import LoopRejected
 from dialogs.engine.nlu.redaction import contains_card_number, redact_card_numbers
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
+from dialogs.engine.prompt_answers import PromptReader, PromptRules
 from dialogs.engine.redaction import redact_for_storage
 from dialogs.engine.responses import ResponseGenerator
 from dialogs.engine.sealing import SlotSealer, is_sealed
@@ -84,8 +86,11 @@ class Engine:
                  tracker_store: TrackerStore, action_runner: ActionRunner, *,
                  clock: Clock | None = None, today: Callable[[], dt.date] | None = None,
                  rng: random.Random | None = None, max_actions_per_turn: int = 10,
-                 sealer: SlotSealer | None = None):
+                 sealer: SlotSealer | None = None, prompt_rules: PromptRules | None = None):
         self.domain = domain
+        self._prompts = PromptReader(
+            prompt_rules or PromptRules.load(DATA_DIR / "prompt_answers.yml"), domain.intents,
+            domain.sensitive_slots)
         self._policy = RulePolicy(domain, rules)
         self._interpreter = interpreter
         self._store = tracker_store
@@ -193,10 +198,14 @@ class Engine:
             turn.add(event)
             return event
         requested = tracker.slots.get(REQUESTED_SLOT) if tracker.active_loop_name else None
-        parse = parse_payload(text, self.domain.intents) or self._understand(text)
+        # A button first; then what the prompt expects (an answer, a secret, an escape word);
+        # only what is none of these goes to the NLU.
+        parse = parse_payload(text, self.domain.intents) or self._prompts.read(tracker, text)
+        if parse is None:
+            parse = self._prompts.reconsider(tracker, text, self._understand(text))
         event = _user_uttered(text, parse, channel, metadata)
         turn.add(event)
-        filled = extract_slots(self.domain, tracker)
+        filled = extract_slots(self.domain, tracker, self._prompts.rules)
         for slot_event in filled:
             turn.add(slot_event)
         sensitive = self.domain.sensitive_slots

@@ -3,7 +3,9 @@
 In order: a follow-up action an action asked for; the active form, while it is taking the
 member's answers (its "happy path"); otherwise the rule whose steps match the end of the
 conversation best (longest match, then most conditions, then first in the file); otherwise, right
-after a member's message, the fallback, and after an action, listening.
+after a member's message, the fallback, and after an action, listening. When the rules have
+handled a message the active form rejected and have nothing more to do, the form runs again and
+asks its question again: a question asked at a prompt is answered and the prompt comes back.
 
 A rule's intent step that names entities matches only a message that has them, and each counts
 as a condition: "when is it due" with a `faq_topic` entity follows the rule for the question,
@@ -57,6 +59,11 @@ class RulePolicy:
         if loop and not tracker.loop_rejected:
             return ACTION_LISTEN if tracker.latest_action_name == loop else loop
         predicted = self.rule_prediction(tracker)
+        after_action = tracker.latest_action_name not in (ACTION_LISTEN, loop)
+        if loop and after_action and predicted in (None, ACTION_LISTEN):
+            # The rules have handled what the form could not use (answered a question, showed
+            # the menu): back to the form, which asks its question again.
+            return loop
         if predicted is not None:
             return predicted
         return ACTION_DEFAULT_FALLBACK if tracker.latest_action_name == ACTION_LISTEN \
