@@ -1,0 +1,123 @@
+"""Reading a message at a form's prompt (dialogs/engine/prompt_answers.py), with the rules in
+data/prompt_answers.yml and the domain in data/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rasa_sdk.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+
+from dialogs.engine.domain import DATA_DIR, Domain
+from dialogs.engine.prompt_answers import PromptReader, PromptRules
+from dialogs.engine.tracker import Tracker
+
+DOMAIN = Domain.load()
+RULES = PromptRules.load(DATA_DIR / "prompt_answers.yml")
+READER = PromptReader(RULES, DOMAIN.intents, DOMAIN.sensitive_slots)
+CANCEL_WORDS = RULES.escape_words["cancel"]
+
+
+def at_prompt(form: str | None, slot: str | None, buttons=()) -> Tracker:
+    tracker = Tracker("t", DOMAIN)
+    tracker.update(UserUttered("hi", {"intent": {"name": "greet"}, "entities": []}))
+    if form:
+        tracker.update(ActiveLoop(form))
+        tracker.update(SlotSet("requested_slot", slot))
+    tracker.update(BotUttered("a question", data={"buttons": list(buttons)}))
+    tracker.update(ActionExecuted("action_listen"))
+    return tracker
+
+
+def intent(parse: dict | None) -> str | None:
+    return None if parse is None else parse["intent"]["name"]
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_at_a_secret_prompt_everything_but_the_cancel_words_is_the_answer(text):
+    parse = READER.read(at_prompt("create_account_form", "security_answer_1"), text)
+    words = " ".join(re.findall(r"[\w']+", text.lower()))  # case and punctuation aside
+    assert intent(parse) == ("cancel" if words in CANCEL_WORDS else "inform")
+    assert parse["text"] == text
+
+
+@pytest.mark.parametrize("text", ["Biscuit", "stop it", "cancel my dog", "log in", "help",
+                                  "Elm Street", "/cancelled"])
+def test_secret_answers_that_look_like_commands_are_answers(text):
+    parse = READER.read(at_prompt("create_account_form", "security_answer_1"), text)
+    assert intent(parse) == "inform"
+
+
+@pytest.mark.parametrize("text", ["cancel", "Cancel", "STOP", "cancel.", " never mind ",
+                                  "cancelar"])
+def test_exact_cancel_words_cancel_everywhere(text):
+    for form, slot in (("create_account_form", "security_answer_1"),
+                       ("login_form", "username"), ("payment_form", "payment_amount")):
+        assert intent(READER.read(at_prompt(form, slot), text)) == "cancel"
+
+
+@pytest.mark.parametrize("text,fits", [
+    ("alex", True), ("jordan.lee", True), ("j_lee-2", True),
+    ("whats my balance", False), ("log in", False), ("login", False), ("hi", False),
+    ("my name is alex", False)])
+def test_a_username_is_one_token_of_a_usernames_characters(text, fits):
+    assert RULES.fits("username", text) is fits
+
+
+@given(st.integers(min_value=0, max_value=10**7), st.sampled_from(["", "$", "USD "]),
+       st.sampled_from(["", ".5", ".50"]))
+def test_every_amount_services_money_reads_fits_the_amount_shape(whole, prefix, cents):
+    assert RULES.fits("payment_amount", f"{prefix}{whole:,}{cents}")
+    assert RULES.fits("payment_amount", f"{prefix}{whole}{cents}")
+
+
+@pytest.mark.parametrize("text", ["nah cancel that", "how much do I owe?", "lots",
+                                  "a hundred"])
+def test_words_are_not_an_amount_shape(text):
+    assert not RULES.fits("payment_amount", text)
+
+
+def test_a_typed_button_title_is_that_button_typos_too():
+    tracker = at_prompt(None, None, [
+        {"title": "Questions about premiums", "payload": '/help{"faq_topic": "questions"}'},
+        {"title": "Make a payment", "payload": "/make_payment"}])
+
+    for typed in ("questions about premiums", "Questoins about premiums",
+                  "premiums questions about"):
+        parse = READER.read(tracker, typed)
+        assert intent(parse) == "help", typed
+        assert parse["entities"][0]["value"] == "questions"
+    assert READER.read(tracker, "make a paymnt")["intent"]["name"] == "make_payment"
+    assert READER.read(tracker, "tell me about premiums") is None
+
+
+def test_a_short_text_chooses_a_button_only_when_it_is_its_title():
+    tracker = at_prompt(None, None, [{"title": "Yes", "payload": "/affirm"},
+                                     {"title": "No", "payload": "/deny"}])
+    assert intent(READER.read(tracker, "yes")) == "affirm"
+    assert READER.read(tracker, "yea") is None
+
+
+def test_a_cancel_word_inside_an_answer_at_a_prompt_cancels():
+    tracker = at_prompt("payment_form", "payment_amount")
+    nlu = {"text": "nah cancel that", "intent": {"name": "deny", "confidence": 0.99},
+           "entities": []}
+    assert intent(READER.reconsider(tracker, "nah cancel that", nlu)) == "cancel"
+    asked = {**nlu, "intent": {"name": "cancel_autopay", "confidence": 0.99}}
+    assert intent(READER.reconsider(tracker, "cancel autopay", asked)) == "cancel_autopay"
+    assert intent(READER.reconsider(at_prompt(None, None), "nah cancel that", nlu)) == "deny"
+
+
+@pytest.mark.parametrize("text,nlu_intent,entities,takes", [
+    ("the visa", "inform", [], True),
+    ("can I pay by card?", "inform", [], False),
+    ("how do I pay by mail", "make_payment", [{"entity": "faq_topic"}], False),
+    ("what about mail", "inform", [{"entity": "faq_topic"}], False),
+    ("whats my balance", "check_balance", [], False),
+    ("120", "inform", [], True)])
+def test_free_text_fills_a_shaped_answer_only_when_read_as_an_answer(text, nlu_intent,
+                                                                     entities, takes):
+    message = {"text": text, "intent": {"name": nlu_intent}, "entities": entities}
+    assert RULES.takes_text("payment_method", message) is takes
