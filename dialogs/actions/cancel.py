@@ -10,6 +10,8 @@ from rasa_sdk.types import DomainDict
 
 from dialogs.actions.member_session import OUTCOME_SLOT, RESUME_SLOT
 
+SUPPORT_RESUME_SLOT = "support_resume"  # dialogs/actions/support_request.py
+
 
 class ActionCancel(Action):
     def name(self) -> str:
@@ -27,5 +29,7 @@ class ActionCancel(Action):
         dispatcher.utter_message(response="utter_help_menu")
         answers = domain.get("forms", {}).get(form, {}).get("required_slots", [])
         # A cancelled log-in must not carry the member on to what it would have resumed.
+        # Nor a cancelled contact question carry a visitor back to the form they were in.
         return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet(RESUME_SLOT, None),
-                SlotSet(OUTCOME_SLOT, None), *(SlotSet(slot, None) for slot in answers)]
+                SlotSet(OUTCOME_SLOT, None), SlotSet(SUPPORT_RESUME_SLOT, None),
+                *(SlotSet(slot, None) for slot in answers)]

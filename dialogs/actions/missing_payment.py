@@ -159,12 +159,15 @@ class ActionOpenPaymentSupportRequest(Action):
                            "I couldn't find a payment with that reference on your account.")
             return used
         channel, chat_id = runtime.chat_of(tracker)
-        request = open_support_request(
+        handoff = open_support_request(
             svc, account_id=member, channel=channel, chat_id=chat_id, topic=SUPPORT_TOPIC,
             transcript=stored_transcript(channel, chat_id), payment_reference=trace.reference)
+        done = (f"I've added payment {trace.reference} to your open support request "
+                f"{handoff.number}." if handoff.added_to else
+                f"I've opened support request {handoff.number} about payment "
+                f"{trace.reference}.")
         dispatcher.utter_message(
-            text=f"I've opened support request {request.number} about payment "
-                 f"{trace.reference}. Our team will answer within "
+            text=f"{done} Our team will answer within "
                  f"{svc.policy.support_answer_within}. For anything urgent, call "
                  f"{svc.policy.phone} (TTY {svc.policy.tty}).",
             buttons=[button("What do I owe", "check_balance")])

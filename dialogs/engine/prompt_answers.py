@@ -42,6 +42,8 @@ _QUESTION_WORDS = frozenset({"what", "whats", "what's", "which", "how", "hows", 
 _USERNAME = re.compile(r"^[a-z0-9._-]{1,64}$", re.IGNORECASE)
 _AMOUNT = re.compile(r"^\s*(?:usd)?\s*[-+]?\s*\$?\s*[-+]?\d[\d,]*(?:\.\d*)?\s*"
                      r"(?:dollars?|bucks|usd)?\s*$|^\s*\$?\s*\.\d+\s*$", re.IGNORECASE)
+_PHONE = re.compile(r"^\s*\+?[\d\s().-]{7,20}\s*$")
+_EMAIL = re.compile(r"^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$")
 _WORD = re.compile(r"[\w']+")
 
 
@@ -81,6 +83,8 @@ class PromptRules:
             return bool(_USERNAME.match(text.strip()))
         if shape == "amount":
             return bool(_AMOUNT.match(text))
+        if shape == "contact":
+            return bool(_PHONE.match(text) or _EMAIL.match(text))
         return False  # a choice fits by its button's title (PromptReader._offered_button)
 
     def takes_text(self, slot: str, message: dict) -> bool:

@@ -1,10 +1,13 @@
-"""Forms that know an answer from a question, through the Telegram channel (python-telegram-bot
-against the fake Bot API): the same member messages as tests/e2e/test_conversation_forms.py,
-typed in a Telegram chat."""
+"""Forms that know an answer from a question, and the handoff to a person, through the Telegram
+channel (python-telegram-bot against the fake Bot API): the same member messages as
+tests/e2e/test_conversation_forms.py and test_conversation_handoff.py, in a Telegram chat."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from services.accounts import LOGIN_FAILED, SECURITY_QUESTIONS
+from services.persistence.models import SupportRequest
 from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.fake_bot_api import buttons_of
 from tests.e2e.telegram.conftest import CHAT, chat_link
@@ -105,3 +108,44 @@ async def test_a_question_at_the_payment_method_step_is_answered_and_asked_again
     assert sent[-1]["text"] == "Which method would you like to pay with?"
     sent = await telegram.say(CHAT, "visa")
     assert "Please check your payment" in texts(sent)
+
+
+# --- talk to a person -------------------------------------------------------------------------
+
+
+def support_requests(runtime) -> list[SupportRequest]:
+    with runtime.services.uow() as uow:
+        return list(uow.session.scalars(select(SupportRequest).order_by(SupportRequest.id)))
+
+
+async def test_a_second_talk_to_a_person_adds_to_the_open_request(telegram):
+    await telegram.log_in(CHAT)
+    await telegram.say(CHAT, "talk to a person")
+
+    sent = await telegram.say(CHAT, "can I speak to a human please")
+
+    (request,) = support_requests(telegram.runtime)
+    assert f"Your support request {request.number} is still open" in texts(sent)
+
+
+async def test_a_visitor_gives_a_phone_number_for_the_call_back(telegram):
+    await telegram.say(CHAT, "/start")
+    sent = await telegram.tap(CHAT, "Talk to a person")
+    assert "how can they reach you?" in texts(sent)
+    assert "Don't contact me" in [b["text"] for m in sent for b in buttons_of(m)]
+
+    sent = await telegram.say(CHAT, "617 555 0123")
+
+    (request,) = support_requests(telegram.runtime)
+    assert request.contact == "+16175550123" and request.account_id is None
+    assert f"I've opened support request {request.number}" in texts(sent)
+
+
+async def test_a_visitor_may_decline_with_the_button(telegram):
+    await telegram.say(CHAT, "/start")
+    await telegram.tap(CHAT, "Talk to a person")
+
+    sent = await telegram.tap(CHAT, "Don't contact me")
+
+    assert "no one can call you back" in texts(sent)
+    assert support_requests(telegram.runtime) == []
