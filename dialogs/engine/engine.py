@@ -32,6 +32,7 @@ from dialogs.engine.domain import (
     ACTION_LISTEN,
     CARD_NUMBER_RESPONSE,
     DATA_DIR,
+    HELP_MENU_RESPONSE,
     NLU_FALLBACK_INTENT,
     REQUESTED_SLOT,
     Domain,
@@ -90,7 +91,9 @@ class Engine:
         self.domain = domain
         self._prompts = PromptReader(
             prompt_rules or PromptRules.load(DATA_DIR / "prompt_answers.yml"), domain.intents,
-            domain.sensitive_slots)
+            domain.sensitive_slots,
+            menu=[button for variation in domain.responses.get(HELP_MENU_RESPONSE, ())
+                  for button in variation.get("buttons") or ()])
         self._policy = RulePolicy(domain, rules)
         self._interpreter = interpreter
         self._store = tracker_store

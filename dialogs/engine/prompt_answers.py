@@ -7,7 +7,8 @@ decides first (data/prompt_answers.yml):
 - at a secret prompt (a sensitive slot) everything is the answer, except the Cancel button or an
   exact cancel word; the NLU never sees the secret;
 - anywhere, a message that is exactly an escape word ("cancel", "help") means that;
-- a message that is the title of a button just offered (typos tolerated) is that button;
+- a message that is the title of a button just offered, or of an item of the help menu (typos
+  tolerated), is that button;
 - a message that fits the shape of the answer asked for is the answer (intent `inform`);
 - anything else goes to the NLU. Its free text fills a shaped answer only when the NLU read it
   as an answer (`inform`, not sure, yes/no), not as a question or another request; a cancel
@@ -17,6 +18,7 @@ decides first (data/prompt_answers.yml):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,10 +106,15 @@ class PromptRules:
 
 
 class PromptReader:
-    def __init__(self, rules: PromptRules, intents, sensitive_slots):
+    def __init__(self, rules: PromptRules, intents, sensitive_slots,
+                 menu: Iterable[dict] = ()):
         self.rules = rules
         self._intents = intents
         self._sensitive = sensitive_slots
+        # The help menu's items can be typed by title at any time, shown or not.
+        self._menu = [button for button in menu
+                      if button.get("title") and parse_payload(button.get("payload") or "",
+                                                               intents)]
 
     def read(self, tracker: Tracker, text: str) -> dict | None:
         """The message in Rasa's parse format when it is decided here, None for the NLU."""
@@ -119,6 +126,8 @@ class PromptReader:
         if secret:
             return _parse(text, ANSWER_INTENT)
         payload = self._offered_button(tracker, text)
+        if payload is None:
+            payload = _button_titled(text, self._menu)
         if payload is not None:
             return {**parse_payload(payload, self._intents), "text": text}
         if requested and self.rules.fits(requested, text):
@@ -138,27 +147,32 @@ class PromptReader:
 
     def _offered_button(self, tracker: Tracker, text: str) -> str | None:
         """The payload of the button just offered whose title `text` is, if one clearly is."""
-        buttons = {}
-        for event in tracker.events_since_latest_user_message():
-            if event["event"] == "bot":
-                for button in (event.get("data") or {}).get("buttons") or ():
-                    payload = button.get("payload") or ""
-                    if button.get("title") and parse_payload(payload, self._intents):
-                        buttons.setdefault(button["title"], payload)
-        if not buttons:
-            return None
-        typed = utils.default_process(text)
-        for title, payload in buttons.items():
-            if utils.default_process(title) == typed:
-                return payload
-        if len(typed) < FUZZY_MIN_LENGTH:
-            return None
-        best = process.extract(typed, list(buttons), scorer=fuzz.token_sort_ratio,
-                               processor=utils.default_process, limit=2,
-                               score_cutoff=TITLE_SCORE)
-        if not best or (len(best) > 1 and best[0][1] - best[1][1] < TITLE_MARGIN):
-            return None
-        return buttons[best[0][0]]
+        offered = [button for event in tracker.events_since_latest_user_message()
+                   if event["event"] == "bot"
+                   for button in (event.get("data") or {}).get("buttons") or ()
+                   if button.get("title")
+                   and parse_payload(button.get("payload") or "", self._intents)]
+        return _button_titled(text, offered)
+
+
+def _button_titled(text: str, buttons: list[dict]) -> str | None:
+    """The payload of the button whose title `text` clearly is (typos tolerated), or None."""
+    payloads: dict[str, str] = {}
+    for button in buttons:
+        payloads.setdefault(button["title"], button["payload"])
+    if not payloads:
+        return None
+    typed = utils.default_process(text)
+    for title, payload in payloads.items():
+        if utils.default_process(title) == typed:
+            return payload
+    if len(typed) < FUZZY_MIN_LENGTH:
+        return None
+    best = process.extract(typed, list(payloads), scorer=fuzz.token_sort_ratio,
+                           processor=utils.default_process, limit=2, score_cutoff=TITLE_SCORE)
+    if not best or (len(best) > 1 and best[0][1] - best[1][1] < TITLE_MARGIN):
+        return None
+    return payloads[best[0][0]]
 
 
 def looks_like_question(text: str) -> bool:

@@ -181,6 +181,20 @@ def test_a_menu_title_typed_as_text_chooses_that_item(rest_chat):
     assert "1-877-623-6765" in rest_chat.text
 
 
+def test_a_menu_title_typed_in_the_middle_of_a_form_is_answered_and_the_form_goes_on(
+        rest_chat):
+    rest_chat.log_in("alex")
+    rest_chat.say("pay my health bill")
+
+    rest_chat.say("questions about premiums")
+
+    assert "What would you like to know?" in rest_chat.text
+    assert "I've stopped that" not in rest_chat.text
+    assert rest_chat.replies[-1]["text"].endswith("How much would you like to pay?")
+    rest_chat.say("100")
+    assert "Which method would you like to pay with?" in rest_chat.text
+
+
 def test_nah_cancel_that_at_the_amount_step_cancels(rest_chat):
     rest_chat.log_in("alex")
     rest_chat.say("pay my health bill")

@@ -16,7 +16,9 @@ from dialogs.engine.tracker import Tracker
 
 DOMAIN = Domain.load()
 RULES = PromptRules.load(DATA_DIR / "prompt_answers.yml")
-READER = PromptReader(RULES, DOMAIN.intents, DOMAIN.sensitive_slots)
+MENU = [button for variation in DOMAIN.responses["utter_help_menu"]
+        for button in variation.get("buttons") or ()]
+READER = PromptReader(RULES, DOMAIN.intents, DOMAIN.sensitive_slots, menu=MENU)
 CANCEL_WORDS = RULES.escape_words["cancel"]
 
 
@@ -52,10 +54,10 @@ def test_secret_answers_that_look_like_commands_are_answers(text):
 
 @pytest.mark.parametrize("text", ["cancel", "Cancel", "STOP", "cancel.", " never mind ",
                                   "cancelar"])
-def test_exact_cancel_words_cancel_everywhere(text):
-    for form, slot in (("create_account_form", "security_answer_1"),
-                       ("login_form", "username"), ("payment_form", "payment_amount")):
-        assert intent(READER.read(at_prompt(form, slot), text)) == "cancel"
+def test_exact_cancel_words_cancel_at_every_step_of_every_form(text):
+    for form, slots in DOMAIN.forms.items():
+        for slot in slots:
+            assert intent(READER.read(at_prompt(form, slot), text)) == "cancel", (form, slot)
 
 
 @pytest.mark.parametrize("text,fits", [
@@ -121,3 +123,12 @@ def test_free_text_fills_a_shaped_answer_only_when_read_as_an_answer(text, nlu_i
                                                                      entities, takes):
     message = {"text": text, "intent": {"name": nlu_intent}, "entities": entities}
     assert RULES.takes_text("payment_method", message) is takes
+
+
+def test_a_help_menu_item_can_be_typed_by_title_when_the_menu_is_not_on_screen():
+    for form, slot in ((None, None), ("payment_form", "payment_method")):
+        parse = READER.read(at_prompt(form, slot), "Questions about premiums")
+        assert intent(parse) == "help" and parse["entities"][0]["value"] == "questions"
+    assert intent(READER.read(at_prompt(None, None), "talk to a persn")) == "talk_to_human"
+    secret = READER.read(at_prompt("login_form", "password"), "Questions about premiums")
+    assert intent(secret) == "inform", "never at a secret prompt"
