@@ -27,7 +27,7 @@ class ActionExplainDeclinedPayment(Action):
                   domain: DomainDict) -> list[EventType]:
         member = acting_member(tracker)
         if member is None:
-            return offer_log_in(dispatcher, self.name())
+            return offer_log_in(dispatcher, tracker, self.name())
         svc = runtime.services()
         payment = payments.latest_declined_payment(svc, member)
         if payment is None:

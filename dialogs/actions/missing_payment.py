@@ -51,7 +51,7 @@ class ActionStartPaymentTrace(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         if acting_member(tracker) is None:
-            return not_started(SlotSet(SLOT, None), *offer_log_in(dispatcher, self.name()))
+            return not_started(SlotSet(SLOT, None), *offer_log_in(dispatcher, tracker, self.name()))
         if tracker.get_slot(SLOT) and SLOT in given_by_latest_message(tracker):
             # "HC-7K3M-9Q2D hasn't shown up": nothing to ask.
             return not_started(FollowupAction("action_trace_payment"))
@@ -96,7 +96,7 @@ class ActionTracePayment(Action):
         used = [SlotSet(SLOT, None)]
         member = acting_member(tracker)
         if member is None:
-            return used + offer_log_in(dispatcher, None)
+            return used + offer_log_in(dispatcher, tracker, None)
         svc = runtime.services()
         try:
             trace = payments.trace_payment(svc, member, tracker.get_slot(SLOT) or "")
@@ -148,7 +148,7 @@ class ActionOpenPaymentSupportRequest(Action):
         used = [SlotSet(SUPPORT_SLOT, None)]
         member = acting_member(tracker)
         if member is None:
-            return used + offer_log_in(dispatcher, None)
+            return used + offer_log_in(dispatcher, tracker, None)
         svc = runtime.services()
         value = tracker.get_slot(SUPPORT_SLOT)
         try:

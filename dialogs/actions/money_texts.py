@@ -14,6 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from dialogs.actions.member_session import start_login
 
+# Forms of someone who cannot log in yet: a question that needs an account leaves them be.
+FORMS_WITHOUT_AN_ACCOUNT = frozenset({"create_account_form", "reset_password_form"})
+
 logger = logging.getLogger("dialogs.actions.money")
 
 _MAX_ID = 10**11  # beyond any row id: a payload with more is not one of ours
@@ -57,10 +60,15 @@ def button(title: str, intent: str, **entities: object) -> dict[str, str]:
     return {"title": title, "payload": payload}
 
 
-def offer_log_in(dispatcher: CollectingDispatcher, resume: str | None) -> list[EventType]:
+def offer_log_in(dispatcher: CollectingDispatcher, tracker: Tracker,
+                 resume: str | None) -> list[EventType]:
     """"Please log in first" starts the log-in, so the next message is taken as the username;
     then `resume` runs (the log-in form's question says why it is asked) or, without one, the
-    member is told here."""
+    member is told here. Someone opening an account or resetting a password has none to log
+    in to yet: they are told, and their form goes on."""
+    if tracker.active_loop_name in FORMS_WITHOUT_AN_ACCOUNT:
+        dispatcher.utter_message(response="utter_log_in_first")
+        return []
     if resume is None:
         dispatcher.utter_message(response="utter_log_in_first")
     return start_login(resume)

@@ -50,7 +50,7 @@ class ActionManagePaymentMethods(Action):
                 SlotSet(DEFAULT_SLOT, None)]
         member = acting_member(tracker)
         if member is None:
-            return used + offer_log_in(dispatcher, self.name())
+            return used + offer_log_in(dispatcher, tracker, self.name())
         svc = runtime.services()
         methods = payment_methods.list_methods(svc, member)
         if to_remove is not None:

@@ -9,10 +9,10 @@ decides first (data/prompt_answers.yml):
 - anywhere, a message that is exactly an escape word ("cancel", "help") means that;
 - a message that is the title of a button just offered, or of an item of the help menu (typos
   tolerated), is that button;
-- a message that fits the shape of the answer asked for is the answer (intent `inform`);
-- anything else goes to the NLU. Its free text fills a shaped answer only when the NLU read it
-  as an answer (`inform`, not sure, yes/no), not as a question or another request; a cancel
-  word inside such an answer ("nah cancel that") cancels.
+- anything else goes to the NLU. A message that fits the shape of the answer asked for is the
+  answer (intent `inform`, the NLU's entities kept); free text that does not fit fills a shaped
+  answer only when the NLU read it as an answer (`inform`, not sure, yes/no), not as a question
+  or another request; a cancel word inside such an answer ("nah cancel that") cancels.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ ANSWER_INTENTS = frozenset({ANSWER_INTENT, NLU_FALLBACK_INTENT, "affirm", "deny"
 TITLE_SCORE = 85
 TITLE_MARGIN = 5
 FUZZY_MIN_LENGTH = 4
+# An escape said in more words than this ("cancel", "ok cancel that please") is something else.
+MAX_ESCAPE_WORDS = 6
 _QUESTION_WORDS = frozenset({"what", "whats", "what's", "which", "how", "hows", "how's", "why",
                              "when", "where", "who", "can", "could", "do", "does", "did", "is",
                              "are", "will", "should", "would", "may"})
@@ -47,6 +49,11 @@ _AMOUNT = re.compile(r"^\s*(?:usd)?\s*[-+]?\s*\$?\s*[-+]?\d[\d,]*(?:\.\d*)?\s*"
 _PHONE = re.compile(r"^\s*\+?[\d\s().-]{7,20}\s*$")
 _EMAIL = re.compile(r"^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$")
 _WORD = re.compile(r"[\w']+")
+_NAME = re.compile(r"^\s*[^\W\d_][^\W\d_'.-]*(?:[\s'.-]+[^\W\d_]+){0,5}\.?\s*$")
+# A payment reference's look (HC-7K3M-9Q2D, 7k3m9q2d): the validator checks the rest.
+_REFERENCE = re.compile(r"\b(?:hc[\s-]?)?[a-z0-9]{4}[\s-]?[a-z0-9]{4}\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+MAX_CHOICE_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -54,9 +61,16 @@ class PromptRules:
     """data/prompt_answers.yml, read."""
 
     escape_words: dict[str, frozenset[str]] = field(default_factory=dict)  # intent -> words
+    escape_fillers: frozenset[str] = frozenset()  # "please", "that": may come with an escape
+    # intent -> (the secret slots where it applies, the words that ask for it)
+    secret_requests: dict[str, tuple[frozenset[str], frozenset[str]]] = \
+        field(default_factory=dict)
     shapes: dict[str, str] = field(default_factory=dict)  # slot -> shape
+    lead_ins: dict[str, tuple[str, ...]] = field(default_factory=dict)  # slot -> longest first
     not_answers: frozenset[str] = frozenset()  # one-word commands, never a username or choice
     question_entities: frozenset[str] = frozenset()
+    # slot -> more intents that read as an answer there ("pay with visa" at the method prompt)
+    answer_intents: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | str) -> PromptRules:
@@ -64,21 +78,55 @@ class PromptRules:
         return cls(
             escape_words={intent: frozenset(_normal(w) for w in words)
                           for intent, words in (raw.get("escape_words") or {}).items()},
+            escape_fillers=frozenset(_normal(w) for w in raw.get("escape_fillers") or ()),
+            secret_requests={
+                intent: (frozenset(spec["slots"]), frozenset(_normal(w) for w in spec["words"]))
+                for intent, spec in (raw.get("secret_requests") or {}).items()},
             shapes=dict(raw.get("shapes") or {}),
+            lead_ins={slot: tuple(sorted({_normal(w) for w in _flat(words)}, key=len,
+                                         reverse=True))
+                      for slot, words in (raw.get("lead_ins") or {}).items()},
             not_answers=frozenset(_normal(w) for w in raw.get("not_answers") or ()),
             question_entities=frozenset(raw.get("question_entities") or ()),
+            answer_intents={slot: frozenset(intents)
+                            for slot, intents in (raw.get("answer_intents") or {}).items()},
         )
 
     def escape_intent(self, text: str, *, secret: bool) -> str | None:
-        words = _normal(text)
+        """The escape a message is: an escape word alone, or with fillers ("cancel that
+        please"). At a secret prompt only cancel escapes."""
         for intent, escapes in self.escape_words.items():
-            if words in escapes and (not secret or intent == CANCEL_INTENT):
+            if secret and intent != CANCEL_INTENT:
+                continue
+            rest = _without(text, escapes)
+            if rest is not None and set(rest.split()) <= self.escape_fillers \
+                    and len(_normal(text).split()) <= MAX_ESCAPE_WORDS:
                 return intent
         return None
+
+    def secret_request(self, slot: str, text: str) -> str | None:
+        """What a short message at a secret prompt asks for instead, if it says so."""
+        if len(_normal(text).split()) > MAX_ESCAPE_WORDS:
+            return None
+        for intent, (slots, words) in self.secret_requests.items():
+            if slot in slots and _contains_any(text, words):
+                return intent
+        return None
+
+    def answer_part(self, slot: str, text: str) -> str:
+        """The answer without what members put before it: "my username is alex" -> "alex"."""
+        stripped = text.strip()
+        lowered = stripped.lower()
+        for lead_in in self.lead_ins.get(slot, ()):
+            if lowered.startswith(lead_in + " ") or lowered.startswith(lead_in + ":"):
+                answer = stripped[len(lead_in) + 1:].strip(" :")
+                return answer or stripped
+        return stripped
 
     def fits(self, slot: str, text: str) -> bool:
         """Whether `text` has the shape of the answer `slot` takes."""
         shape = self.shapes.get(slot)
+        original, text = text, self.answer_part(slot, text)
         if shape is None or _normal(text) in self.not_answers:
             return False
         if shape == "username":
@@ -87,16 +135,27 @@ class PromptRules:
             return bool(_AMOUNT.match(text))
         if shape == "contact":
             return bool(_PHONE.match(text) or _EMAIL.match(text))
-        return False  # a choice fits by its button's title (PromptReader._offered_button)
+        if looks_like_question(text):
+            return False
+        if shape == "name":
+            return bool(_NAME.match(text)) and self.escape_intent(text, secret=False) is None
+        if shape == "reference":
+            return any(_DIGIT.search(found) for found in _REFERENCE.findall(text))
+        # A choice fits by its button's title (PromptReader._offered_button), or when said
+        # with the words that come before a choice ("pay with visa").
+        return len(_WORD.findall(text)) <= MAX_CHOICE_WORDS and text != original.strip()
 
-    def takes_text(self, slot: str, message: dict) -> bool:
+    def takes_text(self, slot: str, message: dict, *, secret: bool = False) -> bool:
         """Whether a from_text mapping may fill `slot` (the slot asked for) with the message:
-        an answer, or what the NLU read as an attempt at one, never a question or request."""
-        if slot not in self.shapes:
+        an answer, or what the NLU read as an attempt at one, never a question or request. A
+        secret is what PromptReader read as the answer."""
+        if slot not in self.shapes and not secret:
             return True
         intent = (message.get("intent") or {}).get("name")
-        if intent not in ANSWER_INTENTS:
+        if intent not in ANSWER_INTENTS | self.answer_intents.get(slot, frozenset()):
             return False
+        if secret:
+            return True
         text = message.get("text") or ""
         if self.fits(slot, text):
             return True
@@ -120,7 +179,8 @@ class PromptReader:
         """The message in Rasa's parse format when it is decided here, None for the NLU."""
         requested = tracker.slots.get(REQUESTED_SLOT) if tracker.active_loop_name else None
         secret = requested in self._sensitive
-        escape = self.rules.escape_intent(text, secret=secret)
+        escape = self.rules.escape_intent(text, secret=secret) \
+            or (self.rules.secret_request(requested, text) if secret else None)
         if escape is not None:
             return _parse(text, escape)
         if secret:
@@ -130,14 +190,18 @@ class PromptReader:
             payload = _button_titled(text, self._menu)
         if payload is not None:
             return {**parse_payload(payload, self._intents), "text": text}
-        if requested and self.rules.fits(requested, text):
-            return _parse(text, ANSWER_INTENT)
         return None
 
     def reconsider(self, tracker: Tracker, text: str, parse: dict) -> dict:
-        """The NLU's reading, but a cancel word inside an answer at a prompt cancels."""
+        """The NLU's reading of a message at a prompt: the answer when it fits the answer's
+        shape (its entities kept: "its HC-7K3M-9Q2D"), and a cancel word inside an answer
+        cancels."""
         if not tracker.active_loop_name:
             return parse
+        requested = tracker.slots.get(REQUESTED_SLOT)
+        if requested and self.rules.fits(requested, text):
+            answer = {"name": ANSWER_INTENT, "confidence": 1.0}
+            return {**parse, "intent": answer, "intent_ranking": [answer]}
         intent = (parse.get("intent") or {}).get("name")
         cancels = self.rules.escape_words.get(CANCEL_INTENT, frozenset())
         if intent in ANSWER_INTENTS and _contains_any(text, cancels):
@@ -182,6 +246,22 @@ def looks_like_question(text: str) -> bool:
 
 def _normal(text: str) -> str:
     return " ".join(_WORD.findall(str(text).lower()))
+
+
+def _without(text: str, phrases: frozenset[str]) -> str | None:
+    """`text` (normalized) with every phrase taken out, or None if it had none of them."""
+    padded = f" {_normal(text)} "
+    found = False
+    for phrase in sorted(phrases, key=len, reverse=True):
+        while f" {phrase} " in padded:
+            found = True
+            padded = padded.replace(f" {phrase} ", " ")
+    return padded.strip() if found else None
+
+
+def _flat(words) -> list[str]:
+    """A list of words, YAML aliases of lists in it spread out."""
+    return [word for item in words for word in (item if isinstance(item, list) else [item])]
 
 
 def _contains_any(text: str, phrases: frozenset[str]) -> bool:

@@ -29,10 +29,12 @@ def extract_slots(domain: Domain, tracker: Tracker,
             if not (_conditions_hold(mapping, tracker) and _intent_allowed(mapping, intent)):
                 continue
             if mapping["type"] == "from_text" and (
-                    typed_as_payload or prompts is not None
-                    and not prompts.takes_text(slot.name, message)):
+                    typed_as_payload or prompts is not None and not prompts.takes_text(
+                        slot.name, message, secret=slot.name in domain.sensitive_slots)):
                 continue
             value = _value(mapping, slot, message)
+            if mapping["type"] == "from_text" and prompts is not None and value is not None:
+                value = prompts.answer_part(slot.name, value)
             if value is not None:
                 events.append(SlotSet(slot.name, value))
                 break

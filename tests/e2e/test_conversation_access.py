@@ -297,7 +297,7 @@ def test_an_expired_session_asks_for_the_password_then_goes_on(rest_chat, app_ru
 
 def test_a_money_action_when_not_logged_in_logs_in_first_then_goes_on(rest_chat):
     rest_chat.say("/make_payment")
-    assert "please log in first" in rest_chat.text
+    assert "let's log you in" in rest_chat.text
     rest_chat.say("alex")
     rest_chat.say(DEMO_PASSWORD)
 
@@ -308,11 +308,11 @@ def test_a_money_action_when_not_logged_in_logs_in_first_then_goes_on(rest_chat)
 def test_a_payment_left_at_the_log_in_prompt_does_not_start_in_a_later_session(rest_chat,
                                                                              clock):
     rest_chat.say("/make_payment")
-    assert "please log in first" in rest_chat.text
+    assert "let's log you in" in rest_chat.text
     clock.advance(minutes=61)  # a new session
 
     rest_chat.say("/log_in")
-    assert "please log in first" not in rest_chat.text
+    assert "let's log you in" not in rest_chat.text
     rest_chat.say("alex")
     rest_chat.say(DEMO_PASSWORD)
 

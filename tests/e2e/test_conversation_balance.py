@@ -96,7 +96,7 @@ def test_a_payment_still_settling_shows_as_pending(rest_chat, svc):
 def test_not_logged_in_is_asked_to_log_in_and_then_shown_what_they_owe(rest_chat):
     rest_chat.say("what do I owe")
 
-    assert "please log in first" in rest_chat.text
+    assert "let's log you in" in rest_chat.text
     assert "What's your username?" in rest_chat.text
     assert "/create_account" in [b["payload"] for b in rest_chat.buttons]
     rest_chat.say("alex")
@@ -145,4 +145,4 @@ def test_the_history_cursor_is_only_a_position_in_the_members_own_list(rest_chat
 def test_history_needs_a_log_in(rest_chat):
     rest_chat.say("/payment_history")
 
-    assert "please log in first" in rest_chat.text and "username" in rest_chat.text
+    assert "let's log you in" in rest_chat.text and "username" in rest_chat.text

@@ -33,7 +33,7 @@ def test_a_question_at_the_username_prompt_is_not_a_username(rest_chat, app_runt
     rest_chat.say("whats my balance")
 
     assert PASSWORD_PROMPT not in rest_chat.text
-    assert "please log in first" in rest_chat.text
+    assert "let's log you in" in rest_chat.text
     assert rest_chat.text.endswith(USERNAME_PROMPT), "asked for the username again"
     rest_chat.say("alex")
     assert PASSWORD_PROMPT in rest_chat.text
@@ -106,12 +106,12 @@ def test_a_button_tapped_at_the_password_prompt_is_that_button_not_a_password(re
     assert "date of birth" in rest_chat.text, "the reset goes on for the username given"
 
 
-# --- "please log in first" ----------------------------------------------------------------
+# --- a reply that needs a log-in starts it ----------------------------------------------
 
 
 def test_please_log_in_first_takes_the_next_message_as_the_username(rest_chat, app_runtime):
     rest_chat.say("show my payment history")
-    assert "please log in first" in rest_chat.text
+    assert "let's log you in" in rest_chat.text
 
     rest_chat.say("alex")
 
@@ -142,7 +142,7 @@ def test_a_security_answer_that_looks_like_a_word_is_the_answer(rest_chat, app_r
     assert "I've stopped that" not in rest_chat.text
     assert "second, different security question" in rest_chat.text
     rest_chat.tap(SECURITY_QUESTIONS[1])
-    rest_chat.say("stop it")  # not an exact cancel word: an answer
+    rest_chat.say("Stop Sign Street")  # a cancel word in an answer: still the answer
     assert "Your account is ready, Jordan" in rest_chat.text
     with app_runtime.services.uow() as uow:
         assert uow.session.get(Account, account_id(app_runtime, "jordan.lee")) is not None

@@ -38,15 +38,47 @@ def intent(parse: dict | None) -> str | None:
 
 
 @given(st.text(min_size=1, max_size=40))
-def test_at_a_secret_prompt_everything_but_the_cancel_words_is_the_answer(text):
+def test_at_a_secret_prompt_everything_but_a_cancel_is_the_answer(text):
     parse = READER.read(at_prompt("create_account_form", "security_answer_1"), text)
-    words = " ".join(re.findall(r"[\w']+", text.lower()))  # case and punctuation aside
-    assert intent(parse) == ("cancel" if words in CANCEL_WORDS else "inform")
+    words = re.findall(r"[\w']+", text.lower())  # case and punctuation aside
+    cancels = " ".join(words) in CANCEL_WORDS or (
+        any(word in CANCEL_WORDS for word in words) and len(words) <= 6
+        and all(word in CANCEL_WORDS | RULES.escape_fillers for word in words))
+    assert intent(parse) == ("cancel" if cancels else "inform")
     assert parse["text"] == text
 
 
-@pytest.mark.parametrize("text", ["Biscuit", "stop it", "cancel my dog", "log in", "help",
-                                  "Elm Street", "/cancelled"])
+@pytest.mark.parametrize("text", ["cancel that please", "pls cancel", "ok stop",
+                                  "cancel the whole thing", "never mind, thanks"])
+def test_a_cancel_said_with_fillers_cancels_at_a_secret_prompt_too(text):
+    parse = READER.read(at_prompt("login_form", "password"), text)
+    assert intent(parse) == "cancel"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("i forgot it", "forgot_password"), ("forgot password ugh", "forgot_password"),
+    ("i don't remember it", "forgot_password"), ("Premium-Demo-2026", "inform"),
+    ("correct horse battery staple", "inform")])
+def test_a_forgotten_password_said_at_the_password_prompt_asks_for_the_reset(text, expected):
+    assert intent(READER.read(at_prompt("login_form", "password"), text)) == expected
+    assert intent(READER.read(at_prompt("create_account_form", "new_password"), text)) \
+        == "inform", "only where the password is asked for, not where one is chosen"
+
+
+@pytest.mark.parametrize("slot,typed,answer", [
+    ("username", "my username is alex", "alex"), ("username", "its alex", "alex"),
+    ("username", "Username: alex", "alex"), ("username", "alex", "alex"),
+    ("full_name", "my name is Jordan Lee", "Jordan Lee"), ("full_name", "Jordan Lee",
+                                                           "Jordan Lee"),
+    ("ssn", "my social is 555-12-3456", "555-12-3456"), ("username", "its", "its")])
+def test_what_members_put_before_an_answer_is_left_out(slot, typed, answer):
+    assert RULES.answer_part(slot, typed) == answer
+    if slot == "username":
+        assert RULES.fits("username", typed) is (" " not in answer)
+
+
+@pytest.mark.parametrize("text", ["Biscuit", "stop sign", "cancel my dog", "log in", "help",
+                                  "Elm Street", "/cancelled", "no", "please"])
 def test_secret_answers_that_look_like_commands_are_answers(text):
     parse = READER.read(at_prompt("create_account_form", "security_answer_1"), text)
     assert intent(parse) == "inform"

@@ -27,7 +27,7 @@ async def test_a_question_at_the_username_prompt_then_the_log_in(telegram):
 
     sent = await telegram.say(CHAT, "whats my balance")
 
-    assert "please log in first" in texts(sent) and PASSWORD_PROMPT not in texts(sent)
+    assert "let's log you in" in texts(sent) and PASSWORD_PROMPT not in texts(sent)
     assert USERNAME_PROMPT in sent[-1]["text"]
     sent = await telegram.say(CHAT, "log in")
     assert USERNAME_PROMPT in texts(sent) and PASSWORD_PROMPT not in texts(sent)
@@ -57,7 +57,7 @@ async def test_a_wrong_password_is_deleted_and_asked_again_with_a_warning_before
 
 async def test_please_log_in_first_takes_the_next_message_as_the_username(telegram):
     sent = await telegram.say(CHAT, "show my payment history")
-    assert "please log in first" in texts(sent)
+    assert "let's log you in" in texts(sent)
 
     sent = await telegram.say(CHAT, "alex")
 
