@@ -248,3 +248,58 @@ def test_a_prompt_answered_wrongly_again_and_again_offers_a_way_out(rest_chat):
                                                                      "Talk to a person"]
     rest_chat.tap("Cancel")
     assert "I've stopped that" in rest_chat.text
+
+
+# --- answers the way members type them ------------------------------------------------------
+
+
+def test_cancel_said_in_more_words_at_the_password_prompt_cancels_and_counts_no_try(
+        rest_chat, app_runtime):
+    rest_chat.say("/log_in")
+    rest_chat.say("alex")
+
+    rest_chat.say("pls cancel")
+
+    assert "I've stopped that" in rest_chat.text and LOGIN_FAILED not in rest_chat.text
+
+
+def test_i_forgot_it_at_the_password_prompt_starts_the_reset(rest_chat):
+    rest_chat.say("/log_in")
+    rest_chat.say("alex")
+
+    rest_chat.say("i forgot it")
+
+    assert LOGIN_FAILED not in rest_chat.text
+    assert "then you can set a new password" in rest_chat.text
+
+
+def test_words_put_before_an_answer_are_left_out(rest_chat, app_runtime):
+    rest_chat.say("/log_in")
+    rest_chat.say("my username is alex")
+    rest_chat.say(DEMO_PASSWORD)
+    assert logged_in_as(app_runtime) == account_id(app_runtime, "alex")
+
+    rest_chat.say("pay my health bill")
+    rest_chat.say("$100")
+    rest_chat.say("pay with visa")
+
+    assert "Please check your payment" in rest_chat.text
+    assert "Visa" in rest_chat.text
+
+
+def test_a_security_question_chosen_by_its_words(rest_chat):
+    rest_chat.say("/create_account")
+    rest_chat.say("my name is Jordan Lee")
+    answer_identity_after_name(rest_chat)
+    rest_chat.say("jordan.lee")
+    rest_chat.say(NEW_PASSWORD)
+
+    rest_chat.say("the first pet one")
+
+    assert rest_chat.text.startswith(SECURITY_QUESTIONS[0])
+
+
+def answer_identity_after_name(chat) -> None:
+    chat.say("04/12/1990")
+    chat.say("555-12-3456")
+    assert "SSN ending in 3456" in chat.text
