@@ -140,19 +140,23 @@ def report_failed_try(dispatcher: CollectingDispatcher, tracker: Tracker, reason
 
 
 def failures_in_a_row(tracker: Tracker) -> int:
-    """Passwords refused in this chat since the last log-in, lock-out or session start."""
-    failures = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "session_started":
-            break
-        if event.get("event") != "bot":
-            continue
-        said = (event.get("metadata") or {}).get("utter_action")
-        if said == "utter_login_failed":
-            failures += 1
-        elif said in ENDS_A_RUN_OF_FAILURES:
-            break
-    return failures
+    """Passwords refused in this chat for the username being tried, since the last log-in,
+    lock-out or session start."""
+    failures: dict[str, int] = {}
+    username = ""  # none: a password entered again (reauth_form)
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "session_started":
+            failures = {}
+        elif kind == "slot" and event.get("name") == "username":
+            username = str(event.get("value") or "").strip().lower()
+        elif kind == "bot":
+            said = (event.get("metadata") or {}).get("utter_action")
+            if said == "utter_login_failed":
+                failures[username] = failures.get(username, 0) + 1
+            elif said in ENDS_A_RUN_OF_FAILURES:
+                failures = {}
+    return failures.get(str(tracker.get_slot("username") or "").strip().lower(), 0)
 
 
 def refused_attempts(tracker: Tracker, now: dt.datetime) -> int:

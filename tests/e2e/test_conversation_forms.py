@@ -84,6 +84,33 @@ def test_the_member_is_warned_before_the_try_that_locks_the_account(rest_chat, a
     assert "Your account is locked until 10:15 AM" in rest_chat.text
 
 
+def test_the_warning_counts_the_failures_of_the_username_being_tried(rest_chat):
+    rest_chat.say("/log_in")
+    rest_chat.say("stranger")
+    for _ in range(3):
+        rest_chat.say("not-the-password-1")
+    rest_chat.say("/cancel")
+    rest_chat.say("/log_in")
+    rest_chat.say("alex")
+
+    rest_chat.say("not-the-password-1")
+
+    assert LOGIN_FAILED in rest_chat.text and "one more wrong password" not in rest_chat.text
+
+
+def test_entering_the_password_again_warns_before_the_lock_too(rest_chat, clock):
+    rest_chat.log_in("alex")
+    clock.advance(minutes=16)  # idle: a money action asks for the password again
+    rest_chat.say("/make_payment")
+    for _ in range(3):
+        rest_chat.say("not-the-password-1")
+        assert "one more wrong password" not in rest_chat.text
+
+    rest_chat.say("not-the-password-1")
+
+    assert "one more wrong password will lock your account" in rest_chat.text
+
+
 def test_an_unknown_username_is_warned_the_same_way(rest_chat, another_chat):
     for chat, username in ((rest_chat, "alex"), (another_chat, "nobody.here")):
         chat.say("/log_in")
