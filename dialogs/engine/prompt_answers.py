@@ -75,6 +75,7 @@ class PromptRules:
     @classmethod
     def load(cls, path: Path | str) -> PromptRules:
         raw = yaml.safe_load(Path(path).read_text()) or {}
+        _only_words(raw, str(path))
         return cls(
             escape_words={intent: frozenset(_normal(w) for w in words)
                           for intent, words in (raw.get("escape_words") or {}).items()},
@@ -257,6 +258,18 @@ def _without(text: str, phrases: frozenset[str]) -> str | None:
             found = True
             padded = padded.replace(f" {phrase} ", " ")
     return padded.strip() if found else None
+
+
+def _only_words(value, where: str) -> None:
+    """Every word in the file is text: YAML reads a bare `no` or `yes` as a boolean."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _only_words(item, f"{where}: {key}")
+    elif isinstance(value, list):
+        for item in value:
+            _only_words(item, where)
+    elif not isinstance(value, str):
+        raise ValueError(f"{where}: {value!r} is not text; quote it")
 
 
 def _flat(words) -> list[str]:

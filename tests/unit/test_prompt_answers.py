@@ -95,7 +95,7 @@ def test_exact_cancel_words_cancel_at_every_step_of_every_form(text):
 @pytest.mark.parametrize("text,fits", [
     ("alex", True), ("jordan.lee", True), ("j_lee-2", True),
     ("whats my balance", False), ("log in", False), ("login", False), ("hi", False),
-    ("my name is alex", False)])
+    ("my name is alex", False), ("whats", False), ("no", False), ("why?", False)])
 def test_a_username_is_one_token_of_a_usernames_characters(text, fits):
     assert RULES.fits("username", text) is fits
 
@@ -164,3 +164,11 @@ def test_a_help_menu_item_can_be_typed_by_title_when_the_menu_is_not_on_screen()
     assert intent(READER.read(at_prompt(None, None), "talk to a persn")) == "talk_to_human"
     secret = READER.read(at_prompt("login_form", "password"), "Questions about premiums")
     assert intent(secret) == "inform", "never at a secret prompt"
+
+
+def test_a_word_yaml_reads_as_something_else_is_refused(tmp_path):
+    path = tmp_path / "prompt_answers.yml"
+    path.write_text("not_answers: [login, no]\n")
+
+    with pytest.raises(ValueError, match="False is not text; quote it"):
+        PromptRules.load(path)
