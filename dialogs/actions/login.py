@@ -87,8 +87,8 @@ class ActionAskLoginFormUsername(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        # Right after the form started (not on a retry), say why a log-in is needed.
-        if resume_target(tracker) and tracker.latest_action_name != "action_listen":
+        # Right after the form started (not when asked again), say why a log-in is needed.
+        if resume_target(tracker) and _started_this_turn(tracker):
             dispatcher.utter_message(response="utter_log_in_to_continue")
         dispatcher.utter_message(response="utter_ask_username")
         return []
@@ -129,6 +129,15 @@ class ActionLogOut(Action):
         dispatcher.utter_message(response="utter_help_menu")
         return [SlotSet(RESUME_SLOT, None)]
 
+
+
+def _started_this_turn(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == "login_form":
+            return True
+    return False
 
 
 def report_failed_try(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> None:

@@ -4,8 +4,9 @@ The NLU is trained on requests, not on answers: "Biscuit" may read as *cancel*, 
 greeting, "questions about premiums" as anything. So at a prompt the expected answer's shape
 decides first (data/prompt_answers.yml):
 
-- at a secret prompt (a sensitive slot) everything is the answer, except the Cancel button or an
-  exact cancel word; the NLU never sees the secret;
+- at a secret prompt (a sensitive slot) everything is the answer, except the Cancel button or a
+  cancel said in so many words, a question of a few words, or a command; the NLU never sees
+  the secret;
 - anywhere, a message that is exactly an escape word ("cancel", "help") means that;
 - a message that is the title of a button just offered, or of an item of the help menu (typos
   tolerated), is that button;
@@ -28,6 +29,7 @@ from rapidfuzz import fuzz, process, utils
 from dialogs.engine.domain import NLU_FALLBACK_INTENT, REQUESTED_SLOT
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.tracker import Tracker
+from services.accounts import USERNAME_LENGTH
 
 CANCEL_INTENT = "cancel"
 ANSWER_INTENT = "inform"
@@ -43,7 +45,11 @@ MAX_ESCAPE_WORDS = 6
 _QUESTION_WORDS = frozenset({"what", "whats", "what's", "which", "how", "hows", "how's", "why",
                              "when", "where", "who", "can", "could", "do", "does", "did", "is",
                              "are", "will", "should", "would", "may"})
-_USERNAME = re.compile(r"^[a-z0-9._-]{1,64}$", re.IGNORECASE)
+_USERNAME = re.compile(r"^[a-z0-9._-]+$", re.IGNORECASE)
+_COMMAND = re.compile(r"^\s*/\w+(?:@\w+)?\s*$")
+# A message at a secret prompt asks something only when it is a question of this many words
+# or more: a password is rarely a sentence that ends with "?".
+MIN_QUESTION_WORDS = 3
 _AMOUNT = re.compile(r"^\s*(?:usd)?\s*[-+]?\s*\$?\s*[-+]?\d[\d,]*(?:\.\d*)?\s*"
                      r"(?:dollars?|bucks|usd)?\s*$|^\s*\$?\s*\.\d+\s*$", re.IGNORECASE)
 _PHONE = re.compile(r"^\s*\+?[\d\s().-]{7,20}\s*$")
@@ -105,6 +111,13 @@ class PromptRules:
                 return intent
         return None
 
+    @staticmethod
+    def not_a_secret(text: str) -> bool:
+        """A question ("when are premiums due?") or a command typed at a secret prompt: it is
+        answered, and the secret asked for again."""
+        return bool(_COMMAND.match(text)) or (
+            len(_WORD.findall(text)) >= MIN_QUESTION_WORDS and looks_like_question(text))
+
     def secret_request(self, slot: str, text: str) -> str | None:
         """What a short message at a secret prompt asks for instead, if it says so."""
         if len(_normal(text).split()) > MAX_ESCAPE_WORDS:
@@ -131,7 +144,10 @@ class PromptRules:
         if shape is None or _normal(text) in self.not_answers:
             return False
         if shape == "username":
-            return bool(_USERNAME.match(text.strip()))
+            shortest, longest = USERNAME_LENGTH
+            name = text.strip()
+            return bool(_USERNAME.match(name)) and shortest <= len(name) <= longest \
+                and name[0].isalpha()
         if shape == "amount":
             return bool(_AMOUNT.match(text))
         if shape == "contact":
@@ -156,7 +172,7 @@ class PromptRules:
         if intent not in ANSWER_INTENTS | self.answer_intents.get(slot, frozenset()):
             return False
         if secret:
-            return True
+            return not self.not_a_secret(message.get("text") or "")
         text = message.get("text") or ""
         if self.fits(slot, text):
             return True
@@ -185,7 +201,7 @@ class PromptReader:
         if escape is not None:
             return _parse(text, escape)
         if secret:
-            return _parse(text, ANSWER_INTENT)
+            return None if self.rules.not_a_secret(text) else _parse(text, ANSWER_INTENT)
         payload = self._offered_button(tracker, text)
         if payload is None:
             payload = _button_titled(text, self._menu)

@@ -330,3 +330,28 @@ def answer_identity_after_name(chat) -> None:
     chat.say("04/12/1990")
     chat.say("555-12-3456")
     assert "SSN ending in 3456" in chat.text
+
+
+def test_a_question_at_the_password_prompt_is_answered_not_tried_as_the_password(
+        rest_chat, app_runtime):
+    rest_chat.say("/log_in")
+    rest_chat.say("alex")
+
+    rest_chat.say("when are premiums due?")
+
+    assert LOGIN_FAILED not in rest_chat.text
+    assert "23rd" in rest_chat.text
+    assert rest_chat.replies[-1]["text"].startswith(PASSWORD_PROMPT)
+    with app_runtime.services.uow() as uow:
+        assert uow.session.get(Account, account_id(app_runtime, "alex")).failed_logins == 0
+
+
+def test_bye_at_a_prompt_says_goodbye_and_leaves_the_form(rest_chat):
+    rest_chat.say("what do I owe?")
+    assert USERNAME_PROMPT in rest_chat.text
+
+    rest_chat.say("bye")
+
+    assert USERNAME_PROMPT not in rest_chat.text and PASSWORD_PROMPT not in rest_chat.text
+    rest_chat.say("when are premiums due?")
+    assert "23rd" in rest_chat.text and USERNAME_PROMPT not in rest_chat.text
