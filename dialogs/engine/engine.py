@@ -1,9 +1,10 @@
 """One member message in, the bot's replies out: the turn.
 
 A turn locks the conversation (channel + sender id) in the tracker store, starts a new session
-when the last one expired, understands the message (a button payload directly, anything else
-through the NLU), fills slots, then runs what the policy predicts until it says to listen, and
-stores the new events. Card numbers and the answers to sensitive slots are kept out of the
+when the last one expired, understands the message (a button payload directly; at a form's
+prompt, what the prompt expects first: dialogs/engine/prompt_answers.py; anything else through
+the NLU), fills slots, then runs what the policy predicts until it says to listen, and stores
+the new events. Card numbers and the answers to sensitive slots are kept out of the
 store and the logs, and the channel is told to delete the member's message.
 """
 
