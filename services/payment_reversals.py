@@ -150,6 +150,6 @@ def _tell_support(svc: Services, payment: Payment, reversal: PaymentReversal, mo
                         f"(reason: {reversal.reason or 'none given'}), "
                         f"{format_cents(moved.reopened_cents)} back on the bills",
                         f"bot: {text}"],
-            payment_reference=payment.reference)
+            payment_reference=payment.reference, daily_limit=False)
     except Exception:  # noqa: BLE001 - the reversal is applied and audited; a lost request must not undo it
         logger.exception("could not open a support request about payment %s", payment.id)

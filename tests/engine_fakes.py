@@ -59,6 +59,7 @@ def tracker_store(db_engine, **kwargs) -> TrackerStore:
 
 def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Domain | None = None,
                  rules=None, seed: int = 7, store: TrackerStore | None = None,
+                 rng: random.Random | None = None,
                  sealer: SlotSealer | None = None) -> Engine:
     """The engine on data/ (or the given domain and rules) with in-process actions."""
     return Engine(
@@ -69,9 +70,17 @@ def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Dom
         runner or InProcessActionRunner(),
         clock=clock,
         today=lambda: clock.now().date(),
-        rng=random.Random(seed),
+        rng=rng or random.Random(seed),
         sealer=sealer,
     )
+
+
+class FirstVariation(random.Random):
+    """Always the first variation of a response: replies that do not depend on how many
+    responses an engine has rendered before."""
+
+    def choice(self, seq):
+        return seq[0]
 
 
 def texts(result) -> list[str]:

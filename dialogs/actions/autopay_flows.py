@@ -236,8 +236,8 @@ class ActionReviewAutopay(Action):
                   domain: DomainDict) -> list[EventType]:
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return [SlotSet(slot, None) for slot in ANSWERS]
+            return [SlotSet(slot, None) for slot in ANSWERS] + offer_log_in(dispatcher, tracker,
+                                                                            None)
         svc = runtime.services()
         method = _method(svc, member, tracker.get_slot("autopay_method"))
         if method is None:

@@ -28,8 +28,7 @@ class ActionShowBalance(Action):
                   domain: DomainDict) -> list[EventType]:
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return []
+            return offer_log_in(dispatcher, tracker, self.name())
         svc = runtime.services()
         summary = billing.account_summary(svc, member)
         dispatcher.utter_message(text=balance_text(summary, svc.policy),

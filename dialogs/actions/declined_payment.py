@@ -28,8 +28,7 @@ class ActionExplainDeclinedPayment(Action):
                   domain: DomainDict) -> list[EventType]:
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return []
+            return offer_log_in(dispatcher, tracker, self.name())
         svc = runtime.services()
         payment = payments.latest_declined_payment(svc, member)
         latest = next(iter(payments.recent_payments(svc, member, limit=1)), None)

@@ -1,8 +1,10 @@
 """Logging in (`login_form`: username, then password) and logging out.
 
-Whatever was wrong, a failed log-in gets the same reply. Failures are counted in the database
-per username and per chat (services.accounts, services.attempt_limits): after too many, the
-username or the chat waits, longer each time, and the member is told until when.
+Whatever was wrong, a failed log-in gets the same reply and the password is asked again (the
+username is kept). Failures are counted in the database per username and per chat
+(services.accounts, services.attempt_limits): before the last free try the member is warned
+(services.lockout); after too many, the username or the chat waits, longer each time, and the
+member is told until when.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dialogs.actions.member_session import (
     member_time,
     resume_target,
 )
-from services import accounts, sessions
+from services import accounts, lockout, sessions
 from services.errors import AccountLocked, AttemptsPaused, LoginFailed
 
 FORM_SLOTS = ("username", "password")
@@ -61,9 +63,12 @@ class ValidateLoginForm(FormValidationAction):
                                      until=member_time(svc, locked.locked_until))
             return {"password": None, OUTCOME_SLOT: "stopped"}
         except LoginFailed as failed:
-            dispatcher.utter_message(response="utter_login_failed", reason=failed.message)
-            # Both again: the reply must not say which of the two was wrong.
-            return {"username": None, "password": None}
+            # The same reply whichever of the two was wrong; the password is asked again and
+            # the username kept, so the next password is not typed where it would stay visible.
+            report_failed_try(dispatcher, failed.message, lockout.warning_before_next_try(
+                svc, tracker.get_slot("username") or "",
+                source=accounts.chat_source(channel, chat_id)))
+            return {"password": None}
         sessions.link_chat(svc, channel=channel, chat_id=chat_id, account_id=account.id)
         return {"password": None, OUTCOME_SLOT: "logged_in"}
 
@@ -76,8 +81,8 @@ class ActionAskLoginFormUsername(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        # Right after the form started (not on a retry), say why a log-in is needed.
-        if resume_target(tracker) and tracker.latest_action_name != "action_listen":
+        # Right after the form started (not when asked again), say why a log-in is needed.
+        if resume_target(tracker) and _started_this_turn(tracker):
             dispatcher.utter_message(response="utter_log_in_to_continue")
         dispatcher.utter_message(response="utter_ask_username")
         return []
@@ -117,3 +122,20 @@ class ActionLogOut(Action):
             dispatcher.utter_message(response="utter_not_logged_in")
         dispatcher.utter_message(response="utter_help_menu")
         return [SlotSet(RESUME_SLOT, None)]
+
+
+def _started_this_turn(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == "login_form":
+            return True
+    return False
+
+
+def report_failed_try(dispatcher: CollectingDispatcher, reason: str,
+                      warning: lockout.LockoutWarning | None) -> None:
+    """Say a password was refused, and warn when one more failure pauses logging in."""
+    dispatcher.utter_message(response="utter_login_failed", reason=reason)
+    if warning is not None:
+        dispatcher.utter_message(response="utter_last_login_try", minutes=warning.minutes)

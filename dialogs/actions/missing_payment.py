@@ -51,8 +51,7 @@ class ActionStartPaymentTrace(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         if acting_member(tracker) is None:
-            offer_log_in(dispatcher)
-            return not_started(SlotSet(SLOT, None))
+            return not_started(SlotSet(SLOT, None), *offer_log_in(dispatcher, tracker, self.name()))
         if tracker.get_slot(SLOT) and SLOT in given_by_latest_message(tracker):
             # "HC-7K3M-9Q2D hasn't shown up": nothing to ask.
             return not_started(FollowupAction("action_trace_payment"))
@@ -97,8 +96,7 @@ class ActionTracePayment(Action):
         used = [SlotSet(SLOT, None)]
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return used
+            return used + offer_log_in(dispatcher, tracker, None)
         svc = runtime.services()
         try:
             trace = payments.trace_payment(svc, member, tracker.get_slot(SLOT) or "")
@@ -150,8 +148,7 @@ class ActionOpenPaymentSupportRequest(Action):
         used = [SlotSet(SUPPORT_SLOT, None)]
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return used
+            return used + offer_log_in(dispatcher, tracker, None)
         svc = runtime.services()
         value = tracker.get_slot(SUPPORT_SLOT)
         try:
@@ -163,15 +160,18 @@ class ActionOpenPaymentSupportRequest(Action):
             return used
         channel, chat_id = runtime.chat_of(tracker)
         try:
-            request = open_support_request(
+            handoff = open_support_request(
                 svc, account_id=member, channel=channel, chat_id=chat_id, topic=SUPPORT_TOPIC,
                 transcript=stored_transcript(channel, chat_id), payment_reference=trace.reference)
         except SupportLimitReached as limit:
             dispatcher.utter_message(text=limit.message)
             return used
+        done = (f"I've added payment {trace.reference} to your open support request "
+                f"{handoff.number}." if handoff.added_to else
+                f"I've opened support request {handoff.number} about payment "
+                f"{trace.reference}.")
         dispatcher.utter_message(
-            text=f"I've opened support request {request.number} about payment "
-                 f"{trace.reference}. Our team will answer within "
+            text=f"{done} Our team will answer within "
                  f"{svc.policy.support_answer_within}. For anything urgent, call "
                  f"{svc.policy.phone} (TTY {svc.policy.tty}).",
             buttons=[button("What do I owe", "check_balance")])

@@ -30,9 +30,11 @@ def start_form(tracker: Tracker, form: str, answers: Iterable[str], *,
                fresh_intent: str) -> list[EventType]:
     """Start `form`. When the member has just asked for it (`fresh_intent`), answers left from
     an earlier run they walked away from are forgotten, except what this very message said
-    ("pay $120"); resumed after logging in, the form keeps what it was given."""
+    ("pay $120"); resumed after logging in, or asked for again while it is going on ("can I
+    pay with a card?" at its last question), the form keeps what it was given."""
     events: list[EventType] = []
-    if tracker.get_intent_of_latest_message() == fresh_intent:
+    going_on = tracker.active_loop_name == form
+    if tracker.get_intent_of_latest_message() == fresh_intent and not going_on:
         given = given_by_latest_message(tracker)
         events = [SlotSet(slot, None) for slot in answers
                   if slot not in given and tracker.get_slot(slot) is not None]

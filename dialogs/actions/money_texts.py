@@ -11,7 +11,13 @@ import logging
 import re
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+
+from dialogs.actions.member_session import start_login
+
+# Forms of someone who cannot log in yet: a question that needs an account leaves them be.
+FORMS_WITHOUT_AN_ACCOUNT = frozenset({"create_account_form", "reset_password_form"})
 
 logger = logging.getLogger("dialogs.actions.money")
 
@@ -56,8 +62,18 @@ def button(title: str, intent: str, **entities: object) -> dict[str, str]:
     return {"title": title, "payload": payload}
 
 
-def offer_log_in(dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(response="utter_log_in_first")
+def offer_log_in(dispatcher: CollectingDispatcher, tracker: Tracker,
+                 resume: str | None) -> list[EventType]:
+    """"Please log in first" starts the log-in, so the next message is taken as the username;
+    then `resume` runs (the log-in form's question says why it is asked) or, without one, the
+    member is told here. Someone opening an account or resetting a password has none to log
+    in to yet: they are told, and their form goes on."""
+    if tracker.active_loop_name in FORMS_WITHOUT_AN_ACCOUNT:
+        dispatcher.utter_message(response="utter_log_in_first")
+        return []
+    if resume is None:
+        dispatcher.utter_message(response="utter_log_in_first")
+    return start_login(resume)
 
 
 def entity_value(tracker: Tracker, entity: str) -> object | None:

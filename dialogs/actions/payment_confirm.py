@@ -53,8 +53,7 @@ class ActionReviewPayment(Action):
                   domain: DomainDict) -> list[EventType]:
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return _forget_answers()
+            return _forget_answers() + offer_log_in(dispatcher, tracker, None)
         svc = runtime.services()
         plan_id = plan_id_of(billing.account_summary(svc, member), tracker.get_slot("payment_plan"))
         amount = tracker.get_slot("payment_amount")

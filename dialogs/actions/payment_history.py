@@ -31,8 +31,7 @@ class ActionShowPaymentHistory(Action):
         events = [SlotSet(CURSOR_SLOT, None)]
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return events
+            return events + offer_log_in(dispatcher, tracker, self.name())
         before = as_id(tracker.get_slot(CURSOR_SLOT))
         # One more than a page: whether there is an older page to offer.
         found = billing.payment_history(runtime.services(), member, limit=PAGE + 1,

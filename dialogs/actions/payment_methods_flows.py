@@ -50,8 +50,7 @@ class ActionManagePaymentMethods(Action):
                 SlotSet(DEFAULT_SLOT, None)]
         member = acting_member(tracker)
         if member is None:
-            offer_log_in(dispatcher)
-            return used
+            return used + offer_log_in(dispatcher, tracker, self.name())
         svc = runtime.services()
         methods = payment_methods.list_methods(svc, member)
         if to_remove is not None:

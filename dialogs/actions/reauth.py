@@ -13,15 +13,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.login import report_failed_try
 from dialogs.actions.member_session import (
     OUTCOME_SLOT,
     RESUME_SLOT,
+    acting_member,
     member_time,
     resume_events,
     resume_target,
     start_login,
 )
-from services import sessions
+from services import accounts, lockout, sessions
 from services.errors import AttemptsPaused, LoginFailed, NotLoggedIn
 
 
@@ -46,9 +48,20 @@ class ValidateReauthForm(FormValidationAction):
                                      until=member_time(svc, paused.locked_until))
             return {"password": None, OUTCOME_SLOT: "stopped"}
         except LoginFailed as failed:
-            dispatcher.utter_message(response="utter_login_failed", reason=failed.message)
+            report_failed_try(dispatcher, failed.message, _warning(svc, tracker, channel, chat_id))
             return {"password": None}
         return {"password": None, OUTCOME_SLOT: "confirmed"}
+
+
+def _warning(svc, tracker: Tracker, channel: str,
+             chat_id: str) -> lockout.LockoutWarning | None:
+    """Only this chat's own count holds a password re-entry, so only it is warned about."""
+    account_id = acting_member(tracker)
+    if account_id is None:
+        return None
+    return lockout.warning_before_next_try(
+        svc, accounts.get_account(svc, account_id).username,
+        source=accounts.chat_source(channel, chat_id), own_chat=True)
 
 
 class ActionSubmitReauth(Action):

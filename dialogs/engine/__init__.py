@@ -13,7 +13,9 @@ dialogs/actions, the way Rasa Core would, for any channel:
 A conversation is keyed by (channel, sender id); actions see it as the tracker's sender id
 "<channel>:<sender id>". A button's payload is sent back as the message text.
 
-- `Engine(domain, rules, interpreter, tracker_store, action_runner, *, clock, today, rng)`
+- `Engine(domain, rules, interpreter, tracker_store, action_runner, *, clock, today, rng,
+  sealer, prompt_rules)`: prompt_rules (data/prompt_answers.yml) say how an answer at a form's
+  prompt is told from a question or a request
 - `build_engine(services, *, data_dir, action_endpoint_url, interpreter, nlu_cache_dir, rng)`
 - `Domain.load(domain_path, sensitive_slots_path)`, `load_rules(path)`
 - `TrackerStore(uow_factory)`: events per conversation in the database, turns serialized

@@ -9,6 +9,7 @@ from dialogs.actions import runtime
 from dialogs.engine.action_runner import make_action_runner
 from dialogs.engine.domain import DATA_DIR, Domain
 from dialogs.engine.engine import Engine, Interpreter
+from dialogs.engine.prompt_answers import PromptRules
 from dialogs.engine.sealing import SlotSealer
 from dialogs.engine.stories import load_rules
 from dialogs.engine.tracker_store import TrackerStore
@@ -37,4 +38,5 @@ def build_engine(services: Services, *, data_dir: Path = DATA_DIR,
         today=services.today,
         rng=rng,
         sealer=SlotSealer(services.secrets.session_key, now=services.clock.now),
+        prompt_rules=PromptRules.load(data_dir / "prompt_answers.yml"),
     )

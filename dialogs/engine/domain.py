@@ -26,7 +26,8 @@ ACTION_FAILED_RESPONSE = "utter_action_failed"
 CARD_NUMBER_RESPONSE = "utter_card_number_warning"
 SSN_RESPONSE = "utter_ssn_warning"
 # Responses the engine needs for its own behaviour (see engine.py and dispatcher.py).
-ENGINE_RESPONSES = ("utter_default", "utter_did_you_mean", "utter_help_menu",
+HELP_MENU_RESPONSE = "utter_help_menu"  # its items can be typed by title at any time
+ENGINE_RESPONSES = ("utter_default", "utter_did_you_mean", HELP_MENU_RESPONSE,
                     ACTION_FAILED_RESPONSE, CARD_NUMBER_RESPONSE, SSN_RESPONSE)
 INTENT_LABEL_PREFIX = "utter_intent_"
 

@@ -1,9 +1,10 @@
 """One member message in, the bot's replies out: the turn.
 
 A turn locks the conversation (channel + sender id) in the tracker store, starts a new session
-when the last one expired, understands the message (a button payload directly, anything else
-through the NLU), fills slots, then runs what the policy predicts until it says to listen, and
-stores the new events. Card numbers, SSNs, the answers to sensitive slots and stray replies at
+when the last one expired, understands the message (a button payload directly; at a form's
+prompt, what the prompt expects first: dialogs/engine/prompt_answers.py; anything else through
+the NLU), fills slots, then runs what the policy predicts until it says to listen, and stores
+the new events. Card numbers, SSNs, the answers to sensitive slots and stray replies at
 credential prompts are kept out of the store and the logs, and the channel is told to delete
 the member's message.
 """
@@ -32,6 +33,8 @@ from dialogs.engine.domain import (
     ACTION_FAILED_RESPONSE,
     ACTION_LISTEN,
     CARD_NUMBER_RESPONSE,
+    DATA_DIR,
+    HELP_MENU_RESPONSE,
     NLU_FALLBACK_INTENT,
     REQUESTED_SLOT,
     SSN_RESPONSE,
@@ -41,6 +44,7 @@ from dialogs.engine.forms import LoopRejected
 from dialogs.engine.nlu.redaction import contains_secret, find_secrets, redact_secrets
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
+from dialogs.engine.prompt_answers import PromptReader, PromptRules
 from dialogs.engine.redaction import redact_for_storage, refused_answer, unaccepted_at_prompt
 from dialogs.engine.responses import ResponseGenerator
 from dialogs.engine.seal_purge import spent_seals
@@ -90,8 +94,13 @@ class Engine:
                  tracker_store: TrackerStore, action_runner: ActionRunner, *,
                  clock: Clock | None = None, today: Callable[[], dt.date] | None = None,
                  rng: random.Random | None = None, max_actions_per_turn: int = 10,
-                 sealer: SlotSealer | None = None):
+                 sealer: SlotSealer | None = None, prompt_rules: PromptRules | None = None):
         self.domain = domain
+        self._prompts = PromptReader(
+            prompt_rules or PromptRules.load(DATA_DIR / "prompt_answers.yml"), domain.intents,
+            domain.sensitive_slots,
+            menu=[button for variation in domain.responses.get(HELP_MENU_RESPONSE, ())
+                  for button in variation.get("buttons") or ()])
         self._policy = RulePolicy(domain, rules)
         self._interpreter = interpreter
         self._store = tracker_store
@@ -178,9 +187,12 @@ class Engine:
         answer at a credential prompt that the form has just refused (redaction)."""
         tracker = turn.tracker
         asked = tracker.slots.get(REQUESTED_SLOT) if tracker.active_loop_name else None
-        if asked in self.domain.credential_prompts:
+        if asked in self.domain.credential_prompts or asked in self.domain.sensitive_slots:
             for index, event in refused_answer(conversation.events, stored, asked,
-                                               self.domain.credential_prompts).items():
+                                               self.domain.credential_prompts,
+                                               self.domain.sensitive_slots,
+                                               seal=self._sealer.seal if self._sealer
+                                               else None).items():
                 conversation.replace(index, event)
                 message_id = (event.get("metadata") or {}).get("message_id")
                 if event["event"] == "user" and message_id is not None:
@@ -232,12 +244,16 @@ class Engine:
                                   channel, metadata)
             turn.add(event)
             return event
-        parse = parse_payload(text, self.domain.intents)
-        turn.payload, turn.requested = parse is not None, requested
-        parse = parse or self._understand(text)
+        payload = parse_payload(text, self.domain.intents)
+        turn.payload, turn.requested = payload is not None, requested
+        # A button first; then what the prompt expects (an answer, a secret, an escape word);
+        # only what is none of these goes to the NLU.
+        parse = payload or self._prompts.read(tracker, text)
+        if parse is None:
+            parse = self._prompts.reconsider(tracker, text, self._understand(text))
         event = _user_uttered(text, parse, channel, metadata)
         turn.add(event)
-        filled = extract_slots(self.domain, tracker)
+        filled = extract_slots(self.domain, tracker, self._prompts.rules)
         for slot_event in filled:
             turn.add(slot_event)
         turn.secret_answer = requested in sensitive or any(e["name"] in sensitive for e in filled)

@@ -6,7 +6,8 @@ appended as slot events at the end of the tracker, where FormValidationAction lo
 then asks for the next empty slot with the first of `action_ask_<form>_<slot>`,
 `utter_ask_<form>_<slot>`, `action_ask_<slot>`, `utter_ask_<slot>` the domain has. When a
 message fills nothing the form was waiting for, the form rejects it so the rules can handle it
-(a question, "cancel"); run again after that, it asks for the same slot again.
+(a question, "cancel"); run again after that, it asks for the same slot again. After MAX_TRIES
+messages at the same prompt, the question comes with ways out as buttons.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from dialogs.engine.tracker import Tracker
 
 if TYPE_CHECKING:
     from dialogs.engine.dispatcher import ActionDispatcher
+
+
+# After this many messages at one prompt the prompt comes with ways out (WAY_OUT_RESPONSE):
+# no form can hold a member who cannot give the answer.
+MAX_TRIES = 3
+WAY_OUT_RESPONSE = "utter_stuck_at_prompt"
 
 
 class LoopRejected(Exception):
@@ -40,14 +47,15 @@ class FormLoop:
             prefilled = {slot: tracker.slots[slot] for slot in self._required
                          if tracker.slots.get(slot) is not None}
             events += await self._validate(prefilled, tracker)
-        elif tracker.latest_action_name == ACTION_LISTEN:
+        elif tracker.latest_action_name == ACTION_LISTEN and not tracker.loop_rejected:
             validation = await self._validate(self._candidates(tracker), tracker)
             if tracker.slots.get(REQUESTED_SLOT) and not any(
                     e["event"] == "slot" and e["name"] != REQUESTED_SLOT for e in validation):
                 raise LoopRejected(self.name)
             events += validation
         else:
-            # Back after the rules handled a message the form rejected: nothing to validate.
+            # Back after the rules handled a message the form rejected (or a rule ran the form
+            # right away, as "log in" at the log-in form does): nothing to validate.
             events += await self._validate({}, tracker)
         if not _is_done(events):
             events += await self._request_next_slot(tracker, events)
@@ -89,7 +97,12 @@ class FormLoop:
         ask = self._ask_action(slot)
         if ask is None:
             return requesting
-        return requesting + await self._dispatcher.run(ask, tracker.extended(events + requesting))
+        asked = tracker.extended(events + requesting)
+        asking = await self._dispatcher.run(ask, asked)
+        if _tries_at(asked, slot) >= MAX_TRIES and WAY_OUT_RESPONSE in self._domain.responses:
+            # Asked again and again: say so, and offer ways out as buttons.
+            asking.append(self._dispatcher.utter(WAY_OUT_RESPONSE, tracker))
+        return requesting + asking
 
     def _ask_action(self, slot: str) -> str | None:
         for name in (f"action_ask_{self.name}_{slot}", f"utter_ask_{self.name}_{slot}",
@@ -97,6 +110,24 @@ class FormLoop:
             if name in self._domain.actions or name in self._domain.responses:
                 return name
         return None
+
+
+def _tries_at(tracker: Tracker, slot: str) -> int:
+    """How many messages the member has sent since this form run first asked for `slot`
+    without getting past it (answers refused, questions answered in between)."""
+    seen = tries = 0
+    for event in reversed(tracker.events):
+        kind = event["event"]
+        if kind in ("active_loop", "session_started", "restart"):
+            break
+        if kind == "slot" and event["name"] == REQUESTED_SLOT:
+            if event["value"] not in (None, slot):
+                break
+            if event["value"] == slot:
+                tries = seen
+        elif kind == "user":
+            seen += 1
+    return tries
 
 
 def _is_done(events: list[dict]) -> bool:

@@ -3,11 +3,14 @@
 In order: a follow-up action an action asked for; the active form, while it is taking the
 member's answers (its "happy path"); otherwise the rule whose steps match the end of the
 conversation best (longest match, then most conditions, then first in the file); otherwise, right
-after a member's message, the fallback, and after an action, listening.
+after a member's message, the fallback, and after an action, listening. When the rules have
+handled a message the active form rejected and have nothing more to do, the form runs again and
+asks its question again: a question asked at a prompt is answered and the prompt comes back.
 
-A rule's intent step that names entities matches only a message that has them, and each counts
-as a condition: "when is it due" with a `faq_topic` entity follows the rule for the question,
-not the rule for the bare intent.
+Slot conditions are read as Rasa reads them (stories.read_as_rasa): a categorical slot named
+without a value is empty. A rule's intent step that names entities matches only a message that
+has them, and each counts as a condition: "when is it due" with a `faq_topic` entity follows
+the rule for the question, not the rule for the bare intent.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dialogs.engine.domain import ACTION_DEFAULT_FALLBACK, ACTION_LISTEN, Domain
-from dialogs.engine.stories import IS_SET, UNSET, Rule, Step
+from dialogs.engine.stories import IS_SET, UNSET, Rule, Step, read_as_rasa
 from dialogs.engine.tracker import HistoryStep, Tracker
 
 
@@ -38,7 +41,7 @@ class RulePolicy:
         # Every candidate ends with the step that must match the conversation's latest one:
         # keyed by that step and best first, a prediction looks at a few instead of all.
         self._candidates: dict[tuple[str, str], list[_Candidate]] = defaultdict(list)
-        for index, rule in enumerate(rules):
+        for index, rule in enumerate(read_as_rasa(domain, rules)):
             for length, action in _predictions(rule):
                 prefix = rule.steps[:length]
                 rank = (length, rule.condition_count + _entity_count(prefix), -index)
@@ -57,6 +60,11 @@ class RulePolicy:
         if loop and not tracker.loop_rejected:
             return ACTION_LISTEN if tracker.latest_action_name == loop else loop
         predicted = self.rule_prediction(tracker)
+        after_action = tracker.latest_action_name not in (ACTION_LISTEN, loop)
+        if loop and after_action and predicted in (None, ACTION_LISTEN):
+            # The rules have handled what the form could not use (answered a question, showed
+            # the menu): back to the form, which asks its question again.
+            return loop
         if predicted is not None:
             return predicted
         return ACTION_DEFAULT_FALLBACK if tracker.latest_action_name == ACTION_LISTEN \

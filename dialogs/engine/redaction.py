@@ -101,11 +101,18 @@ def _answered(slot: str, turn_events: Sequence[dict]) -> bool:
 
 
 def refused_answer(stored: Sequence[dict], turn_events: Sequence[dict], asked_again: str | None,
-                   credential_prompts: Iterable[str]) -> dict[int, dict]:
-    """When this turn cleared the credential prompt `asked_again` and its form asks it again,
-    the stored events of the earlier answer, redacted: the user message that gave it and the
-    slot values it set, by index in `stored` (the session as stored before this turn)."""
-    if asked_again is None or asked_again not in frozenset(credential_prompts):
+                   credential_prompts: Iterable[str], sensitive_slots: Iterable[str] = (), *,
+                   seal: Callable[[Any], str] | None = None) -> dict[int, dict]:
+    """When this turn cleared the prompt `asked_again` and its form asks it again, the stored
+    events of the earlier credential answer, redacted: the user message that gave it and the
+    slot values it set, by index in `stored` (the session as stored before this turn).
+
+    `asked_again` is a credential prompt (the username asked again), or a secret refused right
+    after a credential was given (a failed log-in asks the password again and keeps the
+    username, which may have been the password typed a step early). A credential the form
+    still needs then is kept sealed (`seal`), as a sensitive answer is."""
+    credentials = frozenset(credential_prompts)
+    if asked_again is None or asked_again not in credentials | frozenset(sensitive_slots):
         return {}
     if not any(event["event"] == "slot" and event["name"] == asked_again
                and event.get("value") is None for event in turn_events):
@@ -113,16 +120,25 @@ def refused_answer(stored: Sequence[dict], turn_events: Sequence[dict], asked_ag
     # The answer is the member's previous message, the one right before this turn's.
     answer_at = next((index for index in range(len(stored) - 1, -1, -1)
                       if stored[index]["event"] == "user"), None)
-    if answer_at is None or not any(
-            event["event"] == "slot" and event["name"] == asked_again
-            and event.get("value") not in (None, REDACTED) for event in stored[answer_at:]):
+    if answer_at is None:
+        return {}
+    given = [event["name"] for event in stored[answer_at:] if event["event"] == "slot"
+             and event["name"] in credentials and event.get("value") not in (None, REDACTED)]
+    if asked_again in credentials:
+        given = [name for name in given if name == asked_again]
+    if not given:
         return {}
     replaced = {answer_at: _redacted_user_event(stored[answer_at])}
     for index in range(answer_at + 1, len(stored)):
         event = stored[index]
         if event["event"] == "user":
             break
-        if event["event"] == "slot" and event["name"] == asked_again \
+        if event["event"] == "slot" and event["name"] in given \
                 and event.get("value") is not None:
+            kept = asked_again not in credentials
+            if kept and seal is None:
+                continue  # nothing can keep it safely for the form: it stays as it was
             replaced[index] = {**event, "value": REDACTED}
+            if kept:
+                replaced[index][SEALED_KEY] = seal(event["value"])
     return replaced

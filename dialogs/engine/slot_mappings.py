@@ -1,5 +1,6 @@
 """Filling slots from a member's message, by the slot mappings in the domain (what Rasa's
-`action_extract_slots` does after every message)."""
+`action_extract_slots` does after every message). Free text fills the answer asked for only when
+it reads as an answer (dialogs/engine/prompt_answers.py), not as a question or a request."""
 
 from __future__ import annotations
 
@@ -8,20 +9,32 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from dialogs.engine.domain import REQUESTED_SLOT, Domain, Slot
+from dialogs.engine.payloads import parse_payload
+from dialogs.engine.prompt_answers import PromptRules
 from dialogs.engine.tracker import Tracker
 
 
-def extract_slots(domain: Domain, tracker: Tracker) -> list[dict]:
+def extract_slots(domain: Domain, tracker: Tracker,
+                  prompts: PromptRules | None = None) -> list[dict]:
     """SlotSet events for every slot a mapping fills from the latest message; a slot's first
     mapping that yields a value wins."""
     message = tracker.latest_message
     intent = tracker.latest_intent
+    # A button is never an answer typed as text, not even a password: "I forgot my password"
+    # tapped at the password prompt is that request.
+    typed_as_payload = parse_payload(message.get("text") or "", domain.intents) is not None
     events = []
     for slot in domain.slots.values():
         for mapping in slot.mappings:
             if not (_conditions_hold(mapping, tracker) and _intent_allowed(mapping, intent)):
                 continue
+            if mapping["type"] == "from_text" and (
+                    typed_as_payload or prompts is not None and not prompts.takes_text(
+                        slot.name, message, secret=slot.name in domain.sensitive_slots)):
+                continue
             value = _value(mapping, slot, message)
+            if mapping["type"] == "from_text" and prompts is not None and value is not None:
+                value = prompts.answer_part(slot.name, value)
             if value is not None:
                 events.append(SlotSet(slot.name, value))
                 break

@@ -3,21 +3,29 @@
 A step is a user message (by intent) or an action. `active_loop` and `slot_was_set` entries
 describe the state right after the step before them; a rule's `condition` describes the state
 before its first step.
+
+A slot named without a value means what Rasa reads it as (read_as_rasa): a text slot set to
+anything, a bool slot true, and any other slot *empty*: `slot_was_set: [pending_review]` on a
+categorical slot says no review is pending, whatever its author meant.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from dialogs.engine.domain import Domain
 
 
 class Marker(enum.Enum):
     UNSET = "not mentioned"  # the step says nothing about the active form
-    IS_SET = "set to anything"  # `slot_was_set: [name]` without a value
+    IS_SET = "set to anything"  # `slot_was_set: [name]` without a value (see read_as_rasa)
 
 
 UNSET = Marker.UNSET
@@ -135,3 +143,24 @@ def _slot_values(entries) -> list[tuple[str, Any]]:
 def _entity_names(entries) -> list[str]:
     return [name for entry in entries
             for name in (entry if isinstance(entry, dict) else [entry])]
+
+
+def name_only_value(domain: Domain, slot: str) -> Any:
+    """What `slot_was_set: [slot]` (no value) stands for in Rasa: "filled" for a text slot, true
+    for a bool slot, and for any other type no value at all (Rasa warns and reads it empty)."""
+    spec = domain.slots.get(slot)
+    kind = spec.type if spec is not None else "text"
+    return {"text": IS_SET, "bool": True}.get(kind)
+
+
+def read_as_rasa(domain: Domain, rules: Sequence[Rule]) -> list[Rule]:
+    """The rules with every name-only slot replaced by the value Rasa reads in it."""
+    return [replace(rule, condition_slots=_resolved(domain, rule.condition_slots),
+                    steps=tuple(replace(step, slots=_resolved(domain, step.slots))
+                                for step in rule.steps))
+            for rule in rules]
+
+
+def _resolved(domain: Domain, values: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, name_only_value(domain, name) if value is IS_SET else value)
+                 for name, value in values)

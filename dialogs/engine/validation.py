@@ -1,7 +1,10 @@
-"""What `rasa data validate` checks, for the data in data/ and the actions in dialogs/actions:
-everything referenced exists, the actions registered are the actions declared, and no rule or
-story contradicts another (each is replayed through the rules and forms, which must predict
-every one of its actions).
+"""What `rasa data validate` and Rasa's rule policy check, for the data in data/ and the actions
+in dialogs/actions: everything referenced exists, the actions registered are the actions
+declared, no rule or story contradicts another (each is replayed through the rules and forms,
+which must predict every one of its actions, with slots read as Rasa reads them), no slot is
+named without a value where Rasa would read it as empty, and no rule is incomplete (an action
+that sets a slot the conversation depends on in one rule says what that slot becomes in every
+rule where the conversation goes on after it).
 
 `check_data_dir()` checks data/ against dialogs/actions; `check_data(...)` checks given parts.
 Both return the problems found, each a sentence naming the file and the step.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -35,7 +39,17 @@ from dialogs.engine.domain import (
 )
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
-from dialogs.engine.stories import IS_SET, UNSET, Rule, Step, Story, load_rules, load_stories
+from dialogs.engine.stories import (
+    IS_SET,
+    UNSET,
+    Rule,
+    Step,
+    Story,
+    load_rules,
+    load_stories,
+    name_only_value,
+    read_as_rasa,
+)
 from dialogs.engine.tracker import Tracker
 
 # Telegram's limit on a button's callback data.
@@ -69,6 +83,7 @@ def check_data(domain: Domain, rules: Sequence[Rule], stories: Sequence[Story], 
     for story in stories:
         problems += check_steps(domain, story.steps, f"stories.yml: story {story.name!r}")
     if not problems:  # replaying needs every name to exist
+        problems += check_incomplete_rules(domain, rules)
         problems += check_consistency(domain, rules, stories)
     if nlu_path is not None:
         problems += check_nlu(domain, nlu_path)
@@ -228,15 +243,70 @@ def _check_slot_values(domain: Domain, values, at: str) -> list[str]:
     for name, value in values:
         if name not in domain.slots:
             problems.append(f"{at}: unknown slot {name!r}")
+        elif value is IS_SET and name_only_value(domain, name) is None \
+                and influences_conversation(domain, name):
+            problems.append(f"{at}: {domain.slots[name].type} slot {name!r} is named without a "
+                            "value, which Rasa reads as empty: name the value")
         elif name == REQUESTED_SLOT and value not in (None, IS_SET) \
                 and value not in domain.form_slots():
             problems.append(f"{at}: requested_slot {value!r} is no form's slot")
     return problems
 
 
+def influences_conversation(domain: Domain, slot: str) -> bool:
+    """Whether Rasa featurizes the slot: only those can make a rule or story differ."""
+    if slot == REQUESTED_SLOT:
+        return False
+    spec = (domain.raw.get("slots") or {}).get(slot) or {}
+    return spec.get("type") != "any" and spec.get("influence_conversation", True) is not False
+
+
+def check_incomplete_rules(domain: Domain, rules: Sequence[Rule]) -> list[str]:
+    """Rasa's incomplete-rule check. An action's fingerprint is every slot the conversation
+    depends on that it sets, and every form state it leaves, in any rule; in every rule that
+    goes on after the action, the state after it must give those slots a value (null included)
+    and be one of those form states."""
+    rules = read_as_rasa(domain, rules)
+    slots_set: dict[str, set[str]] = defaultdict(set)
+    loops_left: dict[str, set] = defaultdict(set)
+    for rule in rules:
+        for step in rule.steps:
+            if step.kind == "action":
+                slots_set[step.name] |= {name for name, _ in step.slots
+                                         if influences_conversation(domain, name)}
+                if step.active_loop is not UNSET:
+                    loops_left[step.name].add(step.active_loop)
+    problems = []
+    for rule in rules:
+        where = f"rules.yml: rule {rule.name!r}"
+        known = {name for name, _ in rule.condition_slots}
+        loop = rule.condition_loop
+        for number, step in enumerate(rule.steps, 1):
+            known |= {name for name, _ in step.slots}
+            loop = loop if step.active_loop is UNSET else step.active_loop
+            if step.kind != "action" or (number == len(rule.steps)
+                                         and not rule.wait_for_user_input):
+                continue
+            missing = sorted(slots_set[step.name] - known)
+            if missing:
+                problems.append(
+                    f"{where}, step {number} ({step.name}): other rules say what it sets "
+                    f"{', '.join(missing)} to, this one does not (add slot_was_set, or "
+                    "wait_for_user_input: false after a last step)")
+            if loops_left[step.name] and loop not in loops_left[step.name]:
+                problems.append(
+                    f"{where}, step {number} ({step.name}): other rules say which form is "
+                    "active after it, this one does not (add active_loop)")
+    return problems
+
+
 def check_consistency(domain: Domain, rules: Sequence[Rule], stories: Sequence[Story]
                       ) -> list[str]:
     policy = RulePolicy(domain, rules)
+    rules = read_as_rasa(domain, rules)
+    stories = [Story(story.name, rule.steps)
+               for story, rule in zip(stories, read_as_rasa(domain, [
+                   Rule(story.name, story.steps) for story in stories]), strict=True)]
     problems = []
     for rule in rules:
         problems += _replay(policy, domain, rule.steps, f"rules.yml: rule {rule.name!r}",

@@ -506,8 +506,24 @@ class SupportRequest(Base):
     payment_reference: Mapped[str | None] = mapped_column(String(20))
     transcript: Mapped[list] = mapped_column(JSON)  # recent lines: "member: ...", "bot: ..."
     recent_payment_references: Mapped[list] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20))  # open | answered | closed
+    # open | answered | closed; merged: opened again while one was open, before 0008
+    status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime]
+    # Asked again while open: the request is added to, not opened again.
+    updated_at: Mapped[dt.datetime | None]
+    # How staff reach a visitor who was not logged in: a phone number (E.164) or an e-mail.
+    contact: Mapped[str | None] = mapped_column(String(254))
+
+    # One open request per member, and per chat for a visitor, held by the database: two
+    # "talk to a person" racing cannot both open one.
+    __table_args__ = (
+        Index("uq_support_requests_open_per_account", "account_id", unique=True,
+              sqlite_where=text("status = 'open' AND account_id IS NOT NULL"),
+              postgresql_where=text("status = 'open' AND account_id IS NOT NULL")),
+        Index("uq_support_requests_open_per_visitor_chat", "channel", "chat_id", unique=True,
+              sqlite_where=text("status = 'open' AND account_id IS NULL"),
+              postgresql_where=text("status = 'open' AND account_id IS NULL")),
+    )
 
 
 # --- chat link tokens and the Telegram channel ----------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from dialogs.actions.money_texts import day, long_day
 from services import billing, payments
 from services.money import format_cents
+from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.demo_members import demo_member
 
 REFERENCE = re.compile(r"HC-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}")
@@ -93,11 +94,15 @@ def test_a_payment_still_settling_shows_as_pending(rest_chat, svc):
     assert "Pay now" not in titles(rest_chat)
 
 
-def test_not_logged_in_is_offered_log_in_or_a_new_account(rest_chat):
+def test_not_logged_in_is_asked_to_log_in_and_then_shown_what_they_owe(rest_chat):
     rest_chat.say("what do I owe")
 
-    assert "Please log in first" in rest_chat.text
-    assert [b["payload"] for b in rest_chat.buttons] == ["/log_in", "/create_account"]
+    assert "let's log you in" in rest_chat.text
+    assert "What's your username?" in rest_chat.text
+    assert "/create_account" in [b["payload"] for b in rest_chat.buttons]
+    rest_chat.say("alex")
+    rest_chat.say(DEMO_PASSWORD)
+    assert "Total due: $441.50" in rest_chat.text
 
 
 def test_history_shows_the_latest_five_then_older_ones(rest_chat, svc):
@@ -141,4 +146,4 @@ def test_the_history_cursor_is_only_a_position_in_the_members_own_list(rest_chat
 def test_history_needs_a_log_in(rest_chat):
     rest_chat.say("/payment_history")
 
-    assert "Please log in first" in rest_chat.text
+    assert "let's log you in" in rest_chat.text and "username" in rest_chat.text

@@ -135,4 +135,4 @@ def test_removing_needs_the_password_again_after_an_idle_session(rest_chat, svc,
 def test_methods_need_a_log_in(rest_chat):
     rest_chat.say("/manage_payment_methods")
 
-    assert "Please log in first" in rest_chat.text
+    assert "let's log you in" in rest_chat.text and "username" in rest_chat.text

@@ -171,6 +171,6 @@ def test_a_support_request_for_another_members_payment_is_refused(rest_chat, svc
 
 def test_troubleshooting_needs_a_log_in(rest_chat):
     rest_chat.say("/payment_declined")
-    assert "Please log in first" in rest_chat.text
+    assert "let's log you in" in rest_chat.text and "username" in rest_chat.text
     rest_chat.say("/payment_missing")
-    assert "Please log in first" in rest_chat.text
+    assert "let's log you in" in rest_chat.text and "username" in rest_chat.text

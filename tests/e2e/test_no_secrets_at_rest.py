@@ -68,10 +68,9 @@ def reset_password(chat) -> None:
     assert "Your password is changed" in chat.text, chat.text
 
 
-def fail_a_log_in_then_type_the_password_at_the_username_prompt(chat) -> None:
-    chat.log_in("jordan.lee", WRONG_PASSWORD)
-    assert "What's your username?" in chat.text
-    chat.say(NEW_PASSWORD)  # taken for a username: nothing tells it apart yet
+def type_the_password_at_the_username_prompt_then_fail_the_log_in(chat) -> None:
+    chat.say("/log_in")
+    chat.say(NEW_PASSWORD)  # the password a step early: taken for a username
     chat.say(NEW_PASSWORD)
     assert "don't match" in chat.text, chat.text
     chat.say("/cancel")
@@ -118,7 +117,7 @@ def test_no_secret_entered_in_a_whole_run_is_kept_in_clear(rest_chat, another_ch
     rest_chat.say("/log_out")
     reset_password(rest_chat)
     rest_chat.say("/log_out")  # the reset logged the chat in
-    fail_a_log_in_then_type_the_password_at_the_username_prompt(rest_chat)
+    type_the_password_at_the_username_prompt_then_fail_the_log_in(rest_chat)
     rest_chat.log_in("jordan.lee", NEW_PASSWORD)
     assert "Welcome back" in rest_chat.text
     jordan = sessions.current_account_id(svc, channel="rest", chat_id=rest_chat.sender)

@@ -13,9 +13,15 @@ import yaml
 from dialogs.engine.action_runner import InProcessActionRunner
 from dialogs.engine.domain import DATA_DIR, Domain
 from dialogs.engine.stories import load_rules, load_stories
-from dialogs.engine.validation import check_data, check_data_dir
+from dialogs.engine.validation import (
+    check_consistency,
+    check_data,
+    check_data_dir,
+    check_incomplete_rules,
+)
 
 ACTIONS_DIR = Path(__file__).resolve().parents[2] / "dialogs" / "actions"
+RULES_BEFORE_ISSUE_12 = Path(__file__).resolve().parents[1] / "data" / "rules_before_issue_12.yml"
 INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "cancel", "help", "out_of_scope",
            "inform", "log_in", "log_out", "create_account", "forgot_password", "login_problem",
            "check_balance", "payment_history", "make_payment", "setup_autopay",
@@ -104,6 +110,81 @@ def test_rules_that_contradict_each_other_are_reported(registered, tmp_path):
 
     assert found == ["rules.yml: rule 'greet differently', step 3 (action utter_goodbye): "
                      "the rules and forms predict 'utter_help_menu' here"]
+
+
+# --- Rasa's rule checks: what made Rasa 3.6 refuse to train on the rules before issue 12 ------
+
+
+def test_the_rules_before_issue_12_fail_the_checks_rasa_fails_them_on(registered):
+    old = load_rules(RULES_BEFORE_ISSUE_12)
+    domain = Domain.load()
+
+    found = check_data(domain, old, load_stories(DATA_DIR / "stories.yml"),
+                       registered_actions=registered)
+
+    for name in ("cancel", "no"):
+        assert (f"rules.yml: rule 'Drop the review waiting for Confirm on {name}', condition: "
+                "categorical slot 'pending_review' is named without a value, which Rasa reads "
+                "as empty: name the value") in found
+    assert check_incomplete_rules(domain, old) == [
+        "rules.yml: rule 'Stop autopay', step 2 (action_manage_autopay): other rules say what "
+        "it sets flow_ready to, this one does not (add slot_was_set, or "
+        "wait_for_user_input: false after a last step)"]
+    contradictions = check_consistency(domain, old, [])
+    assert ("rules.yml: rule 'Cancel whatever is going on, a form included', step 2 (action "
+            "action_cancel): the rules and forms predict 'action_discard_review' here"
+            in contradictions)
+
+
+def test_an_incomplete_rule_is_reported(registered, tmp_path):
+    rules = yaml.safe_load((DATA_DIR / "rules.yml").read_text())
+    rules["rules"].append({"rule": "pay when asked twice",
+                           "steps": [{"intent": "make_payment"},
+                                     {"action": "action_start_payment"}]})
+    rules["rules"].append({"rule": "log in without saying what the form does",
+                           "steps": [{"intent": "log_in"}, {"action": "login_form"}]})
+
+    found = problems(registered, rules=rules, tmp_path=tmp_path)
+
+    assert found[:2] == [
+        "rules.yml: rule 'pay when asked twice', step 2 (action_start_payment): other rules "
+        "say what it sets flow_ready to, this one does not (add slot_was_set, or "
+        "wait_for_user_input: false after a last step)",
+        "rules.yml: rule 'log in without saying what the form does', step 2 (login_form): "
+        "other rules say which form is active after it, this one does not (add active_loop)"]
+
+
+def test_a_last_step_that_does_not_wait_for_the_member_need_not_say_what_it_sets(tmp_path):
+    rules = yaml.safe_load((DATA_DIR / "rules.yml").read_text())
+    rules["rules"].append({"rule": "pay, whatever follows", "wait_for_user_input": False,
+                           "steps": [{"intent": "make_payment"},
+                                     {"action": "action_start_payment"}]})
+
+    assert not any("pay, whatever follows" in p and "flow_ready" in p
+                   for p in check_incomplete_rules(Domain.load(), load_rules(
+                       _written(tmp_path, rules))))
+
+
+def test_a_categorical_slot_named_without_a_value_is_read_as_empty(registered, tmp_path):
+    """As Rasa reads it: the rule below is for "no review pending", so it contradicts the rule
+    for "cancel" in the same state."""
+    domain = Domain.load()
+    rules = [*load_rules(DATA_DIR / "rules.yml"), *load_rules(_written(tmp_path, {"rules": [
+        {"rule": "drop any review", "condition": [{"active_loop": None},
+                                                  {"slot_was_set": ["pending_review"]}],
+         "steps": [{"intent": "cancel"}, {"action": "action_discard_review"}]}]}))]
+
+    assert "drop any review" in str(check_data(domain, rules, [],
+                                               registered_actions=registered))
+    assert ("rules.yml: rule 'Cancel whatever is going on, a form included', step 2 (action "
+            "action_cancel): the rules and forms predict 'action_discard_review' here"
+            in check_consistency(domain, rules, []))
+
+
+def _written(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump(data))
+    return path
 
 
 def test_a_story_the_rules_do_not_follow_is_reported(registered, tmp_path):

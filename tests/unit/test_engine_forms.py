@@ -92,3 +92,37 @@ async def test_a_message_that_fills_nothing_is_rejected():
 
     with pytest.raises(LoopRejected):
         await form(d, RecordingRunner()).run(answered(d))
+
+
+async def test_a_question_asked_again_and_again_comes_with_ways_out():
+    d = Domain.from_dict({
+        "intents": ["inform"],
+        "slots": {"city": {"type": "text", "mappings": [{"type": "from_text", "conditions": [
+            {"active_loop": "trip_form"}]}]}},
+        "forms": {"trip_form": {"required_slots": ["city"]}},
+        "actions": ["validate_trip_form"],
+        "responses": {"utter_ask_city": [{"text": "Which city?"}],
+                      "utter_stuck_at_prompt": [{"text": "Ways out", "buttons": [
+                          {"title": "Cancel", "payload": "/cancel"}]}]},
+    })
+    tracker = Tracker("console:1", d, [SessionStarted(), ActionExecuted(ACTION_LISTEN)])
+
+    class Refusing(RecordingRunner):
+        async def run(self, action_call):
+            return {"events": [{"event": "slot", "name": "city", "value": None}],
+                    "responses": []}
+
+    asked = []
+    for attempt in range(5):
+        events = await form(d, Refusing()).run(tracker)
+        asked.append([e["text"] for e in events if e["event"] == "bot"])
+        for event in events:
+            tracker.update(event)
+        tracker.update(ActionExecuted("trip_form"))
+        tracker.update(ActionExecuted(ACTION_LISTEN))
+        tracker.update(UserUttered(f"no idea {attempt}", {"intent": {"name": "inform"},
+                                                          "entities": []}))
+        tracker.update(SlotSet("city", f"no idea {attempt}"))
+
+    assert asked[:3] == [["Which city?"]] * 3
+    assert asked[3:] == [["Which city?", "Ways out"]] * 2

@@ -140,6 +140,21 @@ def test_a_message_the_form_rejects_goes_to_the_rules_then_back_to_the_form(tmp_
     assert rules.predict(conversation(*rejected, ("action", "utter_hi"))) == "survey_form"
 
 
+def test_after_a_rule_for_any_time_the_rejected_form_asks_its_question_again(tmp_path):
+    """A question asked at a prompt: the rule that answers it anywhere runs, then the form."""
+    rules = policy(GREET, tmp_path)
+    rejected = (("user", "ask"), ("action", "survey_form"), ActiveLoop("survey_form"),
+                ("user", "greet"), ActionExecutionRejected("survey_form"))
+
+    assert rules.predict(conversation(*rejected)) == "utter_hi"
+    assert rules.predict(conversation(*rejected, ("action", "utter_hi"))) == "utter_menu"
+    assert rules.predict(conversation(*rejected, ("action", "utter_hi"),
+                                      ("action", "utter_menu"))) == "survey_form"
+    assert rules.predict(conversation(*rejected, ("action", "utter_hi"),
+                                      ("action", "utter_menu"), ("action", "survey_form"))) \
+        == ACTION_LISTEN
+
+
 def test_a_finished_form_goes_on_with_the_rule_after_it(tmp_path):
     rules = policy(FORM, tmp_path)
 
@@ -156,3 +171,30 @@ def test_a_followup_action_comes_first(tmp_path):
 
     assert rules.predict(conversation(("user", "greet"), FollowupAction("utter_vip"))) \
         == "utter_vip"
+
+
+CATEGORICAL = Domain.from_dict({
+    "intents": ["stop"],
+    "slots": {"waiting": {"type": "categorical", "values": ["payment", "autopay"],
+                          "mappings": [{"type": "custom"}]},
+              "note": {"type": "text", "mappings": [{"type": "custom"}]},
+              "vip": {"type": "bool", "mappings": [{"type": "custom"}]}},
+    "responses": {name: [{"text": name}] for name in ("utter_dropped", "utter_stopped")},
+})
+
+
+def test_a_slot_named_without_a_value_is_read_as_rasa_reads_it(tmp_path):
+    """Categorical: empty; text: set to anything; bool: true."""
+    path = tmp_path / "rules.yml"
+    for slot, holds, fails in (("waiting", None, "payment"), ("note", "x", None),
+                               ("vip", True, False)):
+        path.write_text(yaml.safe_dump({"rules": [
+            {"rule": "stop", "steps": [{"intent": "stop"}, {"action": "utter_stopped"}]},
+            {"rule": "drop", "condition": [{"slot_was_set": [slot]}],
+             "steps": [{"intent": "stop"}, {"action": "utter_dropped"}]}]}))
+        rules = RulePolicy(CATEGORICAL, load_rules(path))
+        for value, expected in ((holds, "utter_dropped"), (fails, "utter_stopped")):
+            tracker = Tracker("t", CATEGORICAL, [SessionStarted(), SlotSet(slot, value),
+                                                 ActionExecuted(ACTION_LISTEN)])
+            tracker.update(UserUttered("stop", {"intent": {"name": "stop"}, "entities": []}))
+            assert rules.predict(tracker) == expected, (slot, value)

@@ -33,15 +33,24 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # Batch mode lets ALTER TABLE work on SQLite, which cannot alter columns in place.
+    # Batch mode lets ALTER TABLE work on SQLite, which cannot alter columns in place: it copies
+    # the table and drops the old one, which foreign keys from rows elsewhere (a support request
+    # of the account) would refuse. SQLite changes this setting only outside a transaction.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # the statement began a transaction: end it before the migrations'
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 if context.is_offline_mode():
