@@ -90,13 +90,13 @@ def test_many_strangers_are_deleted_in_batches(svc, monkeypatch):
 
 
 def test_old_transcripts_are_emptied_and_the_requests_kept(svc, clock):
-    def request():
-        return open_support_request(svc, account_id=None, channel="rest", chat_id="web",
+    def request(chat_id: str):  # two visitors: one open request per chat
+        return open_support_request(svc, account_id=None, channel="rest", chat_id=chat_id,
                                     topic="talk_to_human", transcript=["member: my SSN..."])
 
-    old = request()
+    old = request("web-1")
     clock.advance(days=300)
-    recent = request()
+    recent = request("web-2")
     clock.advance(days=66)
 
     assert retain(svc).transcripts == 1
