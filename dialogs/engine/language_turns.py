@@ -20,13 +20,14 @@ from rasa_sdk.events import SlotSet
 from dialogs.engine.domain import REQUESTED_SLOT
 from dialogs.engine.languages import (
     CHOOSE_LANGUAGE_RESPONSE,
-    LANGUAGE_CHOSEN_RESPONSE,
     LANGUAGE_SLOT,
     LanguageChooser,
 )
 from dialogs.engine.nlu.redaction import contains_secret
 from dialogs.engine.tracker import Tracker
 
+# Says the choice back and keeps it on the account (dialogs/actions/language.py).
+CHOOSE_LANGUAGE_ACTION = "action_choose_language"
 # The parse stored for a message that only chose a language: not an intent of the domain.
 CHOICE_PARSE = {"intent": {"name": None, "confidence": 1.0}, "entities": []}
 
@@ -49,7 +50,7 @@ def language_step(chooser: LanguageChooser, tracker: Tracker, text: str, metadat
     chosen = chooser.explicit_choice(text)
     if chosen is not None:
         return LanguageStep(events=(SlotSet(LANGUAGE_SLOT, chosen),),
-                            replies=(LANGUAGE_CHOSEN_RESPONSE, *reask))
+                            replies=(CHOOSE_LANGUAGE_ACTION, *reask))
     found = None
     # First contact: no message yet, and no language carried over from an earlier session.
     if not any(event.get("event") == "user" or (event.get("event") == "slot"

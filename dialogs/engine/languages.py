@@ -23,7 +23,6 @@ import yaml
 
 LANGUAGE_SLOT = "language"
 CHOOSE_LANGUAGE_RESPONSE = "utter_choose_language"
-LANGUAGE_CHOSEN_RESPONSE = "utter_language_chosen"
 # Typed or tapped to see the languages offered. The help menu's button sends a word, not a
 # /command: Rasa would read "/language" as an intent the domain does not have.
 MENU_COMMANDS = frozenset({"/language", "/languages", "/idioma", "/idiomas", "/lang",

@@ -124,3 +124,25 @@ def test_the_nlu_trains_on_every_language_folder(tmp_path):
         extra_nlu_paths=[lang.nlu_path for lang in languages.values() if lang.nlu_path])
     assert interpreter.parse("xoxo zumba")["intent"]["name"] == "greet"
     assert interpreter.parse("plix quorp mi zaldo")["intent"]["name"] == "make_payment"
+
+
+async def test_a_choice_in_a_logged_in_chat_is_kept_on_the_account(engine, services,
+                                                                   monkeypatch):
+    from services.member_language import language_of
+    from services.sessions import link_chat
+    from tests.factories import make_member, use_fast_password_hashing
+
+    use_fast_password_hashing(monkeypatch)
+    member = make_member(services)
+    link_chat(services, channel="console", chat_id="42", account_id=member.id)
+    assert language_of(services, member.id) == "en"
+
+    await engine.handle_message("console", "42", "español")
+    assert language_of(services, member.id) == "es"
+    await engine.handle_message("console", "42", "xolish")
+    assert language_of(services, member.id) == "xx"
+
+
+async def test_a_choice_before_log_in_stays_on_the_chat_only(engine, services):
+    assert texts(await engine.handle_message("console", "43", "español")) \
+        == ["Muy bien, desde ahora le escribo en español."]
