@@ -12,6 +12,7 @@ from dialogs.engine.engine import Engine, Interpreter
 from dialogs.engine.sealing import SlotSealer
 from dialogs.engine.stories import load_rules
 from dialogs.engine.tracker_store import TrackerStore
+from services import formatting
 from services.context import Services
 
 
@@ -24,6 +25,8 @@ def build_engine(services: Services, *, data_dir: Path = DATA_DIR,
     each language folder's nlu.yml (cached)."""
     domain = Domain.load(data_dir / "domain.yml", data_dir / "sensitive_slots.yml",
                          language_dirs=(data_dir / "languages",))
+    for language in domain.languages.values():  # dates and amounts read as in each language
+        formatting.register_locale(language.code, language.locale)
     if interpreter is None:
         from dialogs.engine.nlu import NluInterpreter
 
