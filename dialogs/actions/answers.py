@@ -22,6 +22,7 @@ from dialogs.actions import runtime
 from dialogs.actions.due_dates import next_due_date, ordinal
 from dialogs.actions.member_session import acting_member
 from dialogs.engine.domain import DATA_DIR
+from dialogs.engine.languages import answers_in
 from services.billing import account_summary
 from services.context import Services
 from services.money import format_cents
@@ -39,7 +40,7 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        answers = load_answers()
+        answers = answers_in(load_answers(), tracker.get_slot("language"))
         topic = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
         if topic is None and tracker.get_intent_of_latest_message() == "missed_payment":
             topic = "missed_payment"

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -164,3 +164,24 @@ class LanguageChooser:
             return None
         identifier.set_languages(known)
         return identifier
+
+
+def answers_in(english: dict, language: str | None,
+               directory: Path | str | None = None) -> dict:
+    """data/answers.yml as `language` says it: its folder's answers.yml laid over the English
+    key by key, so a text it lacks stays English."""
+    folder = Path(directory) if directory else Path(__file__).resolve().parents[2] / "data" \
+        / "languages"
+    return _overlay(english, _answers_file(folder / (language or "") / "answers.yml"))
+
+
+@lru_cache(maxsize=16)
+def _answers_file(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
+
+
+def _overlay(base: object, over: object) -> object:
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {key: _overlay(base[key], over[key]) if key in base and key in over
+                else over.get(key, base.get(key)) for key in {**base, **over}}
+    return base if over is None else over

@@ -59,3 +59,31 @@ def test_every_notice_template_and_telegram_command_has_spanish():
                for code in ("en", LANGUAGE)}
     assert set(notices["en"]["texts"]) == set(notices[LANGUAGE]["texts"])
     assert set(notices["en"]["plans"]) == set(notices[LANGUAGE]["plans"])
+
+
+def _leaves(tree: object, path: str = "") -> dict[str, object]:
+    if isinstance(tree, dict):
+        return {k: v for key, sub in tree.items() for k, v in _leaves(sub, f"{path}/{key}").items()}
+    return {path: tree}
+
+
+def test_every_answer_has_spanish_with_the_same_placeholders_and_payloads():
+    from dialogs.engine.languages import answers_in
+
+    english = yaml.safe_load((DATA_DIR / "answers.yml").read_text())
+    spanish_only = yaml.safe_load((DATA_DIR / "languages" / LANGUAGE / "answers.yml").read_text())
+    assert set(_leaves(english)) == set(_leaves(spanish_only))
+    spanish = answers_in(english, LANGUAGE)
+    for path, text in _leaves(english).items():
+        if isinstance(text, str):
+            assert set(_PLACEHOLDER.findall(_leaves(spanish)[path])) \
+                == set(_PLACEHOLDER.findall(text)), path
+    for name, topic in english["topics"].items():
+        assert [b["payload"] for b in spanish["topics"][name]["buttons"]] \
+            == [b["payload"] for b in topic["buttons"]]
+
+
+def test_the_spanish_policy_answers_promise_no_payment_plan_and_no_late_fees():
+    texts = yaml.safe_load((DATA_DIR / "languages" / LANGUAGE / "answers.yml").read_text())
+    assert "no ofrece planes de pago" in texts["texts"]["cannot_afford"]
+    assert "no cobra recargos" in texts["texts"]["missed_payment"]["after"]

@@ -146,3 +146,12 @@ async def test_a_choice_in_a_logged_in_chat_is_kept_on_the_account(engine, servi
 async def test_a_choice_before_log_in_stays_on_the_chat_only(engine, services):
     assert texts(await engine.handle_message("console", "43", "español")) \
         == ["Muy bien, desde ahora le escribo en español."]
+
+
+async def test_questions_are_answered_in_the_chat_language(engine):
+    await engine.handle_message("rest", "m5", "español")
+    menu = await engine.handle_message("rest", "m5", '/help{"faq_topic": "questions"}')
+    assert texts(menu) == ["¿Qué le gustaría saber?"]
+    assert menu.messages[0].buttons[0]["title"] == "Si no hago un pago"
+    answer = await engine.handle_message("rest", "m5", '/help{"faq_topic": "cannot_afford"}')
+    assert texts(answer)[0].startswith("El ") and "no ofrece planes de pago" in texts(answer)[0]
