@@ -9,6 +9,7 @@ from dialogs.actions import runtime
 from dialogs.engine.action_runner import make_action_runner
 from dialogs.engine.domain import DATA_DIR, Domain
 from dialogs.engine.engine import Engine, Interpreter
+from dialogs.engine.languages import LanguageChooser
 from dialogs.engine.sealing import SlotSealer
 from dialogs.engine.stories import load_rules
 from dialogs.engine.tracker_store import TrackerStore
@@ -27,6 +28,7 @@ def build_engine(services: Services, *, data_dir: Path = DATA_DIR,
                          language_dirs=(data_dir / "languages",))
     for language in domain.languages.values():  # dates and amounts read as in each language
         formatting.register_locale(language.code, language.locale)
+    LanguageChooser(domain.languages).warm_up()
     if interpreter is None:
         from dialogs.engine.nlu import NluInterpreter
 

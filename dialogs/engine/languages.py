@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -128,6 +128,11 @@ class LanguageChooser:
         self._words = {word: code for code, language in self.languages.items()
                        for word in language.choice_words}
 
+    def warm_up(self) -> None:
+        """Load the detector now rather than in a member's first turn."""
+        if len(self.languages) >= 2:
+            _identifier(tuple(sorted(self.languages)))
+
     def explicit_choice(self, text: str) -> str | None:
         """The language a message names on its own ("español", "English", "en español")."""
         return self._words.get(normalize(text)) if len(text) <= 40 else None
@@ -147,23 +152,25 @@ class LanguageChooser:
         sure; None otherwise, or when there is only one language."""
         if len(self.languages) < 2 or len(text.split()) < DETECTION_MIN_WORDS:
             return None
-        identifier = self._identifier
+        identifier = _identifier(tuple(sorted(self.languages)))
         if identifier is None:
             return None
         code, probability = identifier.classify(text)
         return code if probability >= DETECTION_MIN_PROBABILITY else None
 
-    @cached_property
-    def _identifier(self):
-        # py3langid knows ~97 languages; a made-up or unknown one is simply never detected.
-        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-        identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-        known = [code for code in self.languages if code in identifier.nb_classes]
-        if len(known) < 2:
-            return None
-        identifier.set_languages(known)
-        return identifier
+@lru_cache(maxsize=8)
+def _identifier(codes: tuple[str, ...]):
+    """py3langid's model narrowed to `codes`, loaded once per process (it takes ~0.5 s; a
+    guess then takes ~20 µs). It knows ~97 languages: a made-up one is never detected."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    known = [code for code in codes if code in identifier.nb_classes]
+    if len(known) < 2:
+        return None
+    identifier.set_languages(known)
+    return identifier
 
 
 def answers_in(english: dict, language: str | None,
