@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from dialogs.engine.languages import load_languages
 from dialogs.engine.nlu.evaluation import cross_validate, evaluate, format_report
 from dialogs.engine.nlu.interpreter import DEFAULT_NLU_PATH, NluInterpreter
 from dialogs.engine.nlu.training_data import TrainingDataError, load_nlu_data
@@ -59,7 +60,10 @@ def _load(args: argparse.Namespace) -> NluInterpreter:
         from bot.settings import Settings
 
         cache_dir = Settings().var_dir / "cache" / "nlu"
-    return NluInterpreter.load(args.nlu, cache_dir)
+    # The training file's language folders (data/languages/<code>/nlu.yml) train with it.
+    languages = load_languages([Path(args.nlu).parent / "languages"])
+    return NluInterpreter.load(args.nlu, cache_dir, extra_nlu_paths=[
+        language.nlu_path for language in languages.values() if language.nlu_path])
 
 
 def run_parse(args: argparse.Namespace) -> int:

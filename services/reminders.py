@@ -24,6 +24,7 @@ from typing import NamedTuple
 from sqlalchemy import Text, and_, cast, exists, or_, select, true
 from sqlalchemy.orm import Session
 
+from services import formatting
 from services.accounts import MAX_REMINDER_DAYS
 from services.autopay import MAX_DAYS_BEFORE_DUE
 from services.billing_periods import (
@@ -36,6 +37,7 @@ from services.billing_periods import (
 from services.context import Services
 from services.ledger import IN_FLIGHT, outstanding_for
 from services.money import format_cents
+from services.notice_language import buttons_in, notice_text, plan_name
 from services.notice_texts import (
     ADD_METHOD,
     AUTOPAY_SETTINGS,
@@ -85,7 +87,7 @@ def _bill_reminders(session: Session, today: dt.date) -> Iterable[NewNotificatio
     rows = session.execute(
         select(Invoice.id, Invoice.due_date, Invoice.coverage_month,
                (Invoice.amount_cents - Invoice.paid_cents).label("open_cents"), Plan.kind,
-               Account.id.label("account_id"), Account.enrollment_id,
+               Account.id.label("account_id"), Account.enrollment_id, Account.language,
                cast(Account.reminder_offsets, Text).label("offsets"),
                AutopayMandate.id.label("mandate_id"), AutopayMandate.frequency,
                AutopayMandate.amount_rule, AutopayMandate.fixed_amount_cents)
@@ -112,13 +114,16 @@ def _bill_reminders(session: Session, today: dt.date) -> Iterable[NewNotificatio
         due_cents = in_flight.get(row.id, row.open_cents)
         if due_cents <= 0:
             continue
-        when = "due today," if offset == 0 else "due"
+        language = row.language
         yield NewNotification(
             account_id=row.account_id, kind="reminder",
             dedupe_key=f"reminder:{row.account_id}:{row.id}:{offset}",
-            text=(f"Your {row.kind} premium of {format_cents(due_cents)} for "
-                  f"{month(row.coverage_month)} is {when} {day(row.due_date)}."),
-            buttons=[PAY_NOW, REMINDER_SETTINGS], invoice_id=row.id)
+            text=notice_text(language, "reminder_today" if offset == 0 else "reminder",
+                             plan=plan_name(language, row.kind),
+                             amount=formatting.money(due_cents, language),
+                             month=formatting.month_name(row.coverage_month, language),
+                             day=formatting.short_day(row.due_date, language)),
+            buttons=buttons_in(language, [PAY_NOW, REMINDER_SETTINGS]), invoice_id=row.id)
 
 
 @lru_cache(maxsize=256)

@@ -23,7 +23,7 @@ from telegram.ext import BaseRateLimiter
 
 from bot.telegram.application import build_application
 from bot.telegram.callback_keys import retire_open_keyboards
-from bot.telegram.handlers import COMMANDS
+from bot.telegram.command_menus import register_command_menus
 from bot.telegram.rate_limits import TelegramRateLimiter
 from bot.telegram.sender import ChannelNotRunning, TelegramSender
 
@@ -69,7 +69,9 @@ class TelegramChannel:
         application = self.application
         await application.initialize()  # getMe: a wrong token or address fails here
         stale = retire_open_keyboards(self.runtime.services)
-        await application.bot.set_my_commands(COMMANDS)
+        domain = self.runtime.engine.domain
+        await register_command_menus(application.bot, domain.languages,
+                                     domain.slots["language"].initial_value)
         await application.start()
         if self.mode == "polling":
             await application.updater.start_polling(timeout=self._poll_timeout,

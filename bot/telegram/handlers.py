@@ -62,6 +62,9 @@ SHORTCUTS = {
     "autopay": "/setup_autopay",
     "cancel": "/cancel",
     "logout": "/log_out",
+    # The language menu: caught by the engine before understanding (language_turns.py).
+    "language": "/language",
+    "idioma": "/language",
 }
 COMMANDS = [
     BotCommand("start", "Start, or see what I can do"),
@@ -71,6 +74,7 @@ COMMANDS = [
     BotCommand("autopay", "Automatic monthly payments"),
     BotCommand("cancel", "Stop what we're doing"),
     BotCommand("logout", "Log out of this chat"),
+    BotCommand("language", "Choose your language"),
 ]
 GREET = "/greet"
 
@@ -112,7 +116,13 @@ def register(application: Application) -> None:
 
 async def on_text(update: Update, context: CallbackContext) -> None:
     message = update.effective_message
-    await run_turn(context, message.chat_id, message.text, message_id=message.message_id)
+    await run_turn(context, message.chat_id, message.text, message_id=message.message_id,
+                   language_code=_language_code(update))
+
+
+def _language_code(update: Update) -> str | None:
+    """The language the member's Telegram app is set to: the first guess at theirs."""
+    return update.effective_user.language_code if update.effective_user else None
 
 
 async def on_start(update: Update, context: CallbackContext) -> None:
@@ -126,7 +136,7 @@ async def on_start(update: Update, context: CallbackContext) -> None:
         except DomainError as error:
             notices.append(error.message)
     await run_turn(context, message.chat_id, GREET, message_id=message.message_id,
-                   notices=notices)
+                   notices=notices, language_code=_language_code(update))
 
 
 async def on_shortcut(update: Update, context: CallbackContext) -> None:

@@ -45,16 +45,20 @@ TYPING_REPEAT_SECONDS = 4.5  # Telegram shows "typing…" for five seconds
 
 
 async def run_turn(context: CallbackContext, chat_id: int, text: str, *,
-                   message_id: int | None, notices: Sequence[str] = ()) -> None:
+                   message_id: int | None, notices: Sequence[str] = (),
+                   language_code: str | None = None) -> None:
     """Hand `text` (what the member typed, or a button's payload) to the engine and answer.
     `message_id` is the member's message, deleted if the engine finds a secret in it;
-    `notices` go before the engine's replies."""
+    `notices` go before the engine's replies; `language_code` is the member's Telegram
+    language, which sets the conversation's language on first contact."""
     runtime = runtime_of(context)
     # The message id goes into the stored event: a later turn may find it held a secret.
-    metadata = {"message_id": message_id} if message_id is not None else None
+    metadata = {"message_id": message_id} if message_id is not None else {}
+    if language_code:
+        metadata["language_code"] = language_code
     async with typing_while_slow(context.bot, chat_id):
         result = await runtime.engine.handle_message(CHANNEL, str(chat_id), text,
-                                                     metadata=metadata)
+                                                     metadata=metadata or None)
     said = [BotMessage(notice) for notice in notices]
     deleted = [*result.delete_earlier,
                *([message_id] if result.delete_user_message and message_id is not None else [])]

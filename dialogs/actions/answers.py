@@ -13,18 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.lists import format_list
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
-from dialogs.actions.balance import arrears_text
 from dialogs.actions.due_dates import next_due_date, ordinal
 from dialogs.actions.member_session import acting_member
+from dialogs.engine.languages import answers_in
+from services import formatting
 from services.billing import account_summary
 from services.context import Services
-from services.money import format_cents
 from services.policy import ExchangePolicy
 
 # The data folder by its place beside this package: actions never import the engine, so they
@@ -41,7 +42,7 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        answers = load_answers()
+        answers = answers_in(load_answers(), tracker.get_slot("language"))
         topic = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
         if topic is None and tracker.get_intent_of_latest_message() == "missed_payment":
             topic = "missed_payment"
@@ -51,7 +52,7 @@ class ActionAnswerQuestion(Action):
         svc = runtime.services()
         # Only the missed-payment answer speaks of the member's own bill.
         member = acting_member(tracker) if topic == "missed_payment" else None
-        text = answer(answers, topic, svc, member)
+        text = answer(answers, topic, svc, member, tracker.get_slot("language"))
         buttons = answers["topics"][topic].get("buttons", []) + [answers["more_questions"]]
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
@@ -67,13 +68,14 @@ def menu(answers: dict) -> list[dict[str, str]]:
             for name, topic in answers["topics"].items()]
 
 
-def answer(answers: dict, topic: str, svc: Services, account_id: int | None) -> str:
+def answer(answers: dict, topic: str, svc: Services, account_id: int | None,
+           language: str | None = None) -> str:
     values = policy_values(svc.policy, svc.today())
     if topic != "missed_payment":
         return answers["texts"][topic].format_map(values)
     texts = answers["texts"]["missed_payment"]
     return "\n\n".join(text.format_map(values) for text in
-                       _missed_payment_texts(texts, svc, account_id, values))
+                       _missed_payment_texts(texts, svc, account_id, values, language))
 
 
 def policy_values(policy: ExchangePolicy, today) -> dict[str, Any]:
@@ -96,7 +98,7 @@ def policy_values(policy: ExchangePolicy, today) -> dict[str, Any]:
 
 
 def _missed_payment_texts(texts: dict, svc: Services, account_id: int | None,
-                          values: dict[str, Any]) -> list[str]:
+                          values: dict[str, Any], language: str | None) -> list[str]:
     """The rule for the member's own subsidy type (both rules when not logged in), where their
     bill stands if a premium is past due, and what can happen after."""
     if account_id is None:
@@ -109,14 +111,30 @@ def _missed_payment_texts(texts: dict, svc: Services, account_id: int | None,
     grace = summary.grace
     if grace is not None:
         at_risk = grace.coverage_at_risk_on
-        arrears, verb = arrears_text(grace)
-        values |= {"first_unpaid_month": f"{grace.first_unpaid_month:%B %Y}",
-                   "past_due": format_cents(grace.past_due_cents),
-                   "arrears": arrears, "is_are": verb,
+        values |= {"arrears": arrears(texts, grace, language),
                    "month_of_grace": grace.month_of_grace,
-                   "coverage_at_risk_on": f"{at_risk:%B} {at_risk.day}, {at_risk.year}"}
+                   "coverage_at_risk_on": formatting.long_date(at_risk, language)}
         if grace.deadline_passed:
             chosen.append(texts["deadline_passed"])
         else:
             chosen.append(texts["in_grace"] if grace.grace_months else texts["past_due"])
     return chosen + [texts["after"]]
+
+
+def arrears(texts: dict, grace, language: str | None) -> str:
+    """What is past due, named by its coverage months with the amount, in the language's words
+    (`arrears_one`, `arrears_many`, `months_in_year` of the missed-payment texts)."""
+    months = grace.unpaid_months or (grace.first_unpaid_month,)
+    template = texts["arrears_one"] if len(months) == 1 else texts["arrears_many"]
+    return template.format(months=_month_names(texts["months_in_year"], months, language),
+                           amount=formatting.money(grace.past_due_cents, language))
+
+
+def _month_names(in_year: str, months, language: str | None) -> str:
+    """"October and November 2026"; "December 2026 and January 2027" across a year."""
+    locale = formatting.locale_for(language)
+    if len({month.year for month in months}) == 1:
+        names = [formatting.month_name(month, language) for month in months]
+        return in_year.format(months=format_list(names, locale=locale), year=months[0].year)
+    return format_list([in_year.format(months=formatting.month_name(month, language),
+                                       year=month.year) for month in months], locale=locale)

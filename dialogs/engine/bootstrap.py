@@ -9,10 +9,12 @@ from dialogs.actions import runtime
 from dialogs.engine.action_runner import make_action_runner
 from dialogs.engine.domain import DATA_DIR, Domain
 from dialogs.engine.engine import Engine, Interpreter
+from dialogs.engine.languages import LanguageChooser
 from dialogs.engine.prompt_answers import PromptRules
 from dialogs.engine.sealing import SlotSealer
 from dialogs.engine.stories import load_rules
 from dialogs.engine.tracker_store import TrackerStore
+from services import formatting
 from services.context import Services
 
 
@@ -21,15 +23,25 @@ def build_engine(services: Services, *, data_dir: Path = DATA_DIR,
                  nlu_cache_dir: Path | None = None, rng: random.Random | None = None) -> Engine:
     """The engine over `services`' database and clock. Actions run in this process (they reach
     `services` through dialogs.actions.runtime) unless `action_endpoint_url` names an action
-    server. Without `interpreter`, the NLU is trained from data_dir/nlu.yml (cached)."""
+    server. Without `interpreter`, the NLU is trained from data_dir/nlu.yml and
+    each language folder's nlu.yml (cached)."""
+    domain = Domain.load(data_dir / "domain.yml", data_dir / "sensitive_slots.yml",
+                         language_dirs=(data_dir / "languages",))
+    for language in domain.languages.values():  # dates and amounts read as in each language
+        formatting.register_locale(language.code, language.locale)
+    LanguageChooser(domain.languages).warm_up()
     if interpreter is None:
         from dialogs.engine.nlu import NluInterpreter
 
         cache = {"cache_dir": nlu_cache_dir} if nlu_cache_dir else {}
-        interpreter = NluInterpreter.load(nlu_path=data_dir / "nlu.yml", **cache)
+        # Every language's examples train the one model (data/languages/<code>/nlu.yml).
+        interpreter = NluInterpreter.load(
+            nlu_path=data_dir / "nlu.yml", **cache,
+            extra_nlu_paths=[lang.nlu_path for lang in domain.languages.values()
+                             if lang.nlu_path is not None])
     runtime.configure(services)
     return Engine(
-        Domain.load(data_dir / "domain.yml", data_dir / "sensitive_slots.yml"),
+        domain,
         load_rules(data_dir / "rules.yml"),
         interpreter,
         TrackerStore(services.chat_state_uow),

@@ -4,13 +4,17 @@ domain.yml, plus HealthPay's list of sensitive slots (data/sensitive_slots.yml).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from dialogs.engine.languages import Language, load_languages, with_languages
+
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+LANGUAGES_DIR = DATA_DIR / "languages"
 
 REQUESTED_SLOT = "requested_slot"
 ACTION_LISTEN = "action_listen"
@@ -63,21 +67,26 @@ class Domain:
     # Prompts next to a secret (the username before the password): a reply not taken as their
     # answer may be the secret typed one step early, and is kept out of the store.
     credential_prompts: frozenset[str] = frozenset()
+    # The language folders (dialogs/engine/languages.py), their texts already in `responses`.
+    languages: Mapping[str, Language] = field(default_factory=dict)
 
     @classmethod
     def load(cls, domain_path: Path | str = DATA_DIR / "domain.yml",
-             sensitive_slots_path: Path | str | None = DATA_DIR / "sensitive_slots.yml") -> Domain:
+             sensitive_slots_path: Path | str | None = DATA_DIR / "sensitive_slots.yml", *,
+             language_dirs: Iterable[Path | str] = (LANGUAGES_DIR,)) -> Domain:
         raw = yaml.safe_load(Path(domain_path).read_text())
         listed = {}
         if sensitive_slots_path is not None:
             listed = yaml.safe_load(Path(sensitive_slots_path).read_text())
         return cls.from_dict(raw, sensitive_slots=listed.get("sensitive_slots") or (),
-                             credential_prompts=listed.get("credential_prompts") or ())
+                             credential_prompts=listed.get("credential_prompts") or (),
+                             languages=load_languages(language_dirs))
 
     @classmethod
-    def from_dict(cls, raw: dict, *, sensitive_slots=(), credential_prompts=()) -> Domain:
+    def from_dict(cls, raw: dict, *, sensitive_slots=(), credential_prompts=(),
+                  languages: Mapping[str, Language] | None = None) -> Domain:
         # Every action call sends the domain as JSON: fail here, not mid-conversation.
-        raw = json.loads(json.dumps(raw))
+        raw = json.loads(json.dumps(with_languages(raw, languages or {})))
         forms = {
             name: tuple((spec or {}).get("required_slots", []))
             for name, spec in (raw.get("forms") or {}).items()
@@ -101,6 +110,7 @@ class Domain:
             carry_over_slots=bool(session.get("carry_over_slots_to_new_session", True)),
             sensitive_slots=frozenset(sensitive_slots),
             credential_prompts=frozenset(credential_prompts),
+            languages=dict(languages or {}),
         )
 
     def knows_action(self, name: str) -> bool:

@@ -41,6 +41,8 @@ from dialogs.engine.domain import (
     Domain,
 )
 from dialogs.engine.forms import LoopRejected
+from dialogs.engine.language_turns import CHOICE_PARSE, language_step
+from dialogs.engine.languages import LanguageChooser
 from dialogs.engine.nlu.redaction import contains_secret, find_secrets, redact_secrets
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
@@ -113,6 +115,7 @@ class Engine:
         # Without a sealer a sensitive answer lasts one turn; with one, until its form ends.
         self._sealer = sealer
         self._trackers = TrackerCache()
+        self._languages = LanguageChooser(domain.languages)
 
     async def handle_message(self, channel: str, sender_id: str, text: str, *,
                              metadata: dict | None = None) -> TurnResult:
@@ -125,14 +128,21 @@ class Engine:
                 turn = _Turn(tracker, now.timestamp(), first_new=len(tracker.events))
                 if self._session_expired(conversation.last_event_at, now):
                     self._start_session(turn)
-                user_event = self._user_event(turn, channel, sender_id, text, metadata or {})
-                if turn.typed_secret:
-                    for warning in turn.warnings:
-                        await self._run(turn, warning)
-                    if tracker.active_loop_name:
-                        await self._run(turn, tracker.active_loop_name)  # ask its question again
+                step = language_step(self._languages, tracker, text, metadata or {},
+                                     self.domain.sensitive_slots)
+                for event in step.events:
+                    turn.add(event)
+                if step.replies:  # the message only chose a language, or asked to
+                    user_event = _user_uttered(text, {**CHOICE_PARSE, "text": text}, channel,
+                                               {**(metadata or {}), "channel": channel,
+                                                "chat_id": sender_id})
+                    turn.add(user_event)
+                    for reply in step.replies:
+                        await self._run(turn, reply)
                 else:
-                    await self._predict_and_run(turn)
+                    user_event = self._user_event(turn, channel, sender_id, text,
+                                                  metadata or {})
+                    await self._answer(turn)
                 turn.add(ActionExecuted(ACTION_LISTEN))
                 new_events = tracker.events[turn.first_new:]
                 withheld = ()
@@ -166,6 +176,15 @@ class Engine:
             sensitive=turn.sensitive,
             delete_earlier=tuple(turn.withdrawn_message_ids),
         )
+
+    async def _answer(self, turn: _Turn) -> None:
+        if turn.typed_secret:
+            for warning in turn.warnings:
+                await self._run(turn, warning)
+            if turn.tracker.active_loop_name:
+                await self._run(turn, turn.tracker.active_loop_name)  # ask its question again
+        else:
+            await self._predict_and_run(turn)
 
     def _tracker_for(self, conversation: ConversationLog) -> tuple[Tracker, Tracker | None]:
         """The turn's tracker, and one as the stored session builds it, kept untouched by the

@@ -62,7 +62,8 @@ _ANNOTATED_ENTITY = re.compile(r"\]\((\w+)[:)]|\]\{\"entity\":\s*\"(\w+)\"")
 def check_data_dir(data_dir: Path = DATA_DIR) -> list[str]:
     actions_dir = Path(__file__).resolve().parents[2].joinpath(*ACTIONS_PACKAGE.split("."))
     return check_data(
-        Domain.load(data_dir / "domain.yml", data_dir / "sensitive_slots.yml"),
+        Domain.load(data_dir / "domain.yml", data_dir / "sensitive_slots.yml",
+                    language_dirs=(data_dir / "languages",)),
         load_rules(data_dir / "rules.yml"),
         load_stories(data_dir / "stories.yml"),
         registered_actions=InProcessActionRunner().action_names(),

@@ -139,6 +139,8 @@ class Account(Base):
     gateway_customer_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
+    # The language chosen in chat (a folder code under data/languages): what pushed messages use.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="account")
 

@@ -36,10 +36,14 @@ DEMO_PASSWORD = "Premium-Demo-2026"
 @pytest.fixture(scope="session")
 def interpreter(tmp_path_factory):
     """The real NLU, trained once per test run (cached by the data's hash)."""
+    from dialogs.engine.languages import load_languages
     from dialogs.engine.nlu import NluInterpreter
 
+    languages = load_languages([DATA_DIR / "languages"])
     return NluInterpreter.load(nlu_path=DATA_DIR / "nlu.yml",
-                               cache_dir=tmp_path_factory.mktemp("nlu-cache"))
+                               cache_dir=tmp_path_factory.mktemp("nlu-cache"),
+                               extra_nlu_paths=[language.nlu_path for language
+                                                in languages.values() if language.nlu_path])
 
 
 E2E_SECRETS = Secrets(ssn_hash_key=b"e2e-ssn-key-0123456789abcdef", session_key=b"e2e-session")

@@ -93,6 +93,8 @@ class FakeBotApi:
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
         self._query_ids = itertools.count(1)
+        # user id -> the language their Telegram app is set to (User.language_code)
+        self.language_codes: dict[int, str] = {}
         self._queries: dict[str, float] = {}  # callback or pre-checkout query id -> when sent
         self._messages: dict[tuple[int, int], dict] = {}  # (chat, message id) -> message
         self._failures: dict[str, list[_Failure]] = defaultdict(list)
@@ -151,8 +153,9 @@ class FakeBotApi:
         """A member's message of any kind: `location={...}`, `text=...`. Chats with a negative
         id are groups, unless `chat_type` says otherwise."""
         chat_type = chat_type or ("private" if chat_id > 0 else "group")
-        message = self._new_message(chat_id, _user(user_id or abs(chat_id)), chat_type,
-                                    **content)
+        sender = _user(user_id or abs(chat_id))
+        sender["language_code"] = self.language_codes.get(sender["id"], "en")
+        message = self._new_message(chat_id, sender, chat_type, **content)
         self.push({"message": message})
         return message
 

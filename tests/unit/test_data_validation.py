@@ -235,7 +235,8 @@ def test_response_mistakes_are_reported(registered):
     domain = raw_domain()
     domain["slots"]["password"] = {"type": "text", "mappings": [{"type": "custom"}]}
     domain["responses"]["utter_goodbye"].append({"text": "Bye, {password}!"})
-    domain["responses"]["utter_greet"][2]["condition"][0]["value"] = "fr"
+    domain["responses"]["utter_greet"].append(
+        {"condition": [{"type": "slot", "name": "language", "value": "fr"}], "text": "Salut"})
     domain["responses"]["utter_help_menu"][0]["buttons"].append(
         {"title": "Pay", "payload": '/make_payment{"iban": "x"}'})
     domain["responses"]["utter_help_menu"][0]["buttons"].append(

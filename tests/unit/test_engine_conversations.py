@@ -20,7 +20,7 @@ from tests.fakes import FakeGateway
 HELP_MENU_PAYLOADS = ["/check_balance", "/make_payment", "/setup_autopay",
                       "/manage_payment_methods", "/payment_declined", "/payment_missing",
                       "/reminder_settings", "/talk_to_human", '/help{"faq_topic": "questions"}',
-                      "/log_in", "/create_account"]
+                      "/log_in", "/create_account", "language"]
 ASK_ENABLED = "Would you like a reminder before each premium is due?"
 ASK_DAYS = "How many days before the due date should I remind you?"
 ASK_QUIET = "When should I stay quiet?"

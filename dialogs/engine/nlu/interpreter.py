@@ -29,7 +29,7 @@ from dialogs.engine.nlu.classifier import IntentClassifier, featurize_text
 from dialogs.engine.nlu.entities import EntityExtractor
 from dialogs.engine.nlu.main_request import request_parts, without_politeness
 from dialogs.engine.nlu.redaction import redact_card_numbers
-from dialogs.engine.nlu.training_data import NluData, load_nlu_data
+from dialogs.engine.nlu.training_data import NluData, load_nlu_data, merge_nlu_data
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +111,17 @@ class NluInterpreter:
     @classmethod
     def load(cls, nlu_path: Path = DEFAULT_NLU_PATH, cache_dir: Path | None = None, *,
              confidence_threshold: float = CONFIDENCE_THRESHOLD,
-             ambiguity_margin: float = AMBIGUITY_MARGIN) -> NluInterpreter:
-        """Load the model cached for this exact training file, or train and cache it."""
-        content = Path(nlu_path).read_bytes()
+             ambiguity_margin: float = AMBIGUITY_MARGIN,
+             extra_nlu_paths: Sequence[Path] = ()) -> NluInterpreter:
+        """Load the model cached for these exact training files, or train and cache it.
+        `extra_nlu_paths`: more nlu.yml files trained with the first (other languages)."""
+        paths = [Path(nlu_path), *map(Path, extra_nlu_paths)]
+        content = b"\0".join(path.read_bytes() for path in paths)
         cache_file = Path(cache_dir or DEFAULT_CACHE_DIR) / f"nlu-{cache_key(content)[:24]}.npz"
         trained = _read_cache(cache_file)
         from_cache = trained is not None
         if trained is None:
-            trained = train_nlu(load_nlu_data(nlu_path))
+            trained = train_nlu(merge_nlu_data([load_nlu_data(path) for path in paths]))
             _write_cache(cache_file, trained)
         return cls(trained, loaded_from_cache=from_cache, cache_file=cache_file,
                    confidence_threshold=confidence_threshold, ambiguity_margin=ambiguity_margin)

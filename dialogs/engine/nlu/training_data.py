@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,20 @@ class NluData:
 
     def annotated_values(self, entity: str) -> set[str]:
         return {a.text for e in self.examples for a in e.entities if a.entity == entity}
+
+
+def merge_nlu_data(parts: Sequence[NluData]) -> NluData:
+    """Several training files as one (one per language): examples, regexes and lookups add
+    up; a later synonym for the same surface form wins."""
+    regexes: dict[str, tuple[str, ...]] = {}
+    lookups: dict[str, tuple[str, ...]] = {}
+    for part in parts:
+        for name, patterns in part.regexes.items():
+            regexes[name] = regexes.get(name, ()) + patterns
+        for name, values in part.lookups.items():
+            lookups[name] = lookups.get(name, ()) + values
+    return NluData(tuple(e for part in parts for e in part.examples), regexes, lookups,
+                   {k: v for part in parts for k, v in part.synonyms.items()})
 
 
 def file_digest(path: Path) -> str:

@@ -34,7 +34,8 @@ async def test_start_greets_and_shows_the_help_menu_and_commands_are_registered(
     assert all(len(button["callback_data"].encode()) <= 64
                for message in sent for button in buttons_of(message))
     commands = {c["command"] for c in telegram.api.calls_to("setMyCommands")[0]["commands"]}
-    assert commands == {"start", "help", "pay", "balance", "autopay", "cancel", "logout"}
+    assert commands == {"start", "help", "pay", "balance", "autopay", "cancel", "logout",
+                        "language"}
     assert all(call["parse_mode"] == "HTML" for call in telegram.api.calls_to("sendMessage"))
 
 
