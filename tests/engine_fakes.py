@@ -57,8 +57,10 @@ def tracker_store(db_engine, **kwargs) -> TrackerStore:
 
 
 def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Domain | None = None,
-                 rules=None, seed: int = 7, store: TrackerStore | None = None) -> Engine:
-    """The engine on data/ (or the given domain and rules) with in-process actions."""
+                 rules=None, seed: int = 7, store: TrackerStore | None = None,
+                 **options) -> Engine:
+    """The engine on data/ (or the given domain and rules) with in-process actions;
+    `options`: Engine's other keyword arguments."""
     return Engine(
         domain or Domain.load(),
         rules if rules is not None else load_rules(DATA_DIR / "rules.yml"),
@@ -68,6 +70,7 @@ def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Dom
         clock=clock,
         today=lambda: clock.now().date(),
         rng=random.Random(seed),
+        **options,
     )
 
 
