@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--telegram", choices=("polling", "webhook"),
                        help="also run the Telegram bot (TELEGRAM_BOT_TOKEN): long polling for "
                             "development, or the webhook at /telegram/webhook")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes sharing the port (default 1); the scheduled "
+                            "jobs and Telegram polling run in the first one only")
     serve.set_defaults(handler=_serve)
 
     actions = sub.add_parser("actions", help="run a rasa-sdk action server for dialogs.actions")
@@ -41,14 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     actions.set_defaults(handler=_actions)
 
     args = parser.parse_args(argv)
-    _configure_logging(args.command)
+    configure_logging_for(args.command)
     return args.handler(args) or 0
 
 
 LONG_RUNNING = {"serve", "chat", "actions"}
 
 
-def _configure_logging(command: str) -> None:
+def configure_logging_for(command: str) -> None:
     from bot.logging_setup import configure_logging
     from bot.settings import Settings
 
@@ -117,36 +120,12 @@ def _chat_intro() -> str:
 
 
 def _serve(args) -> int:
-    import uvicorn
+    from bot.http_server import serve
+    from bot.settings import Settings
 
-    from bot.chat_senders import ChannelRouter
-    from bot.http.app import create_app
-    from bot.http_server import check_bind_allowed
-    from bot.runtime import build_runtime
-    from bot.scheduler import start_scheduler
-
-    runtime = build_runtime()
-    settings = runtime.settings
-    host = args.host or settings.http_host
-    port = args.port or settings.http_port
-    check_bind_allowed(host, settings.rest_auth_token)
-    telegram = None
-    senders = []
-    if args.telegram:
-        from bot.telegram.channel import TelegramChannel
-
-        telegram = TelegramChannel(runtime, args.telegram)
-        senders.append(telegram.sender)
-    # Reminders, autopay and payment results go out through the same bot.
-    scheduler = (start_scheduler(runtime, ChannelRouter(*senders))
-                 if settings.scheduler_enabled else None)
-    try:
-        # log_config=None: uvicorn's records go through the root logger, as JSON and redacted.
-        uvicorn.run(create_app(runtime, telegram=telegram), host=host, port=port,
-                    log_config=None)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+    settings = Settings()
+    serve(args.host or settings.http_host, args.port or settings.http_port,
+          workers=args.workers, telegram=args.telegram)
     return 0
 
 
