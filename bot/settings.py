@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=30.0, alias="DB_POOL_TIMEOUT")
     turn_threads: int = Field(default=8, alias="TURN_THREADS")
     turn_queue_limit: int = Field(default=1000, alias="TURN_QUEUE_LIMIT")
+    turn_wait_limit_seconds: float = Field(default=15.0, alias="TURN_WAIT_LIMIT_SECONDS")
     max_session_events: int = Field(default=1000, alias="MAX_SESSION_EVENTS")
     http_max_body_bytes: int = Field(default=262_144, alias="HTTP_MAX_BODY_BYTES")
 

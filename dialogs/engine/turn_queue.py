@@ -9,14 +9,17 @@ Turns wait in this queue, not in the database's connection pools: at most `threa
 connections at once, so pools sized for that never make a turn wait for a connection (and the
 event loop never does). Waiting turns are served fairly: one turn of a conversation at a time,
 in the order its messages came, and conversations take turns round-robin, so a member who sends
-many messages does not hold up the others. Past `max_waiting` waiting turns the worker cannot
-keep up, and `run` raises `Busy` at once rather than letting the member wait for nothing.
+many messages does not hold up the others. When the worker cannot keep up, `run` raises `Busy`
+rather than letting the member wait for nothing: at once past `max_waiting` waiting turns, and
+for a turn that waited longer than `max_wait_seconds` (its member has likely given up, and
+running it late would only make the turns behind it later still).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -51,11 +54,15 @@ def _run_on_thread(turn: Callable[[], Awaitable[Any]]) -> Any:
 
 
 class TurnQueue:
-    def __init__(self, threads: int = 8, *, max_waiting: int = 1000):
+    def __init__(self, threads: int = 8, *, max_waiting: int = 1000,
+                 max_wait_seconds: float | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         if threads < 1:
             raise ValueError("a turn queue needs at least one thread")
         self._threads = threads
         self._max_waiting = max_waiting
+        self._max_wait = max_wait_seconds
+        self._clock = clock
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="turn")
         self._lock = threading.Lock()  # callers' loops and the turn threads both book-keep
         self._running = 0
@@ -72,12 +79,13 @@ class TurnQueue:
             if self._waiting >= self._max_waiting:
                 raise Busy(f"{self._waiting} turns waiting")
             self._waiting += 1
+            entry = (turn, loop, done, self._clock())
             queued = self._turns.get(conversation)
             if queued is None:
-                self._turns[conversation] = deque([(turn, loop, done)])
+                self._turns[conversation] = deque([entry])
                 self._ready.append(conversation)
             else:
-                queued.append((turn, loop, done))
+                queued.append(entry)
             started = self._start_ready()
         self._submit(started)
         return await done
@@ -90,13 +98,25 @@ class TurnQueue:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _start_ready(self) -> list:
-        """Under the lock: take the turns that may start now off the queue."""
+        """Under the lock: take the turns that may start now off the queue; those that waited
+        too long are answered `Busy` instead."""
         started = []
+        now = self._clock()
         while self._running < self._threads and self._ready:
             conversation = self._ready.popleft()
-            turn, loop, done = self._turns[conversation][0]
-            self._running += 1
+            queued = self._turns[conversation]
+            turn, loop, done, enqueued = queued[0]
             self._waiting -= 1
+            if self._max_wait is not None and now - enqueued > self._max_wait:
+                queued.popleft()
+                if queued:
+                    self._ready.append(conversation)
+                else:
+                    del self._turns[conversation]
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(_refuse, done, now - enqueued)
+                continue
+            self._running += 1
             started.append((conversation, turn, loop, done))
         return started
 
@@ -120,6 +140,11 @@ class TurnQueue:
         self._submit(started)
         if not loop.is_closed():
             loop.call_soon_threadsafe(_settle, done, future)
+
+
+def _refuse(done: asyncio.Future, waited: float) -> None:
+    if not done.cancelled():
+        done.set_exception(Busy(f"waited {waited:.1f} s"))
 
 
 def _settle(done: asyncio.Future, future: Future) -> None:

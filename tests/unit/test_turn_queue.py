@@ -95,3 +95,24 @@ async def test_a_turns_error_reaches_its_caller_and_the_queue_goes_on():
     with pytest.raises(RuntimeError, match="boom"):
         await queue.run("a", failing)
     assert await queue.run("a", recorder([], "next")) == "next"
+
+
+async def test_a_turn_that_waited_too_long_is_refused_not_run():
+    now = [0.0]
+    queue = TurnQueue(1, max_wait_seconds=10, clock=lambda: now[0])
+    log: list[str] = []
+    gate = threading.Event()
+    first = asyncio.ensure_future(queue.run("a", recorder(log, "a1", gate)))
+    await asyncio.sleep(0)
+    stale = asyncio.ensure_future(queue.run("b", recorder(log, "b1")))
+    await asyncio.sleep(0)
+    now[0] = 11.0
+    fresh = asyncio.ensure_future(queue.run("c", recorder(log, "c1")))
+    await asyncio.sleep(0)
+    gate.set()
+
+    assert await first == "a1" and await fresh == "c1"
+    with pytest.raises(Busy):
+        await stale
+    assert log == ["a1", "c1"]
+    assert queue.use().waiting == 0
