@@ -120,6 +120,7 @@ async def run(args) -> int:
     with StripeStub() as stub, tempfile.TemporaryDirectory(prefix="bench-latency-") as var:
         workers = Workers(args.tree.resolve(), f"sqlite:///{Path(var) / 'healthpay.db'}",
                           Path(var), 1)
+        workers.prepare()
         workers.env.update({"PAYMENT_GATEWAY": "stripe", "STRIPE_API_KEY": "sk_test_bench",
                             "STRIPE_API_BASE": stub.url})
         workers.start()

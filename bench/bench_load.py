@@ -147,9 +147,12 @@ class Workers:
         subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=self.tree, env=self.env,
                        check=True, stdout=subprocess.DEVNULL)
 
-    def start(self) -> None:
+    def prepare(self) -> None:
+        """The schema and the demo members (seeded with the sandbox gateway)."""
         self.cli("db", "upgrade")
         self.cli("demo", "seed")
+
+    def start(self) -> None:
         log = self.log_path.open("ab")
         for _ in range(self.count):  # one after another: the first trains and caches the NLU
             port = free_port()
@@ -225,6 +228,7 @@ def setup(name: str, tree: Path) -> Iterator[Workers]:
             url = f"sqlite:///{Path(var) / 'healthpay.db'}"
         workers = Workers(tree, url, Path(var), 2 if name == "pg2" else 1)
         try:
+            workers.prepare()
             workers.start()
             yield workers
         finally:
