@@ -181,6 +181,15 @@ class Workers:
                 counts[key] = counts.get(key, 0) + 1
         return counts
 
+    def cpu_seconds(self) -> float:
+        """CPU time the workers used so far (what a turn costs, whatever else the machine
+        does meanwhile)."""
+        ticks = 0
+        for process in self.processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def memory_mib(self) -> list[float]:
         sizes = []
         for process in self.processes:
@@ -345,7 +354,8 @@ class Load:
 
 # --- reports ---------------------------------------------------------------------------------
 
-def report(label: str, tally: Tally, sent: int, sent_for: float) -> dict:
+def report(label: str, tally: Tally, sent: int, sent_for: float,
+           cpu_seconds: float | None = None) -> dict:
     answered = len(tally.latencies)
     took = max(tally.last_done - tally.first_sent, 1e-9)
     figures = {
@@ -359,8 +369,14 @@ def report(label: str, tally: Tally, sent: int, sent_for: float) -> dict:
           f"({answered}/{sent} answered in {took:.1f} s), failed {tally.failed}"
           f"{f' ({errors})' if errors else ''}, busy {tally.busy}; "
           f"p50 {figures['p50'] * 1000:.0f} ms, p95 {figures['p95'] * 1000:.0f} ms, "
-          f"p99 {figures['p99'] * 1000:.0f} ms", flush=True)
+          f"p99 {figures['p99'] * 1000:.0f} ms{_cpu(cpu_seconds, answered)}", flush=True)
     return figures
+
+
+def _cpu(cpu_seconds: float | None, turns: int) -> str:
+    if not cpu_seconds or not turns:
+        return ""
+    return f"; worker CPU {cpu_seconds / turns * 1000:.1f} ms a turn"
 
 
 def _mib(sizes: list[float]) -> str:
@@ -402,8 +418,10 @@ async def run_setup(name: str, args, tree: Path) -> None:
                   f"failed {figures['failed']}", flush=True)
         else:
             for rate in args.rates:
-                report(f"{label}, {rate:.0f}/s for {args.seconds:.0f} s",
-                       *await load.open_loop(rate, args.seconds))
+                cpu = workers.cpu_seconds()
+                ran = await load.open_loop(rate, args.seconds)
+                report(f"{label}, {rate:.0f}/s for {args.seconds:.0f} s", *ran,
+                       cpu_seconds=workers.cpu_seconds() - cpu)
                 await asyncio.sleep(3)
         await load.client.close()
         errors = workers.logged_errors()
