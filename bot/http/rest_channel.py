@@ -12,6 +12,7 @@ import hmac
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 MAX_MESSAGE_CHARS = 4096
 CHANNEL = "rest"
@@ -72,4 +73,4 @@ async def rest_webhook(body: RestMessage, request: Request) -> list[RestReply]:
 @router.post("/model/parse", dependencies=[Depends(require_token)])
 async def model_parse(body: ParseRequest, request: Request) -> dict:
     engine = request.app.state.runtime.engine
-    return engine.parse(body.text)
+    return await run_in_threadpool(engine.parse, body.text)  # the NLU: CPU, off the loop
