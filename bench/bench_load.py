@@ -257,7 +257,9 @@ class Load:
         # aiohttp costs it about a third as much a request.
         self.client = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT),
-            connector=aiohttp.TCPConnector(limit=MAX_MEMBERS))
+            # Idle connections closed before uvicorn's 5 s keep-alive ends them: else a request
+            # sent on one just as the server closes it fails, a fault of neither side's code.
+            connector=aiohttp.TCPConnector(limit=MAX_MEMBERS, keepalive_timeout=3))
         self.members: list[Member] = []
         self.free: list[tuple[float, int, Member]] = []  # (ready at, n, member): a heap
         self.tiebreak = itertools.count(MAX_MEMBERS)
