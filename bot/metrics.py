@@ -124,6 +124,7 @@ class _LoadCollector(Collector):
             pool = engine.pool
             if not hasattr(pool, "checkedout"):
                 continue
+            # QueuePool keeps its overflow limit only as _max_overflow (-1: no limit).
             capacity = pool.size() + max(getattr(pool, "_max_overflow", 0), 0)
             pools.add_metric([name, "checked_out"], pool.checkedout())
             pools.add_metric([name, "idle"], pool.checkedin())

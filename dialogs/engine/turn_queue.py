@@ -94,9 +94,6 @@ class TurnQueue:
         with self._lock:
             return QueueUse(self._threads, self._running, self._waiting, self._max_waiting)
 
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
     def _start_ready(self) -> list:
         """Under the lock: take the turns that may start now off the queue; those that waited
         too long are answered `Busy` instead."""
