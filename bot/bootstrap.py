@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
+
+from sqlalchemy.engine import Engine as SqlEngine
 
 from bot.settings import Settings
 from services.adapters.clocks import SystemClock
@@ -18,10 +20,42 @@ from services.ports import Clock, Notifier
 from services.secrets import load_or_create_key
 
 
+@dataclass(frozen=True)
+class Pools:
+    """A worker's two connection pools: the services' (money, accounts...) and chat state's
+    (the conversation tracker, Telegram buttons), each sized from settings."""
+
+    services: SqlEngine
+    chat_state: SqlEngine
+
+    def items(self) -> list[tuple[str, SqlEngine]]:
+        return [("services", self.services), ("chat_state", self.chat_state)]
+
+
+def build_pools(settings: Settings) -> Pools:
+    sizing = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+              "pool_timeout": settings.db_pool_timeout}
+    url = settings.effective_database_url
+    return Pools(services=make_engine(url, **sizing),
+                 chat_state=make_engine(url, wait_for_disk=False, **sizing))
+
+
+def check_pool_sizes(settings: Settings) -> None:
+    """Each running turn holds a chat-state connection (its conversation's lock) for the whole
+    turn; the channels need one more now and then. A pool smaller than that would make the
+    event loop wait for a connection that only a waiting turn could give back."""
+    capacity = settings.db_pool_size + settings.db_max_overflow
+    if settings.turn_threads + 2 > capacity:
+        raise SystemExit(
+            f"TURN_THREADS={settings.turn_threads} needs at least {settings.turn_threads + 2} "
+            f"connections a pool; DB_POOL_SIZE + DB_MAX_OVERFLOW is {capacity}.")
+
+
 def build_services(settings: Settings | None = None, *, clock: Clock | None = None,
-                   notifier: Notifier | None = None) -> Services:
+                   notifier: Notifier | None = None, pools: Pools | None = None) -> Services:
     settings = settings or Settings()
-    engine = make_engine(settings.effective_database_url)
+    pools = pools or build_pools(settings)
+    engine = pools.services
     session_factory = make_session_factory(engine)
     clock = clock or SystemClock()
     config = ServiceConfig(
@@ -39,7 +73,7 @@ def build_services(settings: Settings | None = None, *, clock: Clock | None = No
         session_key=load_or_create_key(settings.session_secret, settings.var_dir, "session"),
     )
     uow_factory = partial(UnitOfWork, session_factory)
-    chat_state_engine = make_engine(settings.effective_database_url, wait_for_disk=False)
+    chat_state_engine = pools.chat_state
     gateway = _build_gateway(settings, session_factory, clock, config)
     if settings.gateway_rate_per_second > 0:
         # Every worker shares the gateway's rate limit through the database.

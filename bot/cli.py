@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--replace-webhook", action="store_true",
                        help="with --telegram polling while TELEGRAM_WEBHOOK_URL is set: poll "
                             "anyway, deleting the bot's webhook at Telegram")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes sharing the port (default 1); the scheduled "
+                            "jobs and Telegram polling run in the first one only")
     serve.set_defaults(handler=_serve)
 
     actions = sub.add_parser("actions", help="run a rasa-sdk action server for dialogs.actions")
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        _configure_logging(args.command)
+        configure_logging_for(args.command)
     except ValidationError as error:
         print(settings_errors(error), file=sys.stderr)
         return 2
@@ -71,7 +74,7 @@ def serve_settings(settings, host: str | None, port: int | None):
 LONG_RUNNING = {"serve", "chat", "actions"}
 
 
-def _configure_logging(command: str) -> None:
+def configure_logging_for(command: str) -> None:
     from bot.logging_setup import configure_logging
     from bot.settings import Settings
 
@@ -140,36 +143,12 @@ def _chat_intro() -> str:
 
 
 def _serve(args) -> int:
-    import uvicorn
-
-    from bot.chat_senders import ChannelRouter
-    from bot.http.app import create_app
-    from bot.http_server import check_bind_allowed
-    from bot.runtime import build_runtime
-    from bot.scheduler import start_scheduler
+    from bot.http_server import serve
     from bot.settings import Settings
 
     settings = serve_settings(Settings(), args.host, args.port)
-    host, port = settings.http_host, settings.http_port
-    check_bind_allowed(host, settings.rest_auth_token)
-    runtime = build_runtime(settings)
-    telegram = None
-    senders = []
-    if args.telegram:
-        from bot.telegram.channel import TelegramChannel
-
-        telegram = TelegramChannel(runtime, args.telegram, replace_webhook=args.replace_webhook)
-        senders.append(telegram.sender)
-    # Reminders, autopay and payment results go out through the same bot.
-    scheduler = (start_scheduler(runtime, ChannelRouter(*senders))
-                 if settings.scheduler_enabled else None)
-    try:
-        # log_config=None: uvicorn's records go through the root logger, as JSON and redacted.
-        uvicorn.run(create_app(runtime, telegram=telegram), host=host, port=port,
-                    log_config=None)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+    serve(settings.http_host, settings.http_port, workers=args.workers, telegram=args.telegram,
+          replace_webhook=args.replace_webhook)
     return 0
 
 

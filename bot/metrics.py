@@ -21,7 +21,9 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 from services import events
 
@@ -60,6 +62,9 @@ GATEWAY_ALERTS = Counter("healthpay_gateway_alerts",
                          "Payment gateway answers that need an operator (auth, permission, "
                          "idempotency, search): the payment stays pending",
                          ["gateway", "reason"], registry=REGISTRY)
+BUSY_TURNS = Counter("healthpay_busy_turns",
+                     "Turns refused because too many were waiting: the member was told to send "
+                     "again in a moment", ["channel"], registry=REGISTRY)
 TELEGRAM_ERRORS = Counter("healthpay_telegram_errors",
                           "Telegram Bot API calls that failed: rate_limited (429), forbidden "
                           "(blocked), bad_request, timed_out, network (5xx included), other",
@@ -87,6 +92,8 @@ def _on_event(name: str, fields: dict[str, Any]) -> None:
             ACTION_FAILURES.labels(action=action).inc()
     elif name == "turn_failed":
         TURN_FAILURES.labels(channel=fields["channel"]).inc()
+    elif name == "turn_busy":
+        BUSY_TURNS.labels(channel=fields["channel"]).inc()
     elif name == "payment_moved":
         PAYMENTS.labels(outcome=fields["status"], source=fields["source"]).inc()
         if fields["status"] in ("declined", "failed"):
@@ -101,6 +108,50 @@ def _on_event(name: str, fields: dict[str, Any]) -> None:
         GATEWAY_ERRORS.labels(gateway=fields["gateway"], kind=fields["kind"]).inc()
     elif name == "gateway_alert":
         GATEWAY_ALERTS.labels(gateway=fields["gateway"], reason=fields["reason"]).inc()
+
+
+class _LoadCollector(Collector):
+    """Read when scraped: the worker's connection pools and its turn queue."""
+
+    def __init__(self):
+        self.runtime = None
+
+    def collect(self):
+        pools = GaugeMetricFamily("healthpay_db_pool_connections",
+                                  "Connections of a pool, by state: checked_out (in use), "
+                                  "idle, and capacity (pool size plus overflow)",
+                                  labels=["pool", "state"])
+        turns = GaugeMetricFamily("healthpay_turn_queue",
+                                  "Turns of this worker: running, waiting, and the thread and "
+                                  "waiting limits", labels=["state"])
+        runtime = self.runtime
+        watched = getattr(runtime, "pools", None)
+        for name, engine in watched.items() if watched is not None else ():
+            pool = engine.pool
+            if not hasattr(pool, "checkedout"):
+                continue
+            # QueuePool keeps its overflow limit only as _max_overflow (-1: no limit).
+            capacity = pool.size() + max(getattr(pool, "_max_overflow", 0), 0)
+            pools.add_metric([name, "checked_out"], pool.checkedout())
+            pools.add_metric([name, "idle"], pool.checkedin())
+            pools.add_metric([name, "capacity"], capacity)
+        queue = getattr(getattr(runtime, "engine", None), "turn_queue", None)
+        if queue is not None:
+            use = queue.use()
+            for state, value in (("running", use.running), ("waiting", use.waiting),
+                                 ("threads", use.threads), ("max_waiting", use.max_waiting)):
+                turns.add_metric([state], value)
+        yield pools
+        yield turns
+
+
+_LOAD = _LoadCollector()
+REGISTRY.register(_LOAD)
+
+
+def watch_load(runtime) -> None:
+    """Report this runtime's pools and turn queue (the app's, once per process)."""
+    _LOAD.runtime = runtime
 
 
 def install() -> None:

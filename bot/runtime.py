@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.bootstrap import build_services
+from bot.bootstrap import Pools, build_pools, build_services, check_pool_sizes
 from bot.settings import PROJECT_ROOT, Settings
 from services.context import Services
 from services.ports import Clock, Notifier
@@ -15,19 +15,26 @@ class Runtime:
     settings: Settings
     services: Services
     engine: object  # dialogs.engine.Engine; typed loosely so importing bot stays cheap
+    pools: Pools | None = None  # watched in /metrics
 
 
 def build_runtime(settings: Settings | None = None, *, clock: Clock | None = None,
                   notifier: Notifier | None = None, interpreter=None) -> Runtime:
     from dialogs.engine import build_engine
+    from dialogs.engine.turn_queue import TurnQueue
 
     settings = settings or Settings()
-    services = build_services(settings, clock=clock, notifier=notifier)
+    check_pool_sizes(settings)
+    pools = build_pools(settings)
+    services = build_services(settings, clock=clock, notifier=notifier, pools=pools)
     engine = build_engine(
         services,
         data_dir=PROJECT_ROOT / "data",
         action_endpoint_url=settings.action_endpoint_url or None,
         interpreter=interpreter,
         nlu_cache_dir=settings.var_dir / "cache" / "nlu",
+        turn_queue=TurnQueue(settings.turn_threads, max_waiting=settings.turn_queue_limit,
+                             max_wait_seconds=settings.turn_wait_limit_seconds),
+        max_session_events=settings.max_session_events,
     )
-    return Runtime(settings=settings, services=services, engine=engine)
+    return Runtime(settings=settings, services=services, engine=engine, pools=pools)

@@ -93,6 +93,17 @@ class Settings(BaseSettings):
     # Gateway calls a second for all workers together; 0: not paced (Stripe live allows 100).
     gateway_rate_per_second: float = Field(default=0.0, alias="GATEWAY_RATE_PER_SECOND")
 
+    # Load (bot/bootstrap.py): each pool is per worker process, one for the services and one
+    # for chat state; turns run TURN_THREADS at a time, so each pool must hold more than that.
+    db_pool_size: int = Field(default=10, alias="DB_POOL_SIZE")
+    db_max_overflow: int = Field(default=10, alias="DB_MAX_OVERFLOW")
+    db_pool_timeout: float = Field(default=30.0, alias="DB_POOL_TIMEOUT")
+    turn_threads: int = Field(default=8, alias="TURN_THREADS")
+    turn_queue_limit: int = Field(default=1000, alias="TURN_QUEUE_LIMIT")
+    turn_wait_limit_seconds: float = Field(default=15.0, alias="TURN_WAIT_LIMIT_SECONDS")
+    max_session_events: int = Field(default=1000, alias="MAX_SESSION_EVENTS")
+    http_max_body_bytes: int = Field(default=262_144, alias="HTTP_MAX_BODY_BYTES")
+
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: str = Field(default="json", alias="LOG_FORMAT")  # json or text
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -75,6 +76,10 @@ def _character_classes(password: str) -> int:
 # --- hashing --------------------------------------------------------------------------------
 
 _hasher = PasswordHasher(type=Type.ID)
+# One argon2id computation at a time in a process: each already runs its lanes on several
+# threads over 64 MiB, and a few clients guessing passwords at once would otherwise take every
+# CPU from the other members' turns and /healthz. Guesses wait for each other instead.
+_one_at_a_time = threading.Lock()
 
 
 def configure_hashing(*, time_cost: int, memory_cost_kib: int | None = None,
@@ -92,12 +97,14 @@ def configure_hashing(*, time_cost: int, memory_cost_kib: int | None = None,
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _one_at_a_time:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _one_at_a_time:
+            return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -108,7 +115,7 @@ def needs_rehash(password_hash: str) -> bool:
 
 def hash_answer(normalized_answer: str) -> str:
     """Normalizing again is harmless (it is idempotent) and keeps stored answers comparable."""
-    return _hasher.hash(normalize_security_answer(normalized_answer))
+    return hash_password(normalize_security_answer(normalized_answer))
 
 
 def verify_answer(answer_hash: str, answer: str) -> bool:

@@ -60,8 +60,9 @@ def tracker_store(db_engine, **kwargs) -> TrackerStore:
 def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Domain | None = None,
                  rules=None, seed: int = 7, store: TrackerStore | None = None,
                  rng: random.Random | None = None,
-                 sealer: SlotSealer | None = None) -> Engine:
-    """The engine on data/ (or the given domain and rules) with in-process actions."""
+                 sealer: SlotSealer | None = None, **options) -> Engine:
+    """The engine on data/ (or the given domain and rules) with in-process actions;
+    `options`: Engine's other keyword arguments."""
     return Engine(
         domain or Domain.load(),
         rules if rules is not None else load_rules(DATA_DIR / "rules.yml"),
@@ -72,6 +73,7 @@ def build_engine(db_engine, *, clock, interpreter=None, runner=None, domain: Dom
         today=lambda: clock.now().date(),
         rng=rng or random.Random(seed),
         sealer=sealer,
+        **options,
     )
 
 

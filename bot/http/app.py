@@ -4,6 +4,7 @@ metrics."""
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from bot import metrics
 from bot.http import (
@@ -12,6 +13,7 @@ from bot.http import (
     method_setup_page,
     metrics_endpoint,
     payment_return_page,
+    request_guard,
     rest_channel,
     sandbox_authentication_page,
     stripe_authentication_page,
@@ -30,9 +32,15 @@ def create_app(runtime, *, telegram=None) -> FastAPI:
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
     app.state.runtime = runtime
     app.state.telegram = telegram
+    settings = runtime.settings
+    # Sizes and tokens are checked before any route reads a body (webhooks included).
+    app.add_middleware(request_guard.RequestGuard, max_body_bytes=settings.http_max_body_bytes,
+                       rest_token=settings.rest_auth_token)
+    app.add_exception_handler(RequestValidationError, request_guard.validation_error)
     access_log.hide_link_secrets()
     app.include_router(health.router)
     metrics.install()
+    metrics.watch_load(runtime)
     app.include_router(metrics_endpoint.router)
     if getattr(runtime, "engine", None) is not None:
         app.include_router(rest_channel.router)

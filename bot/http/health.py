@@ -19,8 +19,11 @@ def healthz() -> dict:
 
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
-    """Ready to serve: the database answers and its schema is at the latest migration."""
-    services = request.app.state.runtime.services
+    """Ready to serve: the database answers, its schema is at the latest migration, and a turn
+    can be answered now (the NLU has answered once, and turns are not being refused). FastAPI
+    runs this on a thread: the first call's NLU warm-up keeps the event loop free."""
+    runtime = request.app.state.runtime
+    services = runtime.services
     try:
         with services.uow() as uow:
             uow.session.execute(text("select 1"))
@@ -32,4 +35,10 @@ def readyz(request: Request) -> JSONResponse:
     if not migrations_current:
         return JSONResponse({"status": "unavailable", "database": "migrations pending"},
                             status_code=503)
+    engine = getattr(runtime, "engine", None)
+    if engine is not None:
+        if not engine.warmed_up:
+            engine.warm_up()
+        if not engine.ready:
+            return JSONResponse({"status": "unavailable", "turns": "busy"}, status_code=503)
     return JSONResponse({"status": "ready"})

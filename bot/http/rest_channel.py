@@ -27,6 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from bot.http.bearer_auth import require_bearer
 from bot.http.request_limits import RequestLimits
@@ -148,4 +149,4 @@ async def rest_webhook(body: RestMessage, request: Request) -> list[RestReply]:
 @router.post("/model/parse", dependencies=[Depends(require_token), Depends(limit_client)])
 async def model_parse(body: ParseRequest, request: Request) -> dict:
     engine = request.app.state.runtime.engine
-    return engine.parse(body.text)
+    return await run_in_threadpool(engine.parse, body.text)  # the NLU: CPU, off the loop

@@ -4,6 +4,7 @@ on a rasa-sdk action server. Both take and give the same JSON as Rasa's action s
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Protocol
 
@@ -71,12 +72,16 @@ class HttpActionRunner:
     def __init__(self, url: str, *, timeout: float = 30.0):
         self._url = url
         self._timeout = timeout
-        self._client: httpx.AsyncClient | None = None
+        # An async client belongs to the event loop it first ran on, and turns run on several
+        # (one per turn thread, dialogs/engine/turn_queue.py): one client per loop.
+        self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
 
     async def run(self, action_call: dict) -> dict:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout)
-        response = await self._client.post(self._url, json=action_call)
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = httpx.AsyncClient(timeout=self._timeout)
+        response = await client.post(self._url, json=action_call)
         if response.status_code == 400:
             body = response.json()
             raise ActionRejected(body.get("action_name", action_call["next_action"]),
@@ -88,9 +93,10 @@ class HttpActionRunner:
         return response.json()
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the client of the calling event loop (the others close with their loops)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
 
 
 def make_action_runner(action_endpoint_url: str | None) -> ActionRunner:

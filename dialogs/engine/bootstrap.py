@@ -14,13 +14,15 @@ from dialogs.engine.prompt_answers import PromptRules
 from dialogs.engine.sealing import SlotSealer
 from dialogs.engine.stories import load_rules
 from dialogs.engine.tracker_store import TrackerStore
+from dialogs.engine.turn_queue import TurnQueue
 from services import formatting
 from services.context import Services
 
 
 def build_engine(services: Services, *, data_dir: Path = DATA_DIR,
                  action_endpoint_url: str | None = None, interpreter: Interpreter | None = None,
-                 nlu_cache_dir: Path | None = None, rng: random.Random | None = None) -> Engine:
+                 nlu_cache_dir: Path | None = None, rng: random.Random | None = None,
+                 turn_queue: TurnQueue | None = None, max_session_events: int = 1000) -> Engine:
     """The engine over `services`' database and clock. Actions run in this process (they reach
     `services` through dialogs.actions.runtime) unless `action_endpoint_url` names an action
     server. Without `interpreter`, the NLU is trained from data_dir/nlu.yml and
@@ -51,4 +53,6 @@ def build_engine(services: Services, *, data_dir: Path = DATA_DIR,
         rng=rng,
         sealer=SlotSealer(services.secrets.session_key, now=services.clock.now),
         prompt_rules=PromptRules.load(data_dir / "prompt_answers.yml"),
+        turn_queue=turn_queue,
+        max_session_events=max_session_events,
     )

@@ -29,10 +29,11 @@ BUILTIN_INTENTS = frozenset({NLU_FALLBACK_INTENT, "out_of_scope", "session_start
 ACTION_FAILED_RESPONSE = "utter_action_failed"
 CARD_NUMBER_RESPONSE = "utter_card_number_warning"
 SSN_RESPONSE = "utter_ssn_warning"
+BUSY_RESPONSE = "utter_busy"  # the worker cannot take a turn now (dialogs/engine/turn_queue.py)
 # Responses the engine needs for its own behaviour (see engine.py and dispatcher.py).
 HELP_MENU_RESPONSE = "utter_help_menu"  # its items can be typed by title at any time
 ENGINE_RESPONSES = ("utter_default", "utter_did_you_mean", HELP_MENU_RESPONSE,
-                    ACTION_FAILED_RESPONSE, CARD_NUMBER_RESPONSE, SSN_RESPONSE)
+                    ACTION_FAILED_RESPONSE, CARD_NUMBER_RESPONSE, SSN_RESPONSE, BUSY_RESPONSE)
 INTENT_LABEL_PREFIX = "utter_intent_"
 
 SLOT_TYPES = frozenset({"text", "bool", "categorical", "float", "list", "any"})

@@ -17,11 +17,13 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 from rasa_sdk.events import (
     ActionExecuted,
     ActionExecutionRejected,
+    ActiveLoop,
     SessionStarted,
     SlotSet,
     UserUttered,
@@ -32,6 +34,7 @@ from dialogs.engine.dispatcher import ActionDispatcher
 from dialogs.engine.domain import (
     ACTION_FAILED_RESPONSE,
     ACTION_LISTEN,
+    BUSY_RESPONSE,
     CARD_NUMBER_RESPONSE,
     DATA_DIR,
     HELP_MENU_RESPONSE,
@@ -56,6 +59,7 @@ from dialogs.engine.stories import Rule
 from dialogs.engine.tracker import Tracker
 from dialogs.engine.tracker_cache import TrackerCache
 from dialogs.engine.tracker_store import ConversationLog, TrackerStore
+from dialogs.engine.turn_queue import Busy, TurnQueue
 from services.events import emit
 
 logger = logging.getLogger(__name__)
@@ -89,6 +93,7 @@ class TurnResult:
     # Earlier messages of the member that turned out to hold a secret (an answer the form has
     # just refused: maybe the password typed a step early), by the channel's `message_id`.
     delete_earlier: tuple = ()
+    busy: bool = False  # the worker could not take the turn: nothing of it was run or stored
 
 
 class Engine:
@@ -96,7 +101,8 @@ class Engine:
                  tracker_store: TrackerStore, action_runner: ActionRunner, *,
                  clock: Clock | None = None, today: Callable[[], dt.date] | None = None,
                  rng: random.Random | None = None, max_actions_per_turn: int = 10,
-                 sealer: SlotSealer | None = None, prompt_rules: PromptRules | None = None):
+                 sealer: SlotSealer | None = None, prompt_rules: PromptRules | None = None,
+                 turn_queue: TurnQueue | None = None, max_session_events: int = 1000):
         self.domain = domain
         self._prompts = PromptReader(
             prompt_rules or PromptRules.load(DATA_DIR / "prompt_answers.yml"), domain.intents,
@@ -116,9 +122,42 @@ class Engine:
         self._sealer = sealer
         self._trackers = TrackerCache()
         self._languages = LanguageChooser(domain.languages)
+        self.turn_queue = turn_queue or TurnQueue()
+        # Past this many stored events a session starts afresh (keeping its state), so that a
+        # turn's cost does not grow with a conversation's length.
+        self._max_session_events = max_session_events
+        self.warmed_up = False
 
     async def handle_message(self, channel: str, sender_id: str, text: str, *,
                              metadata: dict | None = None) -> TurnResult:
+        """The turn, run on a turn thread after this conversation's earlier turns
+        (dialogs.engine.turn_queue); a short "busy" reply when the worker cannot keep up."""
+        try:
+            return await self.turn_queue.run(
+                (channel, sender_id), partial(self._turn, channel, sender_id, text, metadata))
+        except Busy:
+            logger.warning("turn refused: the worker is busy", extra={"sender": sender_id})
+            emit("turn_busy", channel=channel)
+            busy = self._dispatcher.utter(BUSY_RESPONSE,
+                                          Tracker(f"{channel}:{sender_id}", self.domain, []))
+            secret = contains_secret(text)
+            return TurnResult(messages=[_bot_message(busy)], delete_user_message=secret,
+                              sensitive=secret, busy=True)
+
+    @property
+    def ready(self) -> bool:
+        """A turn can be answered now: the NLU has answered once, and turns are not refused."""
+        use = self.turn_queue.use()
+        return self.warmed_up and use.waiting < use.max_waiting
+
+    def warm_up(self) -> None:
+        """The first parse pays for the NLU's lazy set-up; a worker takes it before it says
+        it is ready, not on a member's turn."""
+        self.parse("hello")
+        self.warmed_up = True
+
+    async def _turn(self, channel: str, sender_id: str, text: str,
+                    metadata: dict | None) -> TurnResult:
         started = time.perf_counter()
         now = self._now()
         turn: _Turn | None = None
@@ -128,6 +167,8 @@ class Engine:
                 turn = _Turn(tracker, now.timestamp(), first_new=len(tracker.events))
                 if self._session_expired(conversation.last_event_at, now):
                     self._start_session(turn)
+                elif len(tracker.events) >= self._max_session_events:
+                    self._start_session(turn, keep_state=True)
                 step = language_step(self._languages, tracker, text, metadata or {},
                                      self.domain.sensitive_slots)
                 for event in step.events:
@@ -341,19 +382,29 @@ class Engine:
         minutes = self.domain.session_expiration_minutes
         return minutes > 0 and now - last_event_at > dt.timedelta(minutes=minutes)
 
-    def _start_session(self, turn: _Turn) -> None:
+    def _start_session(self, turn: _Turn, *, keep_state: bool = False) -> None:
         """Rasa's action_session_start. Slots carry over when the domain says so, except a
-        form's half-given answers and secrets: they belong to the session they were given in."""
+        form's half-given answers and secrets: they belong to the session they were given in.
+        With `keep_state` (a session grown too long, not an idle one) the member is in the
+        middle of something: every slot and the open form carry over, secrets sealed again as
+        they are stored."""
         tracker = turn.tracker
-        kept = {}
-        if self.domain.carry_over_slots:
-            initial = self.domain.initial_slots()
+        initial = self.domain.initial_slots()
+        if keep_state:
+            kept = {name: value for name, value in tracker.slots.items()
+                    if value != initial.get(name)}
+        elif self.domain.carry_over_slots:
             left_behind = self.domain.form_slots() | self.domain.sensitive_slots | {REQUESTED_SLOT}
             kept = {name: value for name, value in tracker.slots.items()
                     if name not in left_behind and value != initial.get(name)}
+        else:
+            kept = {}
+        form = tracker.active_loop_name if keep_state else None
         turn.add(SessionStarted())
         for name, value in kept.items():
             turn.add(SlotSet(name, value))
+        if form:
+            turn.add(ActiveLoop(form))
         turn.add(ActionExecuted(ACTION_LISTEN))
 
 

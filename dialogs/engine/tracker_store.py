@@ -84,7 +84,9 @@ class TrackerStore:
         # A bare connection, no ORM session: a turn runs these few statements every time.
         with self._uow_factory().connect() as conn:
             if conn.dialect.name == "postgresql":
-                log = await asyncio.to_thread(self._lock_row, conn, channel, sender_id)
+                # On the turn's own thread (dialogs/engine/turn_queue.py): waiting for the lock
+                # while another worker's turn of this conversation runs stalls only this turn.
+                log = self._lock_row(conn, channel, sender_id)
                 yield log
                 stored = _write(conn, log)
                 conn.commit()

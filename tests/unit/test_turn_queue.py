@@ -1,0 +1,118 @@
+"""The turn queue: turns off the event loop, one per conversation in order, conversations served
+round-robin, and a refusal (not a wait) past the waiting limit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from dialogs.engine.turn_queue import Busy, TurnQueue
+
+
+def recorder(log: list, name: str, gate: threading.Event | None = None):
+    async def turn():
+        if gate is not None:
+            assert gate.wait(10), "the test never opened the gate"
+        log.append(name)
+        return name
+    return turn
+
+
+async def test_a_turn_runs_off_the_callers_thread():
+    queue = TurnQueue(2)
+
+    async def turn():
+        return threading.get_ident()
+
+    assert await queue.run("a", turn) != threading.get_ident()
+
+
+async def test_a_blocked_turn_holds_only_its_own_thread():
+    queue = TurnQueue(2)
+    log: list[str] = []
+    gate = threading.Event()
+    blocked = asyncio.ensure_future(queue.run("a", recorder(log, "a", gate)))
+
+    assert await queue.run("b", recorder(log, "b")) == "b"
+    gate.set()
+    assert await blocked == "a"
+    assert log == ["b", "a"]
+
+
+async def test_one_conversations_turns_run_one_at_a_time_in_order():
+    queue = TurnQueue(4)
+    log: list[str] = []
+    gate = threading.Event()
+    first = asyncio.ensure_future(queue.run("a", recorder(log, "a1", gate)))
+    await asyncio.sleep(0)
+    later = [asyncio.ensure_future(queue.run("a", recorder(log, f"a{n}"))) for n in (2, 3, 4)]
+    await asyncio.sleep(0.05)
+    assert log == []  # a2..a4 wait for a1, though threads are free
+    gate.set()
+    await asyncio.gather(first, *later)
+    assert log == ["a1", "a2", "a3", "a4"]
+
+
+async def test_conversations_take_turns_round_robin():
+    queue = TurnQueue(1)
+    log: list[str] = []
+    gate = threading.Event()
+    runs = [asyncio.ensure_future(queue.run("a", recorder(log, "a1", gate)))]
+    await asyncio.sleep(0)
+    runs += [asyncio.ensure_future(queue.run("a", recorder(log, name))) for name in ("a2", "a3")]
+    await asyncio.sleep(0)
+    runs.append(asyncio.ensure_future(queue.run("b", recorder(log, "b1"))))
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(*runs)
+    assert log == ["a1", "b1", "a2", "a3"]
+
+
+async def test_past_the_waiting_limit_a_turn_is_refused_at_once():
+    queue = TurnQueue(1, max_waiting=2)
+    gate = threading.Event()
+    log: list[str] = []
+    runs = [asyncio.ensure_future(queue.run(n, recorder(log, str(n), gate))) for n in range(3)]
+    await asyncio.sleep(0)
+    assert queue.use().running == 1 and queue.use().waiting == 2
+
+    with pytest.raises(Busy):
+        await queue.run("late", recorder(log, "late"))
+    gate.set()
+    await asyncio.gather(*runs)
+    assert sorted(log) == ["0", "1", "2"]
+    assert queue.use().waiting == 0 and queue.use().running == 0
+
+
+async def test_a_turns_error_reaches_its_caller_and_the_queue_goes_on():
+    queue = TurnQueue(1)
+
+    async def failing():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await queue.run("a", failing)
+    assert await queue.run("a", recorder([], "next")) == "next"
+
+
+async def test_a_turn_that_waited_too_long_is_refused_not_run():
+    now = [0.0]
+    queue = TurnQueue(1, max_wait_seconds=10, clock=lambda: now[0])
+    log: list[str] = []
+    gate = threading.Event()
+    first = asyncio.ensure_future(queue.run("a", recorder(log, "a1", gate)))
+    await asyncio.sleep(0)
+    stale = asyncio.ensure_future(queue.run("b", recorder(log, "b1")))
+    await asyncio.sleep(0)
+    now[0] = 11.0
+    fresh = asyncio.ensure_future(queue.run("c", recorder(log, "c1")))
+    await asyncio.sleep(0)
+    gate.set()
+
+    assert await first == "a1" and await fresh == "c1"
+    with pytest.raises(Busy):
+        await stale
+    assert log == ["a1", "c1"]
+    assert queue.use().waiting == 0
