@@ -508,7 +508,7 @@ class SupportRequest(Base):
     payment_reference: Mapped[str | None] = mapped_column(String(20))
     transcript: Mapped[list] = mapped_column(JSON)  # recent lines: "member: ...", "bot: ..."
     recent_payment_references: Mapped[list] = mapped_column(JSON)
-    # open | answered | closed; merged: opened again while one was open, before 0008
+    # open | answered | closed; merged: opened again while one was open, before 0006
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime]
     # Asked again while open: the request is added to, not opened again.

@@ -1,5 +1,5 @@
 """One open support request per member, held by the database on SQLite and PostgreSQL, and
-migration 0008 folding the requests opened again before it into the first."""
+migration 0006 folding the requests opened again before it into the first."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_two_asks_at_once_end_in_one_request(svc):
     assert {f"member: ask {n}" for n in range(4)} <= set(request.transcript)
 
 
-def test_0008_folds_requests_opened_again_into_the_first_and_comes_back(database_url):
+def test_0006_folds_requests_opened_again_into_the_first_and_comes_back(database_url):
     upgrade(database_url, "0002")
     engine = create_engine(database_url)
     at = dt.datetime(2026, 11, 17, 15, tzinfo=dt.UTC)

@@ -4,8 +4,8 @@ Requests opened again while one was open (every "talk to a person" used to open 
 into the first: it stays open, the later ones get status 'merged', so the new unique indexes
 hold for the rows already there.
 
-Revision ID: 0008
-Revises: 0010
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04 19:41:27
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from alembic import op
 
 import services.persistence.models
 
-revision: str = '0008'
-down_revision: str | None = '0010'
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

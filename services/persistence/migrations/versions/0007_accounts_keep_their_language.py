@@ -1,8 +1,8 @@
 """Accounts keep the language the member chose (accounts.language), for pushed messages.
 Existing accounts get English, the language every message was in until now.
 
-Revision ID: 0011
-Revises: 0008
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04 20:30:00
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0011'
-down_revision: str | None = '0008'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """Autopay pauses with an end date: "pause autopay for a month" resumes by itself on
 autopay_mandates.resume_on (services/autopay_charges.resume_due_pauses).
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-04 19:40:42
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0010'
-down_revision: str | None = '0006'
+revision: str = '0005'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

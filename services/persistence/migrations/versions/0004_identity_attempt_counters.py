@@ -4,7 +4,7 @@ not count unknown usernames alike; Telegram webhook updates already processed
 (telegram_updates_seen); when a chat last wrote (chat_links.last_seen_at), for sessions
 that end even for reading. Earlier lock-outs are not carried over: they end within minutes anyway.
 
-Revision ID: 0006
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-04 19:21:44.964664
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 import services.persistence.models
 
-revision: str = '0006'
+revision: str = '0004'
 down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
