@@ -11,12 +11,12 @@
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.http.bearer_auth import bearer_matches
 
 # The routes of the REST channel (bot/http/rest_channel.py), guarded by REST_AUTH_TOKEN.
 TOKEN_PATHS = frozenset({"/webhooks/rest/webhook", "/model/parse"})
@@ -76,11 +76,9 @@ class RequestGuard:
             await _refuse(send, 413, "The request is too large.")
 
     def _token_ok(self, headers: dict[bytes, bytes]) -> bool:
-        if not self.rest_token:
-            return True
-        scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
-        return scheme.lower() == b"bearer" and hmac.compare_digest(token,
-                                                                   self.rest_token.encode())
+        # ASGI headers are bytes; HTTP header values are Latin-1.
+        return not self.rest_token or bearer_matches(
+            headers.get(b"authorization", b"").decode("latin-1"), self.rest_token)
 
 
 async def _refuse(send: Send, status: int, detail: str,
