@@ -21,6 +21,7 @@ channel is left alone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import delete
@@ -183,7 +184,9 @@ async def on_button(update: Update, context: CallbackContext) -> None:
         await _answer(context, query, PRIVATE_ONLY)
         return
     runtime = runtime_of(context)
-    tap = callback_keys.choose(runtime.services, query.data or "", chat_id=message.chat.id)
+    # A database write: off the event loop, as turns are (see replies.send_replies).
+    tap = await asyncio.to_thread(callback_keys.choose, runtime.services, query.data or "",
+                                  chat_id=message.chat.id)
     if tap.outcome is not Outcome.CHOSEN:
         await _refuse(context, query, tap)
         return

@@ -16,6 +16,7 @@ is left as messages (for the outbox).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,8 +44,11 @@ async def send_replies(bot: Bot, svc: Services, chat_id: int | str,
     of an earlier try, the parts it counts are not sent again."""
     progress = progress if progress is not None else Progress()
     pending = _all_parts(messages)[progress.sent:]
-    keys = iter(callback_keys.open_keyboards(
-        svc, chat_id, [(to_html(text), buttons) for text, buttons in pending if buttons]))
+    # A database write: off the event loop, as turns are (dialogs/engine/turn_queue.py), so a
+    # write that waits for another (SQLite has one writer) stalls only this chat.
+    keys = iter(await asyncio.to_thread(
+        callback_keys.open_keyboards, svc, chat_id,
+        [(to_html(text), buttons) for text, buttons in pending if buttons]))
     for text, buttons in pending:
         markup = _keyboard(buttons, next(keys)) if buttons else None
         await bot.send_message(chat_id, to_html(text), parse_mode=ParseMode.HTML,
