@@ -36,9 +36,13 @@ def _python_chosen(tmp_path: Path, runs: dict[str, bool], **make_vars: str) -> s
             (bin_dir / tool).symlink_to(found)
     venv = tmp_path / "venv"
     make = shutil.which("make")
+    # Not the variables of a make this test may run under (`make test PYTHON=...` in .ci/run):
+    # make passes them on to every make below it through MAKEFLAGS.
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHON", "VENV")}
     out = subprocess.run(
         [make, "-n", "install", f"VENV={venv}", *(f"{k}={v}" for k, v in make_vars.items())],
-        cwd=ROOT, env={**os.environ, "PATH": str(bin_dir)}, capture_output=True, text=True,
+        cwd=ROOT, env={**env, "PATH": str(bin_dir)}, capture_output=True, text=True,
         check=True).stdout
     [line] = [line for line in out.splitlines() if "-m venv" in line]
     return line.split("||")[-1].split()[0]
