@@ -58,9 +58,13 @@ def database_url(request, tmp_path):
     """Run the test once on SQLite and once on PostgreSQL, each time on an empty schema."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'healthpay.db'}"
-    url = request.getfixturevalue("postgres_url")
+    return emptied(request.getfixturevalue("postgres_url"))
+
+
+def emptied(url: str) -> str:
+    """`url`'s database with every table dropped. Reflect rather than use the models:
+    alembic_version and any leftovers go too."""
     engine = create_engine(url)
-    # Reflect rather than use the models: alembic_version and any leftovers go too.
     existing = MetaData()
     existing.reflect(engine)
     existing.drop_all(engine)

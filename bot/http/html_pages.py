@@ -112,3 +112,10 @@ def form_refused_page() -> HTMLResponse:
         "Please reload the page",
         "For your security this form couldn't be sent. Please reload the page and try again.",
         status_code=403)
+
+
+def nothing_to_confirm_page() -> HTMLResponse:
+    """A 3-D Secure page opened for a payment that no longer waits for confirmation (sandbox and
+    Stripe alike): paid, failed or never there."""
+    return message_page("Nothing to confirm", "This payment doesn't need confirming any more.",
+                        "Go back to the chat to see where it stands.", status_code=410)

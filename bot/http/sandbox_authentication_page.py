@@ -12,23 +12,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from bot.http import csrf
-from bot.http.html_pages import form_refused_page, html_page, message_page
+from bot.http.html_pages import form_refused_page, html_page, message_page, nothing_to_confirm_page
 from services.money import format_cents
 from services.payment_updates import payment_awaiting_authentication, refresh_after_authentication
 
 router = APIRouter(tags=["hosted pages"])
-
-_NOTHING_TO_CONFIRM = ("Nothing to confirm",
-                       "This payment doesn't need confirming any more.",
-                       "Go back to the chat to see where it stands.")
-
 
 @router.get("/sandbox/authenticate/{charge_ref}", response_class=HTMLResponse)
 def authentication_form(request: Request, charge_ref: str) -> HTMLResponse:
     svc = request.app.state.runtime.services
     payment = payment_awaiting_authentication(svc, charge_ref)
     if payment is None:
-        return message_page(*_NOTHING_TO_CONFIRM, status_code=410)
+        return nothing_to_confirm_page()
     field_value, nonce = csrf.issue(request, svc.secrets.session_key, charge_ref)
     main = f"""<h1>Confirm your payment</h1>
 <p class="note">Test mode: this stands in for the page where your card issuer asks you to
@@ -55,7 +50,7 @@ def answer_authentication(request: Request, charge_ref: str,
                        public_base_url=svc.config.public_base_url):
         return form_refused_page()
     if payment_awaiting_authentication(svc, charge_ref) is None:
-        return message_page(*_NOTHING_TO_CONFIRM, status_code=410)
+        return nothing_to_confirm_page()
     svc.gateway.complete_authentication(charge_ref, approve=decision == "approve")
     payment = refresh_after_authentication(svc, charge_ref)
     if payment is not None and payment.status == "succeeded":

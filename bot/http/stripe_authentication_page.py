@@ -21,7 +21,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.http import csrf
-from bot.http.html_pages import form_refused_page, html_page, message_page
+from bot.http.html_pages import form_refused_page, html_page, message_page, nothing_to_confirm_page
 from services.errors import GatewayUnavailable
 from services.money import format_cents
 from services.payment_updates import payment_to_authenticate
@@ -29,17 +29,12 @@ from services.ports import PAYMENT_RETURN_PATH
 
 router = APIRouter(tags=["hosted pages"])
 
-_NOTHING_TO_CONFIRM = ("Nothing to confirm",
-                       "This payment doesn't need confirming any more.",
-                       "Go back to the chat to see where it stands.")
-
-
 @router.get("/payments/authenticate/{gateway_ref}", response_class=HTMLResponse)
 def authentication_page(request: Request, gateway_ref: str) -> HTMLResponse:
     svc = request.app.state.runtime.services
     payment = payment_to_authenticate(svc, gateway_ref)
     if payment is None:
-        return message_page(*_NOTHING_TO_CONFIRM, status_code=410)
+        return nothing_to_confirm_page()
     field_value, nonce = csrf.issue(request, svc.secrets.session_key, gateway_ref)
     main = f"""<h1>Confirm your payment</h1>
 <p>Payment <strong>{escape(payment.reference)}</strong> of
@@ -64,7 +59,7 @@ def continue_to_authentication(request: Request, gateway_ref: str,
         return form_refused_page()
     payment = payment_to_authenticate(svc, gateway_ref)
     if payment is None:
-        return message_page(*_NOTHING_TO_CONFIRM, status_code=410)
+        return nothing_to_confirm_page()
     try:
         url = svc.gateway.resume_authentication(gateway_ref, return_url=payment.return_url)
     except GatewayUnavailable:

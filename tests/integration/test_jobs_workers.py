@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, create_engine, func, select
+from sqlalchemy import create_engine, func, select
 
 from services import autopay
 from services.adapters.sandbox_gateway import SandboxGateway
@@ -32,7 +32,7 @@ from services.persistence.models import (
     Payment,
     SandboxCharge,
 )
-from tests.conftest import build_services
+from tests.conftest import build_services, emptied
 from tests.factories import make_account, make_enrollment, make_paying_member
 
 pytestmark = pytest.mark.postgres
@@ -43,10 +43,7 @@ TODAY = dt.date(2026, 11, 20)  # autopay 3 days before the bill due Mon, Nov 23
 
 @pytest.fixture
 def url(postgres_url):
-    engine = create_engine(postgres_url)
-    existing = MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
+    engine = create_engine(emptied(postgres_url))
     Base.metadata.create_all(engine)
     engine.dispose()
     return postgres_url

@@ -19,13 +19,13 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import create_engine
 
 from services.adapters.sandbox_gateway import SandboxGateway
 from services.persistence.database import make_engine, make_session_factory
 from services.persistence.models import Base
 from tests.concurrency import run_together
-from tests.conftest import build_services
+from tests.conftest import build_services, emptied
 from tests.races import (
     NOW,
     SCENARIOS,
@@ -96,10 +96,7 @@ def test_two_threads_racing_on_one_bill_charge_it_once(engine, clock, policy, se
 
 @pytest.fixture
 def url(postgres_url):
-    engine = create_engine(postgres_url)
-    existing = MetaData()
-    existing.reflect(engine)
-    existing.drop_all(engine)
+    engine = create_engine(emptied(postgres_url))
     Base.metadata.create_all(engine)
     engine.dispose()
     return postgres_url
