@@ -11,9 +11,15 @@ class DomainError(Exception):
 
     code = "domain_error"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, key: str | None = None, **values: object):
+        """`message` is the English text. `key` names the same text in the language folders'
+        errors.yml (data/languages/<code>/errors.yml), and `values` fill its placeholders:
+        services/error_texts.py gives the member's language, English where a language has
+        no text for the key."""
         super().__init__(message)
         self.message = message
+        self.key = key
+        self.values = values
 
 
 class InvalidInput(DomainError):
@@ -59,8 +65,9 @@ class LoginFailed(DomainError):
 class AccountLocked(DomainError):
     code = "account_locked"
 
-    def __init__(self, message: str, locked_until):
-        super().__init__(message)
+    def __init__(self, message: str, locked_until, *, key: str | None = None,
+                 **values: object):
+        super().__init__(message, key=key, **values)
         self.locked_until = locked_until
 
 

@@ -1,8 +1,9 @@
 """Languages as data: one folder per language under data/languages/<code>/.
 
 A folder holds `language.yml` (its name, Babel locale, the words that choose it, its Telegram
-command descriptions), `responses.yml` (response name -> variations, as in domain.yml) and
-`nlu.yml` (Rasa training examples). Adding a folder adds a language; no code changes.
+command descriptions), `responses.yml` and `responses_<part>.yml` (response name -> variations,
+as in domain.yml), `nlu.yml` (Rasa training examples), and the service layer's texts
+(`notices.yml`, `errors.yml`, `answers.yml`). Adding a folder adds a language; no code changes.
 
 The texts join the domain through the one mechanism Rasa has for languages: a variation with
 `condition: [{type: slot, name: language, value: <code>}]`. The default language's texts are
@@ -67,11 +68,16 @@ def _load_language(folder: Path) -> Language:
     missing = [key for key in ("name", "locale", "choice_words") if not spec.get(key)]
     if missing:
         raise LanguageFileError(f"{folder / 'language.yml'}: missing {', '.join(missing)}")
-    responses_file = folder / "responses.yml"
-    responses = {}
-    if responses_file.is_file():
-        responses = (yaml.safe_load(responses_file.read_text(encoding="utf-8")) or {}) \
+    # responses.yml and any responses_<part>.yml beside it (one file per part of the
+    # conversation, so that parts can be written and reviewed on their own).
+    responses: dict[str, list] = {}
+    for responses_file in sorted(folder.glob("responses*.yml")):
+        part = (yaml.safe_load(responses_file.read_text(encoding="utf-8")) or {}) \
             .get("responses") or {}
+        clash = sorted(set(part) & set(responses))
+        if clash:
+            raise LanguageFileError(f"{responses_file}: responses given twice: {clash}")
+        responses.update(part)
     nlu_file = folder / "nlu.yml"
     return Language(
         code=folder.name,

@@ -13,7 +13,11 @@ from dialogs.engine import Domain
 from dialogs.engine.domain import DATA_DIR
 
 LANGUAGE = "es"
-DOMAIN_RESPONSES = sorted(yaml.safe_load((DATA_DIR / "domain.yml").read_text())["responses"])
+# domain.yml's responses and those the default language's folder adds (responses*.yml).
+DOMAIN_RESPONSES = sorted(
+    {*yaml.safe_load((DATA_DIR / "domain.yml").read_text())["responses"],
+     *(name for path in (DATA_DIR / "languages" / "en").glob("responses*.yml")
+       for name in (yaml.safe_load(path.read_text()) or {}).get("responses") or {})})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
