@@ -38,6 +38,9 @@ ENGLISH_WORDS = frozenset("""
     monthly quarterly full fixed days day week weeks month months year
     declined decline missing showing shown processing settled settle reference
     welcome hello hi goodbye bye
+    monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun
+    january february march april june july august september october november december
+    jan apr aug dec
     choose chose chosen choice would like want need send sent get got give go see show
     new open opened close closed ready done sure right wrong
     pick different question questions security answer
@@ -70,14 +73,14 @@ WORDS = re.compile(r"(?<![^\W\d_])[a-z']+(?![^\W\d_])")
 
 def english_sentences(text: str) -> list[str]:
     """The sentences of `text` that are English (empty when there is none)."""
-    text = PLACEHOLDERS.sub(" ", TAGS.sub(" ", (text or "").replace("\u2019", "'")))
-    cleaned = KEPT_AS_THEY_ARE.sub(" ", text)
-    return [sentence.strip() for sentence in SENTENCES.split(cleaned)
+    text = TAGS.sub(" ", (text or "").replace("\u2019", "'"))
+    return [sentence.strip() for sentence in SENTENCES.split(text)
             if sentence.strip() and _is_english(sentence)]
 
 
 def _is_english(sentence: str) -> bool:
-    lowered = " ".join(sentence.lower().split())
+    cleaned = KEPT_AS_THEY_ARE.sub(" ", PLACEHOLDERS.sub(" ", sentence))
+    lowered = " ".join(cleaned.lower().split())
     if any(re.search(rf"\b{phrase}\b", lowered) for phrase in ENGLISH_PHRASES):
         return True
     words = WORDS.findall(lowered)
