@@ -32,9 +32,12 @@ def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     return [piece.strip() for piece in _pieces(text.strip(), limit) if piece.strip()]
 
 
-def with_choice(message_html: str, choice: str, limit: int = MAX_MESSAGE_LENGTH) -> str | None:
-    """The message with the option the member chose under it; None when that would not fit."""
-    edited = f"{message_html}\n\n✓ You chose: <b>{html.escape(choice, quote=False)}</b>"
+def with_choice(message_html: str, choice: str, heading: str,
+                limit: int = MAX_MESSAGE_LENGTH) -> str | None:
+    """The message with the option the member chose under it, after `heading` ("✓ You
+    chose:", in the chat's language); None when that would not fit."""
+    edited = (f"{message_html}\n\n{html.escape(heading, quote=False)} "
+              f"<b>{html.escape(choice, quote=False)}</b>")
     return edited if utf16_length(edited) <= limit else None
 
 

@@ -25,7 +25,7 @@ import asyncio
 import logging
 
 from sqlalchemy import delete
-from telegram import BotCommand, CallbackQuery, Update
+from telegram import BotCommand, CallbackQuery, Update, User
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -41,11 +41,13 @@ from telegram.ext import (
 
 from bot.telegram import callback_keys, payments
 from bot.telegram.callback_keys import Outcome, Tap
+from bot.telegram.chat_texts import chat_language, chat_text, notice
 from bot.telegram.context import ANSWERED_EARLY, CHANNEL, runtime_of
 from bot.telegram.formatting import with_choice
-from bot.telegram.turns import delete_member_message, reply, run_turn
+from bot.telegram.turns import delete_member_message, deletion_notice, reply, run_turn
 from dialogs.engine import BotMessage
 from dialogs.engine.nlu.redaction import contains_secret
+from services.error_texts import error_text
 from services.errors import DomainError
 from services.events import emit
 from services.link_tokens import redeem_link_token
@@ -79,17 +81,8 @@ COMMANDS = [
 ]
 GREET = "/greet"
 
-LINKED = "You're logged in. Welcome!"
-UNKNOWN_COMMAND = "I don't know the command {command}."  # the help that follows has its heading
-TEXT_ONLY = "I can only read text messages. Please type what you need."
-GROUP_NOTICE = ("I only work in private chats, to keep your details private. Tap my name to "
-                "message me directly.")
-PRIVATE_ONLY = "I only work in private chats."
-ALREADY_CHOSEN = "You already chose “{title}”."
-STALE = "This button has expired. Please use my latest message, or type what you need."
-NOT_YOURS = "This button isn't valid here."
-FAILED = ("Sorry, something went wrong on my side and I couldn't finish that. Please try "
-          "again in a moment.")
+# The channel's own texts are responses: data/languages/<code>/responses_telegram.yml.
+GROUP_NOTICE = "utter_telegram_group_notice"
 
 NEW_PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 EDITED_PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
@@ -128,14 +121,15 @@ def _language_code(update: Update) -> str | None:
 
 async def on_start(update: Update, context: CallbackContext) -> None:
     message = update.effective_message
+    runtime = runtime_of(context)
     notices = []
     if context.args:  # a deep link: t.me/<bot>?start=<token>
         try:
-            redeem_link_token(runtime_of(context).services, context.args[0], channel=CHANNEL,
+            redeem_link_token(runtime.services, context.args[0], channel=CHANNEL,
                               chat_id=message.chat_id)
-            notices.append(LINKED)
+            notices.append(notice(runtime, "utter_telegram_linked"))
         except DomainError as error:
-            notices.append(error.message)
+            notices.append(lambda language, error=error: error_text(error, language))
     await run_turn(context, message.chat_id, GREET, message_id=message.message_id,
                    notices=notices, language_code=_language_code(update))
 
@@ -149,52 +143,62 @@ async def on_shortcut(update: Update, context: CallbackContext) -> None:
 async def on_unknown_command(update: Update, context: CallbackContext) -> None:
     message = update.effective_message
     command = message.text.split()[0][:40]
+    # The help that follows has its heading.
     await run_turn(context, message.chat_id, SHORTCUTS["help"], message_id=message.message_id,
-                   notices=[UNKNOWN_COMMAND.format(command=command)])
+                   notices=[notice(runtime_of(context), "utter_telegram_unknown_command",
+                                   command=command)],
+                   language_code=_language_code(update))
 
 
 async def on_edited_message(update: Update, context: CallbackContext) -> None:
-    notice = await _delete_if_secret(context, update.effective_message)
-    if notice:
-        await reply(context, update.effective_chat.id, [BotMessage(notice)])
+    said = await _delete_if_secret(update, context)
+    if said:
+        await reply(context, update.effective_chat.id, [BotMessage(text) for text in said])
 
 
 async def on_other_message(update: Update, context: CallbackContext) -> None:
     """A photo, a document, a sticker...: only text is read; a caption with a card number is
     deleted as typed text would be."""
-    notice = await _delete_if_secret(context, update.effective_message)
-    said = [notice] if notice else []
-    await reply(context, update.effective_chat.id, [BotMessage(text)
-                                                    for text in [*said, TEXT_ONLY]])
+    said = await _delete_if_secret(update, context)
+    language = chat_language(runtime_of(context), update.effective_chat.id, update.effective_user)
+    said.append(chat_text(runtime_of(context), "utter_telegram_text_only", language))
+    await reply(context, update.effective_chat.id, [BotMessage(text) for text in said])
 
 
-async def _delete_if_secret(context: CallbackContext, message) -> str | None:
+async def _delete_if_secret(update: Update, context: CallbackContext) -> list[str]:
     """What to tell the member when the message's text or caption had a card number or an SSN (the
     detector the conversation uses): it is deleted."""
+    message = update.effective_message
     if not contains_secret(message.text or message.caption or ""):
-        return None
-    return await delete_member_message(context.bot, message.chat_id, message.message_id)
+        return []
+    deleted = await delete_member_message(context.bot, message.chat_id, message.message_id)
+    runtime = runtime_of(context)
+    return [deletion_notice(runtime, chat_language(runtime, message.chat_id,
+                                                   update.effective_user), deleted)]
 
 
 async def on_button(update: Update, context: CallbackContext) -> None:
     query = update.callback_query
     message = query.message
+    runtime = runtime_of(context)
+    language = chat_language(runtime, query.from_user.id, query.from_user)
     if message is None or message.chat.type != ChatType.PRIVATE or \
             message.chat.id != query.from_user.id:
-        await _answer(context, query, PRIVATE_ONLY)
+        await _answer(context, query, chat_text(runtime, "utter_telegram_private_only",
+                                                language))
         return
-    runtime = runtime_of(context)
     # A database write: off the event loop, as turns are (see replies.send_replies).
     tap = await asyncio.to_thread(callback_keys.choose, runtime.services, query.data or "",
                                   chat_id=message.chat.id)
     if tap.outcome is not Outcome.CHOSEN:
-        await _refuse(context, query, tap)
+        await _refuse(context, query, tap, language)
         return
     # The key is spent: from here on the choice is acted on, whatever Telegram says.
     await _answer(context, query)
-    await _show_choice(query, tap)
+    await _show_choice(query, tap, chat_text(runtime, "utter_telegram_you_chose", language))
     if payments.is_card_form(tap.payload):
-        await payments.send_card_form(context.bot, runtime, message.chat.id, tap.payload)
+        await payments.send_card_form(context.bot, runtime, message.chat.id, tap.payload,
+                                      language)
     else:
         await run_turn(context, message.chat.id, tap.payload, message_id=None)
 
@@ -207,14 +211,17 @@ async def on_error(update: object, context: CallbackContext) -> None:
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is None or chat.type != ChatType.PRIVATE:
         return
+    runtime = runtime_of(context)
+    failed = chat_text(runtime, "utter_telegram_failed",
+                       chat_language(runtime, chat.id, update.effective_user))
     try:
-        await context.bot.send_message(chat.id, FAILED)
+        await context.bot.send_message(chat.id, failed)
     except TelegramError as error:
         logger.warning("could not tell chat %s that its turn failed: %s", chat.id, error)
 
 
 async def on_group_message(update: Update, context: CallbackContext) -> None:
-    await _tell_group_once(context, update.effective_chat.id)
+    await _tell_group_once(context, update.effective_chat.id, update.effective_user)
 
 
 async def on_my_chat_member(update: Update, context: CallbackContext) -> None:
@@ -228,17 +235,22 @@ async def on_my_chat_member(update: Update, context: CallbackContext) -> None:
             mark_reachable(svc, channel=CHANNEL, chat_id=chat.id)
     elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and \
             status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
-        await _tell_group_once(context, chat.id)  # a channel's subscribers are not told
+        # A channel's subscribers are not told.
+        await _tell_group_once(context, chat.id, change.from_user)
 
 
-async def _refuse(context: CallbackContext, query: CallbackQuery, tap: Tap) -> None:
+async def _refuse(context: CallbackContext, query: CallbackQuery, tap: Tap,
+                  language: str) -> None:
+    runtime = runtime_of(context)
     if tap.outcome is Outcome.ALREADY_CHOSEN:
-        await _answer(context, query, ALREADY_CHOSEN.format(title=tap.title))
+        await _answer(context, query, chat_text(runtime, "utter_telegram_already_chosen",
+                                                language, title=tap.title))
     elif tap.outcome is Outcome.STALE:
-        await _answer(context, query, STALE)
+        await _answer(context, query, chat_text(runtime, "utter_telegram_stale_button", language))
         await _remove_keyboard(query)
     else:
-        await _answer(context, query, NOT_YOURS)
+        await _answer(context, query, chat_text(runtime, "utter_telegram_foreign_button",
+                                                language))
 
 
 async def _answer(context: CallbackContext, query: CallbackQuery, alert: str | None = None) -> None:
@@ -257,9 +269,9 @@ async def _answer(context: CallbackContext, query: CallbackQuery, alert: str | N
         logger.info("could not answer a tap of %s: %s", query.from_user.id, error)
 
 
-async def _show_choice(query: CallbackQuery, tap: Tap) -> None:
-    """Edit the message so the choice shows and its keyboard is gone."""
-    edited = with_choice(tap.text_html, tap.title)
+async def _show_choice(query: CallbackQuery, tap: Tap, heading: str) -> None:
+    """Edit the message so the choice shows (under `heading`) and its keyboard is gone."""
+    edited = with_choice(tap.text_html, tap.title, heading)
     if edited is None:
         await _remove_keyboard(query)
         return
@@ -276,10 +288,12 @@ async def _remove_keyboard(query: CallbackQuery) -> None:
         logger.info("could not remove a keyboard in chat %s: %s", query.message.chat.id, error)
 
 
-async def _tell_group_once(context: CallbackContext, chat_id: int) -> None:
+async def _tell_group_once(context: CallbackContext, chat_id: int, user: User | None) -> None:
     """The notice is claimed in the database first (one worker tells it), and the claim is
-    given up when Telegram refuses it, so the group's next message tries again."""
-    svc = runtime_of(context).services
+    given up when Telegram refuses it, so the group's next message tries again. It is in the
+    language of the member who wrote or added the bot."""
+    runtime = runtime_of(context)
+    svc = runtime.services
     with svc.uow() as uow:
         first = insert_missing(uow.session, TelegramGroupNotice.__table__,
                                [{"chat_id": str(chat_id), "notified_at": svc.now()}],
@@ -288,7 +302,8 @@ async def _tell_group_once(context: CallbackContext, chat_id: int) -> None:
     if not first:
         return
     try:
-        await context.bot.send_message(chat_id, GROUP_NOTICE)
+        await context.bot.send_message(chat_id, chat_text(
+            runtime, GROUP_NOTICE, chat_language(runtime, chat_id, user)))
     except TelegramError as error:
         logger.info("could not tell group %s to use a private chat (%s); trying again on its "
                     "next message", chat_id, error)

@@ -30,13 +30,15 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackContext
 
 from bot.telegram import callback_keys
+from bot.telegram.chat_texts import chat_language, chat_message, chat_text
 from bot.telegram.context import CHANNEL, runtime_of
 from bot.telegram.replies import send_replies
 from dialogs.engine import BotMessage
+from services import formatting
+from services.error_texts import error_text
 from services.errors import DomainError, NotAllowed, NotLoggedIn
 from services.external_payments import check_external_payment, record_external_payment
 from services.method_setup import start_method_setup
-from services.money import format_cents
 from services.persistence.models import Payment
 from services.secrets import keyed_hash
 from services.sessions import NOT_LOGGED_IN, current_account_id, require_member
@@ -47,25 +49,24 @@ CURRENCY = "USD"
 # Telegram's currencies.json: the smallest and largest amount it takes, in cents.
 AMOUNT_LIMITS = {"USD": (100, 1_000_000)}
 CARD_FORM_PAYLOAD = "telegram:card_form:"  # a button payload the engine never sees
-PAY_BY_CARD = "💳 Pay by card in Telegram"
+# The log's words; what the member reads is utter_telegram_card_form_invalid
+# (data/languages/<code>/responses_telegram.yml), in their language.
 INVALID_FORM = "This payment form isn't valid any more. Please start the payment again."
-FORM_REFUSED = ("Telegram couldn't open its card form for this payment. You can add a card on "
-                "our secure page instead, then pay with it: {url}")
-AFTER_FORM_REFUSED = [{"title": "Make a payment", "payload": "/make_payment"},
-                      {"title": "Something else", "payload": "/help"}]
 _CONFIRM_PAYLOAD = re.compile(r'"confirm_payment"\s*:\s*"?(\d+)')
 
 
-def offer_card_form(messages: Sequence[BotMessage], runtime) -> list[BotMessage]:
-    """The messages, with "Pay by card in Telegram" added under a payment review whose amount
-    Telegram takes."""
+def offer_card_form(messages: Sequence[BotMessage], runtime,
+                    language: str) -> list[BotMessage]:
+    """The messages, with "Pay by card in Telegram" (in `language`) added under a payment
+    review whose amount Telegram takes."""
     if not runtime.settings.telegram_payment_provider_token:
         return list(messages)
     offered = []
     for message in messages:
         draft_id = _draft_under_review(message)
         if draft_id is not None and _telegram_takes(runtime.services, draft_id):
-            card_form = {"title": PAY_BY_CARD, "payload": f"{CARD_FORM_PAYLOAD}{draft_id}"}
+            card_form = {"title": chat_text(runtime, "utter_telegram_pay_by_card", language),
+                         "payload": f"{CARD_FORM_PAYLOAD}{draft_id}"}
             message = BotMessage(message.text, [*message.buttons, card_form], message.custom)
         offered.append(message)
     return offered
@@ -86,28 +87,30 @@ def is_card_form(payload: str) -> bool:
     return payload.startswith(CARD_FORM_PAYLOAD)
 
 
-async def send_card_form(bot: Bot, runtime, chat_id: int, payload: str) -> None:
-    """The member chose to pay the draft in `payload` by card: send the invoice."""
+async def send_card_form(bot: Bot, runtime, chat_id: int, payload: str, language: str) -> None:
+    """The member chose to pay the draft in `payload` by card: send the invoice (in
+    `language`)."""
     svc = runtime.services
     try:
         account_id = require_member(svc, channel=CHANNEL, chat_id=chat_id, for_money=True)
         draft = check_external_payment(svc, account_id,
                                        int(payload.removeprefix(CARD_FORM_PAYLOAD)))
     except DomainError as error:
-        await send_replies(bot, svc, chat_id, [BotMessage(error.message)])
+        await send_replies(bot, svc, chat_id, [BotMessage(error_text(error, language))])
         return
-    amount = format_cents(draft.amount_cents)
+    title = chat_text(runtime, "utter_telegram_invoice_title", language)
     callback_keys.open_keyboards(svc, chat_id, [])  # the invoice is the latest message now
     try:
         await bot.send_invoice(
             chat_id,
-            title="Premium payment",
-            description=(f"{amount} toward your {svc.policy.name} premium bill, payment "
-                         f"{draft.reference}.")[:255],
+            title=title,
+            description=chat_text(runtime, "utter_telegram_invoice_description", language,
+                                  amount=formatting.money(draft.amount_cents, language),
+                                  exchange=svc.policy.name, reference=draft.reference)[:255],
             payload=sign_invoice(svc, draft.id, account_id, draft.amount_cents),
             provider_token=runtime.settings.telegram_payment_provider_token,
             currency=CURRENCY,
-            prices=[LabeledPrice("Premium payment", draft.amount_cents)],
+            prices=[LabeledPrice(title, draft.amount_cents)],
         )
     except (BadRequest, Forbidden) as error:
         if isinstance(error, Forbidden) and "blocked" in error.message.lower():
@@ -115,14 +118,15 @@ async def send_card_form(bot: Bot, runtime, chat_id: int, payload: str) -> None:
         logger.error("Telegram refused the invoice for payment %s (%s cents): %s", draft.id,
                      draft.amount_cents, error.message)
         url = start_method_setup(svc, account_id)
-        await send_replies(bot, svc, chat_id, [BotMessage(FORM_REFUSED.format(url=url),
-                                                          AFTER_FORM_REFUSED)])
+        await send_replies(bot, svc, chat_id, [chat_message(
+            runtime, "utter_telegram_card_form_refused", language, url=url)])
 
 
 async def on_pre_checkout(update: Update, context: CallbackContext) -> None:
     """Telegram asks whether to charge: yes only for the draft as it was offered."""
     query = update.pre_checkout_query
-    svc = runtime_of(context).services
+    runtime = runtime_of(context)
+    svc = runtime.services
     try:
         payment_id, account_id, amount = read_invoice(svc, query.invoice_payload)
         if query.currency != CURRENCY or query.total_amount != amount:
@@ -132,7 +136,10 @@ async def on_pre_checkout(update: Update, context: CallbackContext) -> None:
         check_external_payment(svc, account_id, payment_id, amount_cents=amount)
     except DomainError as error:
         logger.info("pre-checkout for %s refused: %s", query.from_user.id, error.message)
-        await query.answer(ok=False, error_message=_plain(error.message))
+        language = chat_language(runtime, query.from_user.id, query.from_user)
+        refusal = chat_text(runtime, "utter_telegram_card_form_invalid", language) \
+            if error.message == INVALID_FORM else error_text(error, language)
+        await query.answer(ok=False, error_message=_plain(refusal))
         return
     await query.answer(ok=True)
 
@@ -141,7 +148,9 @@ async def on_successful_payment(update: Update, context: CallbackContext) -> Non
     """The card was charged: record the payment once, and tell the member."""
     message = update.effective_message
     paid = message.successful_payment
-    svc = runtime_of(context).services
+    runtime = runtime_of(context)
+    svc = runtime.services
+    language = chat_language(runtime, message.chat_id, update.effective_user)
     charge_id = paid.provider_payment_charge_id or paid.telegram_payment_charge_id
     try:
         payment_id, account_id, _ = read_invoice(svc, paid.invoice_payload)
@@ -149,17 +158,15 @@ async def on_successful_payment(update: Update, context: CallbackContext) -> Non
         # Telegram took money for an invoice we cannot read: operators must sort it out.
         logger.error("successful payment %s (telegram %s, %s cents) has an invalid payload",
                      charge_id, paid.telegram_payment_charge_id, paid.total_amount)
-        await send_replies(context.bot, svc, message.chat_id, [BotMessage(
-            f"Your payment arrived, but I couldn't match it to a bill. Our team will apply it; "
-            f"quote {paid.telegram_payment_charge_id} if you contact us.")])
+        await send_replies(context.bot, svc, message.chat_id, [chat_message(
+            runtime, "utter_telegram_card_payment_unmatched", language,
+            charge_id=paid.telegram_payment_charge_id)])
         return
     payment = record_external_payment(svc, account_id, payment_id, gateway_ref=charge_id,
                                       amount_cents=paid.total_amount)
-    await send_replies(context.bot, svc, message.chat_id, [BotMessage(
-        f"Thank you! Your payment of {format_cents(payment.amount_cents)} went through and is "
-        f"applied to your bill. Reference {payment.reference}.",
-        [{"title": "Payment history", "payload": "/payment_history"},
-         {"title": "Something else", "payload": "/help"}])])
+    await send_replies(context.bot, svc, message.chat_id, [chat_message(
+        runtime, "utter_telegram_card_payment_received", language,
+        amount=formatting.money(payment.amount_cents, language), reference=payment.reference)])
 
 
 def sign_invoice(svc, payment_id: int, account_id: int, amount_cents: int) -> str:

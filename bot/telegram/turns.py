@@ -28,6 +28,7 @@ from telegram.error import (
 from telegram.ext import CallbackContext
 
 from bot.telegram import payments
+from bot.telegram.chat_texts import Notice, chat_language, chat_text
 from bot.telegram.context import CHANNEL, runtime_of
 from bot.telegram.replies import Progress, send_replies, unsent
 from dialogs.engine import BotMessage
@@ -37,20 +38,18 @@ from services.sessions import current_account_id, mark_unreachable
 
 logger = logging.getLogger(__name__)
 
-DELETED = "🔒 I deleted your message to keep your details safe."
-NOT_DELETED = ("🔒 Your message had private details and I couldn't delete it: please delete "
-               "it from the chat yourself.")
 TYPING_AFTER_SECONDS = 0.5
 TYPING_REPEAT_SECONDS = 4.5  # Telegram shows "typing…" for five seconds
 
 
 async def run_turn(context: CallbackContext, chat_id: int, text: str, *,
-                   message_id: int | None, notices: Sequence[str] = (),
+                   message_id: int | None, notices: Sequence[Notice] = (),
                    language_code: str | None = None) -> None:
     """Hand `text` (what the member typed, or a button's payload) to the engine and answer.
     `message_id` is the member's message, deleted if the engine finds a secret in it;
-    `notices` go before the engine's replies; `language_code` is the member's Telegram
-    language, which sets the conversation's language on first contact."""
+    `notices` go before the engine's replies, in the language the turn leaves the chat in;
+    `language_code` is the member's Telegram language, which sets the conversation's
+    language on first contact."""
     runtime = runtime_of(context)
     # The message id goes into the stored event: a later turn may find it held a secret.
     metadata = {"message_id": message_id} if message_id is not None else {}
@@ -59,15 +58,16 @@ async def run_turn(context: CallbackContext, chat_id: int, text: str, *,
     async with typing_while_slow(context.bot, chat_id):
         result = await runtime.engine.handle_message(CHANNEL, str(chat_id), text,
                                                      metadata=metadata or None)
-    said = [BotMessage(notice) for notice in notices]
+    language = chat_language(runtime, chat_id)
+    said = [BotMessage(notice(language)) for notice in notices]
     deleted = [*result.delete_earlier,
                *([message_id] if result.delete_user_message and message_id is not None else [])]
     if deleted:
         outcomes = [await delete_member_message(context.bot, chat_id, deleting)
                     for deleting in deleted]
         # One notice: "couldn't delete" when any could not be.
-        said.append(BotMessage(NOT_DELETED if NOT_DELETED in outcomes else DELETED))
-    said += payments.offer_card_form(result.messages, runtime)
+        said.append(BotMessage(deletion_notice(runtime, language, all(outcomes))))
+    said += payments.offer_card_form(result.messages, runtime, language)
     await reply(context, chat_id, said)
 
 
@@ -108,14 +108,20 @@ def send_later(svc: Services, chat_id: int, messages: Sequence[BotMessage]) -> b
     return True
 
 
-async def delete_member_message(bot: Bot, chat_id: int, message_id: int) -> str:
-    """Delete the member's message; what to tell them about it."""
+async def delete_member_message(bot: Bot, chat_id: int, message_id: int) -> bool:
+    """Delete the member's message; whether it is gone."""
     try:
         await bot.delete_message(chat_id, message_id)
     except TelegramError as error:
         logger.warning("could not delete a sensitive message in chat %s: %s", chat_id, error)
-        return NOT_DELETED
-    return DELETED
+        return False
+    return True
+
+
+def deletion_notice(runtime, language: str, deleted: bool) -> str:
+    """What to tell the member about a message of theirs with private details in it."""
+    return chat_text(runtime, "utter_telegram_message_deleted" if deleted
+                     else "utter_telegram_message_not_deleted", language)
 
 
 @contextlib.asynccontextmanager

@@ -30,6 +30,7 @@ from rasa_sdk.events import (
 )
 
 from dialogs.engine.action_runner import ActionRejected, ActionRunner
+from dialogs.engine.conversation_languages import ConversationLanguages
 from dialogs.engine.dispatcher import ActionDispatcher
 from dialogs.engine.domain import (
     ACTION_FAILED_RESPONSE,
@@ -45,7 +46,7 @@ from dialogs.engine.domain import (
 )
 from dialogs.engine.forms import LoopRejected
 from dialogs.engine.language_turns import CHOICE_PARSE, language_step
-from dialogs.engine.languages import LanguageChooser
+from dialogs.engine.languages import LANGUAGE_SLOT, LanguageChooser
 from dialogs.engine.nlu.redaction import contains_secret, find_secrets, redact_secrets
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
@@ -122,6 +123,8 @@ class Engine:
         self._sealer = sealer
         self._trackers = TrackerCache()
         self._languages = LanguageChooser(domain.languages)
+        self.languages = ConversationLanguages(self._languages,
+                                               domain.initial_slots().get(LANGUAGE_SLOT) or "en")
         self.turn_queue = turn_queue or TurnQueue()
         # Past this many stored events a session starts afresh (keeping its state), so that a
         # turn's cost does not grow with a conversation's length.
@@ -138,11 +141,20 @@ class Engine:
         except Busy:
             logger.warning("turn refused: the worker is busy", extra={"sender": sender_id})
             emit("turn_busy", channel=channel)
-            busy = self._dispatcher.utter(BUSY_RESPONSE,
-                                          Tracker(f"{channel}:{sender_id}", self.domain, []))
+            language = self.languages.language_of(
+                channel, sender_id, language_code=(metadata or {}).get("language_code"))
+            busy = self._dispatcher.utter(BUSY_RESPONSE, self._tracker_in(language))
             secret = contains_secret(text)
             return TurnResult(messages=[_bot_message(busy)], delete_user_message=secret,
                               sensitive=secret, busy=True)
+
+    def say(self, name: str, language: str, **values) -> BotMessage:
+        """Response `name` in `language`: what a channel says outside a turn (its own texts are
+        responses too, in data/languages/<code>/responses_channel.yml)."""
+        return _bot_message(self._dispatcher.utter(name, self._tracker_in(language), **values))
+
+    def _tracker_in(self, language: str) -> Tracker:
+        return Tracker("-", self.domain, [SlotSet(LANGUAGE_SLOT, language)])
 
     @property
     def ready(self) -> bool:
@@ -200,7 +212,8 @@ class Engine:
                 if conversation.replaced:
                     kept = None  # it holds what was just taken back
         except Exception:
-            return self._turn_failed(channel, sender_id, text, turn)
+            return self._turn_failed(channel, sender_id, text, turn, metadata)
+        self.languages.remember(channel, sender_id, tracker.slots.get(LANGUAGE_SLOT))
         if kept is None:
             self._trackers.forget(channel, sender_id)
         else:
@@ -263,8 +276,8 @@ class Engine:
             for index, event in spent.items():
                 conversation.replace(index, conversation.replaced.get(index, event))
 
-    def _turn_failed(self, channel: str, sender_id: str, text: str,
-                     turn: _Turn | None) -> TurnResult:
+    def _turn_failed(self, channel: str, sender_id: str, text: str, turn: _Turn | None,
+                     metadata: dict | None) -> TurnResult:
         """The database went away mid-turn, or another worker took the conversation over.
         The store writes a turn's events in one transaction at its end, so none of this turn
         was kept: the member gets a short apology, and the next message goes on from before."""
@@ -272,7 +285,10 @@ class Engine:
         logger.exception("turn failed for sender %s; nothing of it was stored", sender,
                          extra={"sender": sender})
         emit("turn_failed", channel=channel)
-        apology = self._dispatcher.utter(ACTION_FAILED_RESPONSE, Tracker(sender, self.domain, []))
+        language = (turn.tracker.slots.get(LANGUAGE_SLOT) if turn is not None else None) or \
+            self.languages.language_of(channel, sender_id,
+                                       language_code=(metadata or {}).get("language_code"))
+        apology = self._dispatcher.utter(ACTION_FAILED_RESPONSE, self._tracker_in(language))
         secret = contains_secret(text) or (turn is not None and turn.sensitive)
         return TurnResult(messages=[_bot_message(apology)], delete_user_message=secret,
                           sensitive=secret)

@@ -54,8 +54,9 @@ def test_escaping_is_counted_and_never_cut_in_half():
 
 
 def test_the_chosen_option_is_added_and_escaped():
-    assert with_choice("Pay $10?", "Yes <now>") == "Pay $10?\n\n✓ You chose: <b>Yes &lt;now&gt;</b>"
-    assert with_choice("x" * 4090, "Confirm") is None
+    assert with_choice("Pay $10?", "Yes <now>", "✓ You chose:") \
+        == "Pay $10?\n\n✓ You chose: <b>Yes &lt;now&gt;</b>"
+    assert with_choice("x" * 4090, "Confirm", "✓ You chose:") is None
 
 
 @given(st.text(alphabet=st.sampled_from("ab <&>*\n 😀"), max_size=12_000),
