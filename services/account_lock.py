@@ -41,4 +41,4 @@ def lock_account(session: Session, account_id: int) -> None:
             .values(gateway_customer_id=Account.gateway_customer_id)
             .execution_options(synchronize_session=False)).rowcount
     if not locked:
-        raise NotFound(ACCOUNT_NOT_FOUND)
+        raise NotFound(ACCOUNT_NOT_FOUND, key="account_not_found")

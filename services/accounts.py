@@ -99,7 +99,7 @@ def verify_identity(svc: Services, *, full_name: str, date_of_birth: dt.date, ss
         now = svc.now()
         if any(attempt_limits.blocked_until(session, IDENTITY, subject, now)
                for subject in subjects):
-            raise IdentityAttemptsUsed(IDENTITY_NOT_VERIFIED)
+            raise IdentityAttemptsUsed(IDENTITY_NOT_VERIFIED, key="identity_not_verified")
         try:
             enrollment = _enrollment_for_new_account(svc, session, full_name, date_of_birth, ssn)
         except IdentityNotVerified:
@@ -108,7 +108,8 @@ def verify_identity(svc: Services, *, full_name: str, date_of_birth: dt.date, ss
             audit.record(session, "identity_not_verified", at=now)
             uow.commit()
             if any(blocked):
-                raise IdentityAttemptsUsed(IDENTITY_NOT_VERIFIED) from None
+                raise IdentityAttemptsUsed(IDENTITY_NOT_VERIFIED,
+                                           key="identity_not_verified") from None
             raise
         attempt_limits.clear(session, IDENTITY, subjects[0])
         uow.commit()
@@ -160,8 +161,8 @@ def create_account(svc: Services, *, full_name: str, date_of_birth: dt.date, ssn
             # Someone took the username, or opened this enrollment's account, a moment ago.
             uow.rollback()
             if _username_taken(session, name):
-                raise UsernameUnavailable(USERNAME_TAKEN) from None
-            raise IdentityNotVerified(IDENTITY_NOT_VERIFIED) from None
+                raise UsernameUnavailable(USERNAME_TAKEN, key="username_taken") from None
+            raise IdentityNotVerified(IDENTITY_NOT_VERIFIED, key="identity_not_verified") from None
     return account
 
 
@@ -169,12 +170,14 @@ def _valid_username(username: str) -> str:
     name = (username or "").strip().lower()
     shortest, longest = USERNAME_LENGTH
     if not shortest <= len(name) <= longest:
-        raise InvalidInput(f"Your username needs {shortest} to {longest} characters.")
+        raise InvalidInput(f"Your username needs {shortest} to {longest} characters.",
+                           key="username_length", shortest=shortest, longest=longest)
     if not _USERNAME_CHARACTERS.match(name):
         raise InvalidInput("Your username can use only letters, numbers, periods (.), "
-                           "hyphens (-) and underscores (_).")
+                           "hyphens (-) and underscores (_).", key="username_characters")
     if not "a" <= name[0] <= "z":
-        raise InvalidInput("Your username must start with a letter.")
+        raise InvalidInput("Your username must start with a letter.",
+                           key="username_first_letter")
     return name
 
 
@@ -184,17 +187,19 @@ def _username_taken(session: Session, name: str) -> bool:
 
 def _ensure_username_free(session: Session, name: str) -> None:
     if _username_taken(session, name):
-        raise UsernameUnavailable(USERNAME_TAKEN)
+        raise UsernameUnavailable(USERNAME_TAKEN, key="username_taken")
 
 
 def _valid_security_answers(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Two (question, normalized answer) pairs, or InvalidInput."""
     if len(pairs) != 2 or any(question not in SECURITY_QUESTIONS for question, _ in pairs) \
             or pairs[0][0] == pairs[1][0]:
-        raise InvalidInput("Please choose two different security questions from the list.")
+        raise InvalidInput("Please choose two different security questions from the list.",
+                           key="security_questions_different")
     answers = [(question, normalize_security_answer(answer or "")) for question, answer in pairs]
     if not all(answer for _, answer in answers):
-        raise InvalidInput("Please answer both security questions.")
+        raise InvalidInput("Please answer both security questions.",
+                           key="security_answers_missing")
     return answers
 
 
@@ -212,7 +217,7 @@ def _enrollment_for_new_account(svc: Services, session: Session, full_name: str,
     without_account = [record for record in matches if record.account is None]
     if len(without_account) == 1:
         return without_account[0]
-    raise IdentityNotVerified(IDENTITY_NOT_VERIFIED)
+    raise IdentityNotVerified(IDENTITY_NOT_VERIFIED, key="identity_not_verified")
 
 
 # --- logging in -----------------------------------------------------------------------------
@@ -285,7 +290,8 @@ def register_password_attempt(svc: Services, session: Session, account: Account 
             audit.record(session, "account_locked", at=now, account_id=account_id,
                          until=locked_until.isoformat(), **audit_detail)
             return _locked(svc, locked_until)
-        return _paused(svc, paused_until) if paused_until else LoginFailed(LOGIN_FAILED)
+        return _paused(svc, paused_until) if paused_until \
+            else LoginFailed(LOGIN_FAILED, key="login_failed")
     attempt_limits.clear(session, LOGIN, user)
     if origin:
         attempt_limits.clear(session, LOGIN, origin)
@@ -326,7 +332,7 @@ def _locked(svc: Services, until: dt.datetime) -> AccountLocked:
     return AccountLocked(
         "For your security, logging in to this account is paused after too many tries. You "
         f"can try again after {_member_time(svc, until)}, or reset your password.",
-        until,
+        until, key="login_locked", until_time=_exchange_time(svc, until),
     )
 
 
@@ -334,13 +340,19 @@ def _paused(svc: Services, until: dt.datetime) -> AttemptsPaused:
     return AttemptsPaused(
         "For your security, logging in from this chat is paused after too many tries. You can "
         f"try again after {_member_time(svc, until)}, or reset your password.",
-        until,
+        until, key="login_paused", until_time=_exchange_time(svc, until),
     )
 
 
 def _member_time(svc: Services, at: dt.datetime) -> str:
     local = at.astimezone(ZoneInfo(svc.policy.time_zone))
     return f"{local:%I:%M %p}".lstrip("0") + f" {local:%Z}"
+
+
+def _exchange_time(svc: Services, at: dt.datetime) -> dt.datetime:
+    """`at` in the exchange's time zone: an error's `*_time` value reads as this clock time in
+    the member's language (services/error_texts.py)."""
+    return at.astimezone(ZoneInfo(svc.policy.time_zone))
 
 
 def _username_subject(svc: Services, username: str) -> str:
@@ -388,7 +400,8 @@ def reset_password(svc: Services, *, username: str, date_of_birth: dt.date, ssn_
     somewhere."""
     last4 = (ssn_last4 or "").strip()
     if not re.fullmatch(r"[0-9]{4}", last4):
-        raise InvalidInput("Please type the last 4 digits of your Social Security number.")
+        raise InvalidInput("Please type the last 4 digits of your Social Security number.",
+                           key="ssn_last4_needed")
     passwords.check_password_policy(new_password, username=(username or "").strip().lower())
     user, origin = _username_subject(svc, username), _source_subject(svc, source)
     limits = [(user, login_backoff(svc))] + ([(origin, source_backoff(svc))] if origin else [])
@@ -402,7 +415,8 @@ def reset_password(svc: Services, *, username: str, date_of_birth: dt.date, ssn_
                 "For your security, password reset is paused after too many tries. You can try "
                 f"again after {_member_time(svc, max(waits))}, or call the Health Connector "
                 f"at {svc.policy.phone}.",
-                max(waits),
+                max(waits), key="reset_paused", until_time=_exchange_time(svc, max(waits)),
+                phone=svc.policy.phone,
             )
         account = _account_by_username(session, username, for_update=True)
         if not _reset_details_match(account, date_of_birth, last4, question_index,
@@ -412,7 +426,8 @@ def reset_password(svc: Services, *, username: str, date_of_birth: dt.date, ssn_
             audit.record(session, "password_reset_failed", at=now,
                          account_id=account.id if account else None)
             uow.commit()
-            raise IdentityNotVerified(RESET_NOT_VERIFIED.format(phone=svc.policy.phone))
+            raise IdentityNotVerified(RESET_NOT_VERIFIED.format(phone=svc.policy.phone),
+                                      key="reset_not_verified", phone=svc.policy.phone)
         account.password_hash = passwords.hash_password(new_password)
         for subject, _ in limits:
             attempt_limits.clear(session, RESET, subject)
@@ -468,23 +483,29 @@ def update_reminder_settings(svc: Services, account_id: int, *, enabled: bool | 
 
 def _valid_reminder_offsets(offsets: list[int]) -> list[int]:
     if not offsets:
-        raise InvalidInput("Choose at least one day for reminders, or turn reminders off.")
+        raise InvalidInput("Choose at least one day for reminders, or turn reminders off.",
+                           key="reminders_none_chosen")
     if len(offsets) > MAX_REMINDERS:
-        raise InvalidInput(f"You can have at most {MAX_REMINDERS} reminders.")
+        raise InvalidInput(f"You can have at most {MAX_REMINDERS} reminders.",
+                           key="reminders_too_many", most=MAX_REMINDERS)
     if any(not _is_whole(days) or not 0 <= days <= MAX_REMINDER_DAYS for days in offsets):
         raise InvalidInput(f"Reminders can be from 0 to {MAX_REMINDER_DAYS} days before the "
-                           "due date (0 is the due date itself).")
+                           "due date (0 is the due date itself).",
+                           key="reminder_days_range", most=MAX_REMINDER_DAYS)
     if len(set(offsets)) != len(offsets):
-        raise InvalidInput("Each reminder day can be chosen only once.")
+        raise InvalidInput("Each reminder day can be chosen only once.",
+                           key="reminder_days_repeated")
     return sorted(offsets, reverse=True)
 
 
 def _valid_quiet_hours(quiet_hours: tuple[int, int]) -> tuple[int, int]:
     start, end = quiet_hours
     if not all(_is_whole(hour) and 0 <= hour <= 23 for hour in (start, end)):
-        raise InvalidInput("Quiet hours are whole hours from 0 (midnight) to 23 (11 PM).")
+        raise InvalidInput("Quiet hours are whole hours from 0 (midnight) to 23 (11 PM).",
+                           key="quiet_hours_range")
     if start == end:
-        raise InvalidInput("Quiet hours need a different start and end hour.")
+        raise InvalidInput("Quiet hours need a different start and end hour.",
+                           key="quiet_hours_same")
     return start, end
 
 
@@ -502,5 +523,5 @@ def _get(session: Session, account_id: int) -> Account:
     # With its enrollment in the same statement.
     account = session.get(Account, account_id, options=[joinedload(Account.enrollment)])
     if account is None:
-        raise NotFound("We couldn't find that account.")
+        raise NotFound("We couldn't find that account.", key="that_account_not_found")
     return account

@@ -66,7 +66,7 @@ def enroll(svc: Services, account_id: int, *, method_id: int, amount_rule: str,
     with svc.uow() as uow:
         session = uow.session
         if mandate_in_force(session, account_id) is not None:
-            raise NotAllowed(ALREADY_ENROLLED)
+            raise NotAllowed(ALREADY_ENROLLED, key="autopay_already_set_up")
         terms = _valid_terms(svc, session, account_id, method_id=method_id,
                              amount_rule=amount_rule, fixed_amount_cents=fixed_amount_cents,
                              frequency=frequency, days_before_due=days_before_due)
@@ -76,7 +76,7 @@ def enroll(svc: Services, account_id: int, *, method_id: int, amount_rule: str,
         try:
             session.flush()
         except IntegrityError:  # a second enrolment racing this one got there first
-            raise NotAllowed(ALREADY_ENROLLED) from None
+            raise NotAllowed(ALREADY_ENROLLED, key="autopay_already_set_up") from None
         audit.record(session, "autopay_enrolled", at=now, account_id=account_id,
                      mandate_id=mandate.id, **terms)
         uow.commit()
@@ -116,21 +116,24 @@ def change(svc: Services, account_id: int, *, method_id: int | None = None,
 def pause(svc: Services, account_id: int, *, until: dt.date | None = None) -> AutopayMandate:
     """Pause autopay; with `until`, it resumes by itself that day (resume_due_pauses)."""
     if until is not None and until <= svc.today():
-        raise NotAllowed("A pause has to end after today.")
-    return _move(svc, account_id, "active", "paused", "Autopay is already paused.",
+        raise NotAllowed("A pause has to end after today.", key="autopay_pause_ends_too_soon")
+    return _move(svc, account_id, "active", "paused",
+                 NotAllowed("Autopay is already paused.", key="autopay_already_paused"),
                  resume_on=until)
 
 
 def resume(svc: Services, account_id: int) -> AutopayMandate:
-    return _move(svc, account_id, "paused", "active", "Autopay is already on.")
+    return _move(svc, account_id, "paused", "active",
+                 NotAllowed("Autopay is already on.", key="autopay_already_on"))
 
 
 def cancel(svc: Services, account_id: int) -> AutopayMandate:
-    return _move(svc, account_id, None, "cancelled", "")
+    return _move(svc, account_id, None, "cancelled", None)
 
 
 def _move(svc: Services, account_id: int, from_status: str | None, to_status: str,
-          refusal: str, *, resume_on: dt.date | None = None) -> AutopayMandate:
+          refusal: NotAllowed | None, *, resume_on: dt.date | None = None) -> AutopayMandate:
+    # `refusal`: raised when the mandate is not `from_status` (None: any status will do).
     now = svc.now()
     with svc.uow() as uow:
         session = uow.session
@@ -139,7 +142,7 @@ def _move(svc: Services, account_id: int, from_status: str | None, to_status: st
         lock_account(session, account_id)
         mandate = _in_force_or_not_found(session, account_id)
         if from_status is not None and mandate.status != from_status:
-            raise NotAllowed(refusal)
+            raise refusal
         if to_status != "active":
             _refuse_while_charging(session, account_id)
         if to_status == "active":  # the method may have expired while autopay was paused
@@ -203,19 +206,23 @@ def _valid_terms(svc: Services, session: Session, account_id: int, *, method_id:
                  amount_rule: str, fixed_amount_cents: int | None, frequency: str,
                  days_before_due: int) -> dict:
     if amount_rule not in AMOUNT_RULES:
-        raise InvalidInput("Autopay can pay your full balance or a fixed amount. Which one?")
+        raise InvalidInput("Autopay can pay your full balance or a fixed amount. Which one?",
+                           key="autopay_amount_rule")
     if amount_rule == "fixed":
         if fixed_amount_cents is None:
-            raise InvalidAmount("Please tell me the fixed amount autopay should pay.")
+            raise InvalidAmount("Please tell me the fixed amount autopay should pay.",
+                                key="autopay_fixed_amount_needed")
         check_amount(fixed_amount_cents, max_cents=svc.config.max_payment_cents)
     else:
         fixed_amount_cents = None
     if frequency not in PERIOD_MONTHS:
-        raise InvalidInput("Autopay can run monthly or quarterly. Which one?")
+        raise InvalidInput("Autopay can run monthly or quarterly. Which one?",
+                           key="autopay_frequency")
     if (not isinstance(days_before_due, int) or isinstance(days_before_due, bool)
             or not 0 <= days_before_due <= MAX_DAYS_BEFORE_DUE):
         raise InvalidInput(f"Autopay can charge from 0 to {MAX_DAYS_BEFORE_DUE} days before "
-                           "the due date. How many days before?")
+                           "the due date. How many days before?",
+                           key="autopay_days_before_range", most=MAX_DAYS_BEFORE_DUE)
     method = get_chargeable_method(session, account_id, method_id, svc.today())
     return {"method_id": method.id, "amount_rule": amount_rule,
             "fixed_amount_cents": fixed_amount_cents, "frequency": frequency,
@@ -230,11 +237,13 @@ def _refuse_while_charging(session: Session, account_id: int) -> None:
         Payment.status == "pending").limit(1))
     if charging is not None:
         raise NotAllowed(CHARGING_NOW.format(amount=format_cents(charging.amount_cents),
-                                             reference=charging.reference))
+                                             reference=charging.reference),
+                         key="autopay_charging_now", amount_cents=charging.amount_cents,
+                         reference=charging.reference)
 
 
 def _in_force_or_not_found(session: Session, account_id: int) -> AutopayMandate:
     mandate = mandate_in_force(session, account_id)
     if mandate is None:
-        raise NotFound(NO_AUTOPAY)
+        raise NotFound(NO_AUTOPAY, key="no_autopay")
     return mandate

@@ -154,7 +154,8 @@ def account_summary(svc: Services, account_id: int) -> AccountSummary:
         session = uow.session
         rows = session.execute(_MEMBER_PLANS, {"account_id": account_id}).all()
         if not rows:
-            raise NotFound("I couldn't find your account. Please log in again.")
+            raise NotFound("I couldn't find your account. Please log in again.",
+                           key="account_not_found")
         member = rows[0]
         balance = member_balance(session, account_id=member.account_id,
                                  enrollment_id=member.enrollment_id)

@@ -46,9 +46,9 @@ def check_external_payment(svc: Services, account_id: int, payment_id: int, *,
         lock_account(session, account_id)
         payment = _owned_payment(session, account_id, payment_id)
         if payment.status != "draft":
-            raise NotAllowed(ALREADY_PAID)
+            raise NotAllowed(ALREADY_PAID, key="form_payment_already_made")
         if amount_cents is not None and payment.amount_cents != amount_cents:
-            raise NotAllowed(CHANGED)
+            raise NotAllowed(CHANGED, key="form_payment_changed")
         # The balance may have changed since the draft (another payment, a new bill).
         _check_against_balance(svc, session, session.get(Account, account_id),
                                payment.amount_cents, payment.plan_id, excluding=payment.id)

@@ -63,7 +63,7 @@ def parse_date_of_birth(text: str, *, today: dt.date) -> dt.date:
     are refused rather than guessed at, because 04/03 would be read either way."""
     text = (text or "").strip().lower()
     if not text or not _DATE_CHARACTERS.match(text):
-        raise InvalidInput(f"Please type your date of birth, {_DOB_EXAMPLE}.")
+        raise InvalidInput(f"Please type your date of birth, {_DOB_EXAMPLE}.", key="dob_needed")
     tokens = [_ORDINAL.sub(r"\1", token) for token in _DATE_TOKENS.findall(text)
               if token != "of"]  # "14th of March 1985"
     year_digits, month, day = _date_parts(tokens)
@@ -74,21 +74,24 @@ def parse_date_of_birth(text: str, *, today: dt.date) -> dt.date:
         born = dt.date(year, month, day)
     except ValueError:
         raise InvalidInput(
-            f"That date doesn't exist. Please check it and type it {_DOB_EXAMPLE}."
+            f"That date doesn't exist. Please check it and type it {_DOB_EXAMPLE}.",
+            key="dob_not_a_date",
         ) from None
     if born > today:
         raise InvalidInput(f"That date is in the future. Please type your date of birth, "
-                           f"{_DOB_EXAMPLE}.")
+                           f"{_DOB_EXAMPLE}.", key="dob_in_future")
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     if age > MAX_AGE_YEARS:
-        raise InvalidInput(f"Please check the year: that would make you over {MAX_AGE_YEARS}.")
+        raise InvalidInput(f"Please check the year: that would make you over {MAX_AGE_YEARS}.",
+                           key="dob_too_old", most=MAX_AGE_YEARS)
     return born
 
 
 def _date_parts(tokens: list[str]) -> tuple[str, int, int]:
     """(year as typed, month, day) from the date's words and numbers; month and day may be out
     of range, which the caller reports as a date that doesn't exist."""
-    unreadable = InvalidInput(f"I couldn't read that date. Please type it {_DOB_EXAMPLE}.")
+    unreadable = InvalidInput(f"I couldn't read that date. Please type it {_DOB_EXAMPLE}.",
+                              key="dob_unreadable")
     words = [token for token in tokens if not token.isdigit()]
     numbers = [token for token in tokens if token.isdigit()]
     if len(tokens) == 1 and len(numbers) == 1 and len(numbers[0]) == 8:
@@ -113,7 +116,8 @@ def _date_parts(tokens: list[str]) -> tuple[str, int, int]:
     else:
         month, day, year = numbers
         if int(month) > 12 and int(day) <= 12:
-            raise InvalidInput("Please put the month first, like 03/14/1985.")
+            raise InvalidInput("Please put the month first, like 03/14/1985.",
+                               key="dob_month_first")
     if len(month) > 2 or len(day) > 2 or len(year) not in (2, 4):
         raise unreadable
     return year, int(month), int(day)
@@ -131,12 +135,14 @@ def normalize_ssn(text: str) -> str:
     digits = re.sub(r"[\s-]", "", text)
     if not _SSN_FORMAT.match(text) or len(digits) != 9:
         raise InvalidInput(
-            "Please type all 9 digits of your Social Security number, like 123-45-6789."
+            "Please type all 9 digits of your Social Security number, like 123-45-6789.",
+            key="ssn_digits",
         )
     area, group, serial = digits[:3], digits[3:5], digits[5:]
     if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
         raise InvalidInput(
-            "That isn't a valid Social Security number. Please check it and type it again."
+            "That isn't a valid Social Security number. Please check it and type it again.",
+            key="ssn_invalid",
         )
     return digits
 

@@ -36,7 +36,7 @@ def create_link_token(svc: Services, account_id: int, *,
     now = svc.now()
     with svc.uow() as uow:
         if uow.session.get(Account, account_id) is None:
-            raise NotFound("I couldn't find that account.")
+            raise NotFound("I couldn't find that account.", key="that_account_not_found")
         uow.session.add(ChatLinkToken(token_hash=_hash(svc, token), account_id=account_id,
                                       created_at=now, expires_at=now + lifetime))
         uow.commit()
@@ -52,11 +52,11 @@ def redeem_link_token(svc: Services, token: str, *, channel: str, chat_id: str |
         link = session.scalar(select(ChatLinkToken).where(
             ChatLinkToken.token_hash == _hash(svc, token)))
         if link is None:
-            raise NotFound(UNKNOWN_LINK)
+            raise NotFound(UNKNOWN_LINK, key="chat_link_unknown")
         if link.used_at is not None:
-            raise NotAllowed(USED_LINK)
+            raise NotAllowed(USED_LINK, key="chat_link_used")
         if link.expires_at <= now:
-            raise NotAllowed(EXPIRED_LINK)
+            raise NotAllowed(EXPIRED_LINK, key="chat_link_expired")
         # Conditional: two chats bringing the same token at once, one of them wins.
         claimed = session.execute(
             update(ChatLinkToken)
@@ -65,7 +65,7 @@ def redeem_link_token(svc: Services, token: str, *, channel: str, chat_id: str |
             .execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
-            raise NotAllowed(USED_LINK)
+            raise NotAllowed(USED_LINK, key="chat_link_used")
         account_id = link.account_id
         audit.record(session, "link_token_redeemed", at=now, account_id=account_id,
                      channel=channel, chat_id=str(chat_id))

@@ -51,7 +51,8 @@ def ensure_gateway_customer(svc: Services, account_id: int) -> str:
     with svc.uow() as uow:
         account = uow.session.get(Account, account_id)
         if account is None:
-            raise NotFound("I couldn't find your account. Please log in again.")
+            raise NotFound("I couldn't find your account. Please log in again.",
+                           key="account_not_found")
         existing = account.gateway_customer_id
         email, name = account.enrollment.email, account.enrollment.full_name
     if existing:
@@ -91,7 +92,8 @@ def add_method_from_gateway(svc: Services, account_id: int, saved: SavedMethod, 
         account = session.scalar(select(Account).where(Account.id == account_id)
                                  .with_for_update())
         if account is None:
-            raise NotFound("I couldn't find your account. Please log in again.")
+            raise NotFound("I couldn't find your account. Please log in again.",
+                           key="account_not_found")
         method = session.scalar(select(PaymentMethod).where(
             PaymentMethod.account_id == account_id,
             PaymentMethod.gateway_token == saved.token,

@@ -29,17 +29,19 @@ MAX_AMOUNT_CHARS = 64
 def parse_amount(text: str, *, max_cents: int | None = None) -> int:
     """Parse a member-typed amount into cents, or raise InvalidAmount with the reason."""
     if text is None or not str(text).strip():
-        raise InvalidAmount("Please type an amount, like 120 or $120.50.")
+        raise InvalidAmount("Please type an amount, like 120 or $120.50.", key="amount_missing")
     text = str(text).strip(_ASCII_SPACE)
     match = _AMOUNT.fullmatch(text) if len(text) <= MAX_AMOUNT_CHARS else None
     if not match or (match.group("whole") is None and match.group("frac") is None):
         raise InvalidAmount(
-            "I couldn't read that as an amount. Please type it like 120 or $120.50.")
+            "I couldn't read that as an amount. Please type it like 120 or $120.50.",
+            key="amount_unreadable")
     if match.group("sign") == "-":
-        raise InvalidAmount("The amount can't be negative.")
+        raise InvalidAmount("The amount can't be negative.", key="amount_negative")
     frac = match.group("frac") or ""
     if len(frac) > 2:
-        raise InvalidAmount("Amounts can have at most two decimals (cents).")
+        raise InvalidAmount("Amounts can have at most two decimals (cents).",
+                            key="amount_decimals")
     whole = int((match.group("whole") or "0").replace(",", ""))
     cents = whole * 100 + int(frac.ljust(2, "0") or 0)
     return check_amount(cents, max_cents=max_cents)
@@ -47,11 +49,13 @@ def parse_amount(text: str, *, max_cents: int | None = None) -> int:
 
 def check_amount(cents: int, *, max_cents: int | None = None) -> int:
     if not isinstance(cents, int) or isinstance(cents, bool):
-        raise InvalidAmount("The amount must be a whole number of cents.")
+        raise InvalidAmount("The amount must be a whole number of cents.",
+                            key="amount_not_whole_cents")
     if cents <= 0:
-        raise InvalidAmount("The amount must be more than $0.00.")
+        raise InvalidAmount("The amount must be more than $0.00.", key="amount_zero")
     if max_cents is not None and cents > max_cents:
-        raise InvalidAmount(f"The most you can pay at once is {format_cents(max_cents)}.")
+        raise InvalidAmount(f"The most you can pay at once is {format_cents(max_cents)}.",
+                            key="amount_over_maximum", most_cents=max_cents)
     return cents
 
 

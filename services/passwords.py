@@ -38,23 +38,30 @@ _TRAILING_DIGITS_AND_SYMBOLS = re.compile(r"[\d\W_]+$")
 def check_password_policy(password: str, *, username: str | None = None) -> None:
     """Raise WeakPassword with the first rule `password` breaks, in words a member can act on."""
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"Your password needs at least {MIN_LENGTH} characters.")
+        raise WeakPassword(f"Your password needs at least {MIN_LENGTH} characters.",
+                           key="password_too_short", least=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"Your password can have at most {MAX_LENGTH} characters.")
+        raise WeakPassword(f"Your password can have at most {MAX_LENGTH} characters.",
+                           key="password_too_long", most=MAX_LENGTH)
     if username and username.casefold() in password.casefold():
-        raise WeakPassword("Your password can't contain your username.")
+        raise WeakPassword("Your password can't contain your username.",
+                           key="password_has_username")
     if _is_common(password):
         raise WeakPassword("That password is too common and easy to guess. "
-                           "Please choose something less predictable.")
+                           "Please choose something less predictable.",
+                           key="password_too_common")
     if password.isdigit():
-        raise WeakPassword("Your password can't be only numbers. Please add letters or symbols.")
+        raise WeakPassword("Your password can't be only numbers. Please add letters or symbols.",
+                           key="password_only_numbers")
     if len(set(password)) < MIN_DISTINCT_CHARACTERS:
         raise WeakPassword("Your password repeats the same few characters. "
-                           f"Please use at least {MIN_DISTINCT_CHARACTERS} different ones.")
+                           f"Please use at least {MIN_DISTINCT_CHARACTERS} different ones.",
+                           key="password_few_characters", least=MIN_DISTINCT_CHARACTERS)
     if len(password) < PASSPHRASE_LENGTH and _character_classes(password) < 3:
         raise WeakPassword(
             "Your password needs at least three of: lowercase letters, uppercase letters, "
-            f"numbers and symbols. Or use a passphrase of {PASSPHRASE_LENGTH} characters or more."
+            f"numbers and symbols. Or use a passphrase of {PASSPHRASE_LENGTH} characters or more.",
+            key="password_character_kinds", passphrase=PASSPHRASE_LENGTH,
         )
 
 

@@ -42,11 +42,13 @@ def get_chargeable_method(session: Session, account_id: int, method_id: int,
         )
     )
     if method is None:
-        raise NotFound("I couldn't find that payment method. Please choose one from the list.")
+        raise NotFound("I couldn't find that payment method. Please choose one from the list.",
+                       key="method_not_found")
     if card_expired(method, on):
         raise MethodUnusable(
             f"Your {method.brand} ending in {method.last4} has expired. "
-            "Please choose another method or add a new one."
+            "Please choose another method or add a new one.",
+            key="method_expired", brand=method.brand, last4=method.last4,
         )
     return method
 
@@ -89,7 +91,8 @@ def create_setup_token(svc: Services, account_id: int) -> str:
     now = svc.now()
     with svc.uow() as uow:
         if uow.session.get(Account, account_id) is None:
-            raise NotFound("I couldn't find your account. Please log in again.")
+            raise NotFound("I couldn't find your account. Please log in again.",
+                           key="account_not_found")
         uow.session.add(MethodSetupToken(
             token_hash=_hash(token), account_id=account_id, created_at=now,
             expires_at=now + dt.timedelta(minutes=svc.config.setup_token_minutes),
@@ -123,7 +126,7 @@ def redeem_setup_token(svc: Services, token: str, saved: SavedMethod, *,
             .values(used_at=now)
         ).rowcount
         if claimed != 1:
-            raise NotAllowed(_USED_LINK)
+            raise NotAllowed(_USED_LINK, key="setup_link_used")
         method = add_saved_method(session, setup.account_id, saved, at=now, nickname=nickname,
                                   make_default=make_default)
         setup.method_id = method.id
@@ -171,7 +174,9 @@ def remove_method(svc: Services, account_id: int, method_id: int) -> None:
         if in_use is not None:
             noun = "card" if method.kind == "card" else "bank account"
             raise NotAllowed(f"This {noun} pays your autopay. Change autopay to another method "
-                             "first, or cancel autopay.")
+                             "first, or cancel autopay.",
+                             key="card_pays_autopay" if method.kind == "card"
+                             else "bank_account_pays_autopay")
         method.removed_at = now
         if method.is_default:
             method.is_default = False
@@ -196,7 +201,9 @@ def set_default(svc: Services, account_id: int, method_id: int) -> PaymentMethod
         method = _owned_method(session, account_id, method_id)
         if card_expired(method, svc.today()):
             raise MethodUnusable(f"Your {method_label(method)} has expired, so it can't be your "
-                                 "default. Please choose another method or add a new one.")
+                                 "default. Please choose another method or add a new one.",
+                                 key="expired_method_not_default", brand=method.brand,
+                                 last4=method.last4)
         for other in _active_methods(session, account_id):
             other.is_default = other.id == method.id
         _audit(session, "method_default_changed", now, method)
@@ -229,11 +236,13 @@ def _usable_setup_token(session: Session, token: str, now: dt.datetime) -> Metho
     setup = session.scalar(select(MethodSetupToken).where(
         MethodSetupToken.token_hash == _hash(token or "")))
     if setup is None:
-        raise NotFound("This link isn't valid. Ask me in the chat for a new one.")
+        raise NotFound("This link isn't valid. Ask me in the chat for a new one.",
+                       key="setup_link_unknown")
     if setup.used_at is not None:
-        raise NotAllowed(_USED_LINK)
+        raise NotAllowed(_USED_LINK, key="setup_link_used")
     if setup.expires_at <= now:
-        raise NotAllowed("This link has expired. Ask me in the chat for a new one.")
+        raise NotAllowed("This link has expired. Ask me in the chat for a new one.",
+                         key="setup_link_expired")
     return setup
 
 
@@ -255,14 +264,16 @@ def _owned_method(session: Session, account_id: int, method_id: int, *,
     )
     method = session.scalar(query.with_for_update() if lock else query)
     if method is None:
-        raise NotFound("I couldn't find that payment method. Please choose one from the list.")
+        raise NotFound("I couldn't find that payment method. Please choose one from the list.",
+                       key="method_not_found")
     return method
 
 
 def _clean_nickname(nickname: str | None) -> str | None:
     nickname = " ".join((nickname or "").split())
     if len(nickname) > MAX_NICKNAME_LENGTH:
-        raise InvalidInput(f"Please keep the nickname to {MAX_NICKNAME_LENGTH} characters.")
+        raise InvalidInput(f"Please keep the nickname to {MAX_NICKNAME_LENGTH} characters.",
+                           key="nickname_too_long", most=MAX_NICKNAME_LENGTH)
     return nickname or None
 
 

@@ -29,7 +29,8 @@ def preview_payment(svc: Services, account_id: int, *, amount_cents: int,
         session = uow.session
         account = session.get(Account, account_id)
         if account is None:
-            raise NotFound("I couldn't find your account. Please log in again.")
+            raise NotFound("I couldn't find your account. Please log in again.",
+                           key="account_not_found")
         items = outstanding(session, account_id=account.id, enrollment_id=account.enrollment_id)
         taken = {item.invoice.id: item.pending_cents for item in items}
         shares = spread([item.invoice for item in items], amount_cents, plan_id=plan_id,

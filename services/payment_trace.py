@@ -56,7 +56,8 @@ def trace_payment(svc: Services, account_id: int, reference_text: str) -> Paymen
     reference = normalize_reference(reference_text)
     if reference is None:
         raise InvalidInput("That doesn't look like a payment reference. References look like "
-                           "HC-7K3M-9Q2D; please check it and try again.")
+                           "HC-7K3M-9Q2D; please check it and try again.",
+                           key="reference_unreadable")
     with svc.uow() as uow:
         payment = uow.session.scalar(
             select(Payment)
@@ -71,7 +72,7 @@ def trace_payment(svc: Services, account_id: int, reference_text: str) -> Paymen
         )
         if payment is None:
             raise NotFound(f"I couldn't find a payment with reference {reference} on your "
-                           "account.")
+                           "account.", key="payment_reference_not_found", reference=reference)
         return PaymentTrace(
             reference=payment.reference,
             status=payment.status,

@@ -77,10 +77,11 @@ def create_draft(svc: Services, account_id: int, *, amount_cents: int, method_id
         check_amount(amount_cents, max_cents=svc.config.max_payment_cents)
         if amount_cents < MIN_PAYMENT_CENTS:
             raise InvalidAmount(
-                f"The smallest payment I can take is {format_cents(MIN_PAYMENT_CENTS)}.")
+                f"The smallest payment I can take is {format_cents(MIN_PAYMENT_CENTS)}.",
+                key="amount_under_minimum", least_cents=MIN_PAYMENT_CENTS)
         if plan_id is not None and session.scalar(select(Plan.id).where(
                 Plan.id == plan_id, Plan.enrollment_id == account.enrollment_id)) is None:
-            raise NotFound("I couldn't find that plan on your account.")
+            raise NotFound("I couldn't find that plan on your account.", key="plan_not_found")
         _check_against_balance(svc, session, account, amount_cents, plan_id)
         method = get_chargeable_method(session, account_id, method_id, svc.today())
         payment = new_payment(svc, session, account_id=account_id, amount_cents=amount_cents,
@@ -141,7 +142,7 @@ def _mark_pending(svc: Services, session: Session, payment: Payment) -> bool:
     """Re-check the member's draft, then claim it: draft -> pending, committed before any
     charge. The caller holds the account's money lock."""
     if payment.source == FORM_SOURCE:
-        raise NotAllowed(ON_CARD_FORM)
+        raise NotAllowed(ON_CARD_FORM, key="payment_on_card_form")
     # The balance may have changed since the draft (another payment, a new bill).
     _check_against_balance(svc, session, _account(session, payment.account_id),
                            payment.amount_cents, payment.plan_id, excluding=payment.id)
@@ -175,7 +176,7 @@ def reconcile_payment(svc: Services, payment_id: int) -> Payment:
     with svc.uow() as uow:
         status = uow.session.scalar(select(Payment.status).where(Payment.id == payment_id))
     if status is None:
-        raise NotFound(PAYMENT_NOT_FOUND)
+        raise NotFound(PAYMENT_NOT_FOUND, key="payment_not_found")
     return _ask_gateway(svc, payment_id, charge_if_unseen=status == "pending", ask_first=True,
                         member_waiting=False)
 
@@ -242,7 +243,8 @@ def _charge_description(svc: Services, reference: str) -> str:
 def _account(session: Session, account_id: int) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFound("I couldn't find your account. Please log in again.")
+        raise NotFound("I couldn't find your account. Please log in again.",
+                       key="account_not_found")
     return account
 
 
@@ -251,7 +253,7 @@ def _owned_payment(session: Session, account_id: int, payment_id: int) -> Paymen
     payment = session.scalar(
         select(Payment).where(Payment.id == payment_id, Payment.account_id == account_id))
     if payment is None:
-        raise NotFound(PAYMENT_NOT_FOUND)
+        raise NotFound(PAYMENT_NOT_FOUND, key="payment_not_found")
     return payment
 
 
@@ -267,16 +269,20 @@ def _check_against_balance(svc: Services, session: Session, account: Account,
                         if plan_id in (None, item.invoice.plan_id))
         if in_flight:
             raise NotAllowed(f"Nothing more is due: {format_cents(in_flight)} you already paid "
-                             "is being processed.")
-        raise NotAllowed("You don't owe anything right now, so there is nothing to pay.")
+                             "is being processed.", key="payment_in_flight",
+                             in_flight_cents=in_flight)
+        raise NotAllowed("You don't owe anything right now, so there is nothing to pay.",
+                         key="nothing_owed")
     on_form = card_form_cents(svc, session, account.id, plan_id=plan_id, excluding=excluding)
     if on_form and amount_cents > owed - on_form and not svc.config.allow_overpayment:
         raise NotAllowed(f"A payment of {format_cents(on_form)} on the card form in the chat "
                          "is going through right now. Please check your balance again in a "
-                         "few minutes.")
+                         "few minutes.", key="card_form_payment_going_through",
+                         on_form_cents=on_form)
     if amount_cents > owed and not svc.config.allow_overpayment:
         raise InvalidAmount(f"That's more than you owe ({format_cents(owed)}). "
-                            f"Please pay {format_cents(owed)} or less.")
+                            f"Please pay {format_cents(owed)} or less.",
+                            key="amount_over_balance", owed_cents=owed)
 
 
 def card_form_cents(svc: Services, session: Session, account_id: int, *,

@@ -88,10 +88,10 @@ def require_member(svc: Services, *, channel: str, chat_id: str | int,
         link = _live_link(svc, uow.session, channel, chat_id)
         if link is None:
             uow.commit()  # a session that ran out is logged out
-            raise NotLoggedIn(NOT_LOGGED_IN)
+            raise NotLoggedIn(NOT_LOGGED_IN, key="not_logged_in")
         if _is_idle(svc, link):
             if for_money:
-                raise SessionExpired(SESSION_EXPIRED)
+                raise SessionExpired(SESSION_EXPIRED, key="session_expired")
         else:
             link.last_active_at = svc.now()
         uow.commit()
@@ -107,7 +107,7 @@ def reauthenticate(svc: Services, *, channel: str, chat_id: str | int, password:
         link = _live_link(svc, session, channel, chat_id)
         if link is None:
             uow.commit()
-            raise NotLoggedIn(NOT_LOGGED_IN)
+            raise NotLoggedIn(NOT_LOGGED_IN, key="not_logged_in")
         account = session.get(Account, link.account_id, with_for_update=True)
         failure = register_password_attempt(
             svc, session, account, password, username=account.username,

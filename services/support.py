@@ -57,14 +57,16 @@ def open_support_request(svc: Services, *, account_id: int | None, channel: str,
     MAX_REQUESTS_PER_DAY new requests today; HealthPay's own requests are not limited."""
     topic = (topic or "").strip()
     if not topic or len(topic) > _TOPIC_LENGTH:
-        raise InvalidInput("Please say what your request is about.")
+        raise InvalidInput("Please say what your request is about.", key="support_topic_needed")
     if contact is not None and not 0 < len(contact) <= _CONTACT_LENGTH:
-        raise InvalidInput("Please give a phone number or an e-mail address.")
+        raise InvalidInput("Please give a phone number or an e-mail address.",
+                           key="support_contact_needed")
     reference = None
     if payment_reference is not None:
         reference = normalize_reference(payment_reference)
         if reference is None:
-            raise InvalidInput("That doesn't look like a payment reference (like HC-7K3M-9Q2D).")
+            raise InvalidInput("That doesn't look like a payment reference (like HC-7K3M-9Q2D).",
+                               key="support_reference_unreadable")
     lines = [line[:LINE_LENGTH] for line in transcript[-TRANSCRIPT_LINES:]]
     fields = {"account_id": account_id, "channel": channel, "chat_id": str(chat_id),
               "topic": topic, "payment_reference": reference, "transcript": lines,
@@ -98,7 +100,9 @@ def _open_or_add(svc: Services, daily_limit: bool, **fields) -> Handoff:
                 raise SupportLimitReached(
                     f"You've already opened {MAX_REQUESTS_PER_DAY} support requests today, and "
                     "our team will answer them. For anything urgent, please call "
-                    f"{svc.policy.phone} (TTY {svc.policy.tty}).")
+                    f"{svc.policy.phone} (TTY {svc.policy.tty}).",
+                    key="support_limit_reached", most=MAX_REQUESTS_PER_DAY,
+                    phone=svc.policy.phone, tty=svc.policy.tty)
             request = SupportRequest(
                 number=_next_number(svc, session),
                 recent_payment_references=_recent_references(session, fields["account_id"]),

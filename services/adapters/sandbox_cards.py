@@ -82,7 +82,10 @@ TEST_BANK_ACCOUNTS: dict[str, str] = {
 
 class MethodDetailsInvalid(InvalidInput):
     """What the member typed on the hosted page is wrong; `field_errors` maps each wrong field
-    to a message, so the page can show it next to the field."""
+    to a message, so the page can show it next to the field.
+
+    No `key`: these are the sandbox's own hosted page's field messages (the page is in English,
+    as a card provider's page would be), never a refusal in the chat."""
 
     code = "method_details_invalid"
 
