@@ -234,3 +234,16 @@ async def test_the_apology_for_a_failed_turn_is_spanish(rest, app_runtime, monke
 
     assert rest.text
     rest.assert_no_english()
+
+
+async def test_telegrams_error_handler_apologizes_in_spanish(tg, monkeypatch):
+    await tg.start()
+
+    async def broken_turn(*_args, **_kwargs):
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(tg.runtime.engine, "handle_message", broken_turn)
+    await tg.say("quiero pagar mi prima")
+
+    assert tg.text.startswith("Lo siento")
+    tg.assert_no_english()
