@@ -17,9 +17,18 @@ from services.pacing import DatabasePacer
 from services.persistence.models import Notification
 from services.reminders import plan_reminders
 from tests.e2e.demo_members import demo_member
+from tests.e2e.fake_bot_api import buttons_of
 from tests.e2e.spanish.conftest import RestConversation, TelegramConversation
 from tests.e2e.spanish.english_leaks import assert_no_english
-from tests.e2e.telegram.conftest import CHAT, OTHER_CHAT
+from tests.e2e.telegram.conftest import (
+    CHAT,
+    OTHER_CHAT,
+    PROVIDER_TOKEN,
+    configure,
+    last_payment_id,
+    payments_after,
+    running_bot,
+)
 
 
 @pytest.fixture
@@ -247,3 +256,37 @@ async def test_telegrams_error_handler_apologizes_in_spanish(tg, monkeypatch):
 
     assert tg.text.startswith("Lo siento")
     tg.assert_no_english()
+
+
+@pytest.fixture
+async def card_form_bot(telegram_runtime, fake_api):
+    configure(telegram_runtime, telegram_payment_provider_token=PROVIDER_TOKEN)
+    async with running_bot(telegram_runtime, fake_api) as bot:
+        yield bot
+
+
+async def test_telegrams_card_form_is_offered_and_thanked_for_in_spanish(card_form_bot):
+    chat = TelegramConversation(card_form_bot, CHAT)
+    seeded = last_payment_id(chat.runtime)
+    await chat.start()
+    await chat.log_in("alex")
+    await chat.say("quiero pagar mi prima")
+    await chat.tap('/inform{"payment_plan":"both"')
+    await chat.tap('/inform{"payment_amount":44150')
+    await chat.tap("Visa")
+    [card_form] = [b["title"] for b in chat.buttons if b["payload"].startswith("telegram:")]
+
+    await chat.tap("telegram:card_form:")
+    [invoice] = chat.api.calls_to("sendInvoice")
+    chat.api.pre_checkout(CHAT, invoice["payload"], 44150)
+    await chat.bot.until_handled()
+    chat.api.successful_payment(CHAT, invoice["payload"], 44150, charge_id="tg_ch_1",
+                                provider_charge_id="ch_provider_1")
+    await chat.bot.until_handled()
+
+    [payment] = payments_after(chat.runtime, seeded)
+    assert payment.status == "succeeded" and payment.reference in chat.api.texts(CHAT)[-1]
+    thanks = chat.api.bot_messages(CHAT)[-1]
+    assert_no_english([card_form, invoice["title"], invoice["description"],
+                       *(price["label"] for price in invoice["prices"]), thanks["text"],
+                       *(b["text"] for b in buttons_of(thanks))])
