@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dialogs.engine import Domain
 from dialogs.engine.domain import DATA_DIR
@@ -106,3 +108,21 @@ def test_the_assertion_names_each_leaked_sentence_once():
         assert_no_english(["Hola. Please log in.", "Please log in.", "Listo."])
     assert str(raised.value).count("Please log in.") == 1
     assert "Listo" not in str(raised.value)
+
+
+_DOMAIN = Domain.load()
+_SPANISH = sorted(set(_spanish_texts(_DOMAIN)))
+_ENGLISH = sorted({text for text in _english_texts(_DOMAIN) if text not in NOT_ENGLISH_ALONE})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_SPANISH), min_size=1, max_size=4),
+       st.sampled_from(_ENGLISH), st.integers(min_value=0, max_value=4))
+def test_an_english_text_among_spanish_ones_is_found_and_only_it(spanish, english, at):
+    texts = list(spanish)
+    texts.insert(min(at, len(texts)), english)
+
+    found = english_in(["\n".join(texts)])
+
+    assert found
+    assert all(sentence in english for sentence in found)
