@@ -1,19 +1,28 @@
 """Pushed notices in the member's language: templates in data/languages/<code>/notices.yml
-(`texts:` by notice name, `plans:` plan names, `buttons:` titles by payload), filled with
-dates and amounts formatted for that language (services/formatting.py). A language without
-a template for a notice gets the English one."""
+(`texts:` by notice name, `plans:` plan names, `brands:` method brands that are words, like
+"Checking", `buttons:` titles by payload), filled with dates and amounts formatted for that
+language (services/formatting.py). A language without a template for a notice gets the
+English one.
+
+Values are formatted by their type and name, as services/error_texts.py does for refusals: a
+value named `*_cents` reads as dollars and fills the placeholder without the suffix
+(`amount_cents` fills `{amount}`); a date named `*month` reads as the month's name, any other
+date as a short day ("Wed, Dec 23" / "mié, 23 dic"); anything else as it is."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from services import formatting
 from services.outbox import Buttons
 
 LANGUAGES_DIR = Path(__file__).resolve().parent.parent / "data" / "languages"
 DEFAULT_LANGUAGE = "en"
+CENTS_SUFFIX = "_cents"
 
 
 @lru_cache(maxsize=1)
@@ -36,11 +45,42 @@ def notice_text(language: str | None, name: str, **values: object) -> str:
     template = _lookup(language, "texts", name)
     if template is None:
         raise KeyError(f"no notice text {name!r} in data/languages/{DEFAULT_LANGUAGE}")
-    return template.format(**values)
+    return template.format(**formatted(values, language))
+
+
+def notice_lines(language: str | None, *parts: tuple[str, dict] | None) -> str:
+    """Sentences from several templates, one after the other: (name, values) pairs; None
+    stands for a sentence this notice leaves out."""
+    return " ".join(notice_text(language, name, **values) for name, values in filter(None, parts))
+
+
+def formatted(values: dict[str, object], language: str | None) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, value in values.items():
+        if name.endswith(CENTS_SUFFIX) and isinstance(value, int):
+            out[name[: -len(CENTS_SUFFIX)]] = formatting.money(value, language)
+        elif isinstance(value, dt.datetime):
+            out[name] = formatting.short_day(value.date(), language)
+        elif isinstance(value, dt.date):
+            out[name] = (formatting.month_name(value, language) if name.endswith("month")
+                         else formatting.short_day(value, language))
+        else:
+            out[name] = value
+    return out
 
 
 def plan_name(language: str | None, kind: str) -> str:
     return _lookup(language, "plans", kind) or kind
+
+
+def method_name(language: str | None, brand: str, last4: str, nickname: str | None) -> str:
+    """"Visa ending in 4242" / "Work: Cuenta corriente que termina en 6789": a saved method as
+    services.payment_methods.label_of says it in English."""
+    brand = _lookup(language, "brands", brand) or brand
+    if nickname:
+        return notice_text(language, "method_nicknamed", brand=brand, last4=last4,
+                           nickname=nickname)
+    return notice_text(language, "method", brand=brand, last4=last4)
 
 
 def buttons_in(language: str | None, buttons: Buttons) -> Buttons:

@@ -25,7 +25,6 @@ from services.persistence.models import (
     SupportRequest,
     WebhookEvent,
 )
-from services.setup_failures import BANK_NOT_VERIFIED
 
 from .test_stripe_webhooks import (  # noqa: F401 - fixtures
     BANK,
@@ -41,6 +40,10 @@ from .test_stripe_webhooks import (  # noqa: F401 - fixtures
     stripe_stub,
     svc,
 )
+
+BANK_NOT_VERIFIED = ("We couldn't verify the bank account you added, so it wasn't saved and "
+                     "nothing was charged. Please add it again and check the routing and "
+                     "account numbers with your bank, or add a card instead.")
 
 
 def rows(svc, model, *conditions):
