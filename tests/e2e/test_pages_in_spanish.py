@@ -92,3 +92,18 @@ def test_an_english_members_page_stays_english(site):
     member = make_paying_member(site.svc, methods=())
     response = httpx.get(start_method_setup(site.svc, member.account_id))
     assert '<html lang="en">' in response.text and "Add a payment method" in response.text
+
+
+def test_a_used_link_says_so_in_spanish(site, page):
+    member = spanish_member(site)
+    link = start_method_setup(site.svc, member.account_id)
+    page.goto(link)
+    page.get_by_label("Número de tarjeta").fill(CARD)
+    page.get_by_label("Fecha de vencimiento").fill("12/30")
+    page.get_by_label("Código de seguridad").fill("123")
+    page.get_by_label("Código postal de facturación").fill("02108")
+    page.get_by_role("button", name="Guardar tarjeta").click()
+    expect(page.get_by_role("heading", name="Guardado: vuelva al chat")).to_be_visible()
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Este enlace no se puede usar")).to_be_visible()
+    assert page.locator("html").get_attribute("lang") == "es"
