@@ -7,11 +7,16 @@ English one.
 Values are formatted by their type and name, as services/error_texts.py does for refusals: a
 value named `*_cents` reads as dollars and fills the placeholder without the suffix
 (`amount_cents` fills `{amount}`); a date named `*month` reads as the month's name, any other
-date as a short day ("Wed, Dec 23" / "mié, 23 dic"); anything else as it is."""
+date as a short day ("Wed, Dec 23" / "mié, 23 dic"); anything else as it is.
+
+Language folders are read from data/languages/, and from any folder added with
+use_language_dirs (a test's made-up language, or a deployment's own): adding a language stays
+data only."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,12 +29,24 @@ LANGUAGES_DIR = Path(__file__).resolve().parent.parent / "data" / "languages"
 DEFAULT_LANGUAGE = "en"
 CENTS_SUFFIX = "_cents"
 
+logger = logging.getLogger(__name__)
+_directories: tuple[Path, ...] = (LANGUAGES_DIR,)
+
+
+def use_language_dirs(*directories: Path | str) -> None:
+    """Read notices.yml from the language folders under `directories` (data/languages/ alone
+    by default); a later folder of the same language replaces an earlier one's."""
+    global _directories
+    _directories = tuple(Path(d) for d in directories) or (LANGUAGES_DIR,)
+    _notices.cache_clear()
+
 
 @lru_cache(maxsize=1)
 def _notices() -> dict[str, dict]:
     found = {}
-    for path in sorted(LANGUAGES_DIR.glob("*/notices.yml")):
-        found[path.parent.name] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for directory in _directories:
+        for path in sorted(directory.glob("*/notices.yml")):
+            found[path.parent.name] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return found
 
 
@@ -45,7 +62,15 @@ def notice_text(language: str | None, name: str, **values: object) -> str:
     template = _lookup(language, "texts", name)
     if template is None:
         raise KeyError(f"no notice text {name!r} in data/languages/{DEFAULT_LANGUAGE}")
-    return template.format(**formatted(values, language))
+    try:
+        return template.format(**formatted(values, language))
+    except (KeyError, IndexError, ValueError):
+        if language in (None, DEFAULT_LANGUAGE):
+            raise
+        # A language's text that names a value the notice does not have is a bug in its data:
+        # the member still gets the notice (in English), and planning goes on for the others.
+        logger.exception("notices.yml text %r (%s) does not fit its values", name, language)
+        return notice_text(DEFAULT_LANGUAGE, name, **values)
 
 
 def notice_lines(language: str | None, *parts: tuple[str, dict] | None) -> str:
