@@ -38,7 +38,8 @@ def use_language_dirs(*directories: Path | str) -> None:
     by default); a later folder of the same language replaces an earlier one's."""
     global _directories
     _directories = tuple(Path(d) for d in directories) or (LANGUAGES_DIR,)
-    _notices.cache_clear()
+    for cached in (_notices, _lookup, method_name):
+        cached.cache_clear()
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +51,7 @@ def _notices() -> dict[str, dict]:
     return found
 
 
+@lru_cache(maxsize=1024)  # planning words 100,000 notices from a few dozen texts
 def _lookup(language: str | None, section: str, key: str) -> str | None:
     for code in (language, DEFAULT_LANGUAGE):
         value = ((_notices().get(code or "") or {}).get(section) or {}).get(key)
@@ -82,7 +84,9 @@ def notice_lines(language: str | None, *parts: tuple[str, dict] | None) -> str:
 def formatted(values: dict[str, object], language: str | None) -> dict[str, object]:
     out: dict[str, object] = {}
     for name, value in values.items():
-        if name.endswith(CENTS_SUFFIX) and isinstance(value, int):
+        if isinstance(value, str):  # most values: a name or a text already worded
+            out[name] = value
+        elif name.endswith(CENTS_SUFFIX) and isinstance(value, int):
             out[name[: -len(CENTS_SUFFIX)]] = formatting.money(value, language)
         elif isinstance(value, dt.datetime):
             out[name] = formatting.short_day(value.date(), language)
@@ -98,6 +102,7 @@ def plan_name(language: str | None, kind: str) -> str:
     return _lookup(language, "plans", kind) or kind
 
 
+@lru_cache(maxsize=8192)  # a member's method is named in each of their notices
 def method_name(language: str | None, brand: str, last4: str, nickname: str | None) -> str:
     """"Visa ending in 4242" / "Work: Cuenta corriente que termina en 6789": a saved method as
     services.payment_methods.label_of says it in English."""
