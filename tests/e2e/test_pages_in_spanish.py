@@ -16,7 +16,7 @@ from services.billing import issue_invoices
 from services.member_language import save_language
 from services.method_setup import start_method_setup
 from tests.factories import make_paying_member
-from tests.unit.test_notices_in_spanish import assert_spanish
+from tests.spanish_text import assert_spanish
 
 from .test_method_setup_page import (  # noqa: F401 - fixtures
     CARD,

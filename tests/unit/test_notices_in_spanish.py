@@ -29,20 +29,12 @@ from services.troubleshooting import explain_decline
 from services.webhook_events import ReceivedEvent
 from tests.factories import make_paying_member
 from tests.fakes import RecordingNotifier
+from tests.spanish_text import assert_spanish
 
 VISA, BANK = "pm_card_visa", "pm_bank_ok"
 INSUFFICIENT = "pm_card_visa_chargeDeclinedInsufficientFunds"
 AUTHENTICATE = "pm_card_authenticationRequired"
 _PLACEHOLDER = re.compile(r"\{\w+\}")
-# Words a Spanish sentence never has; links are left out (they are paths, not words).
-ENGLISH = re.compile(r"\b(the|your|you|please|payment|was|has been|and|with|autopay|will)\b",
-                     re.IGNORECASE)
-_LINK = re.compile(r"https?://\S+")
-
-
-def assert_spanish(text: str) -> None:
-    found = ENGLISH.search(_LINK.sub("", text))
-    assert text and found is None, f"English ({found and found.group()!r}) in: {text!r}"
 
 
 def _spanish_texts(name: str) -> list[tuple[str, str]]:

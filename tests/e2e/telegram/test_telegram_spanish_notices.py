@@ -16,7 +16,7 @@ from services.setup_failures import tell_setup_failed
 from services.webhook_events import ReceivedEvent
 from tests.e2e.fake_bot_api import buttons_of
 from tests.e2e.telegram.conftest import CHAT
-from tests.unit.test_notices_in_spanish import assert_spanish
+from tests.spanish_text import assert_spanish
 
 
 async def test_a_spanish_members_notice_is_delivered_in_spanish(telegram):
