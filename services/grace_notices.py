@@ -18,8 +18,8 @@ from services.billing_periods import add_months
 from services.context import Services
 from services.grace import GraceStatus, grace_status
 from services.ledger import outstanding_for
-from services.money import format_cents
-from services.notice_texts import PAY_NOW, PAYMENT_OPTIONS, day, month
+from services.notice_language import buttons_in, notice_lines
+from services.notice_texts import PAY_NOW, PAYMENT_OPTIONS
 from services.outbox import NewNotification, enqueue
 from services.persistence.models import Account, Enrollment, Invoice
 from services.policy import GraceRule
@@ -34,7 +34,7 @@ def plan_grace_notices(svc: Services, today: dt.date) -> int:
     with svc.uow() as uow:
         session = uow.session
         members = session.execute(
-            select(Account.id, Account.enrollment_id, Enrollment.subsidy_type)
+            select(Account.id, Account.enrollment_id, Enrollment.subsidy_type, Account.language)
             .join(Enrollment, Enrollment.id == Account.enrollment_id)
             .where(exists().where(Invoice.enrollment_id == Account.enrollment_id,
                                   Invoice.paid_cents < Invoice.amount_cents,
@@ -45,42 +45,41 @@ def plan_grace_notices(svc: Services, today: dt.date) -> int:
         for start in range(0, len(members), CHUNK):
             chunk = members[start:start + CHUNK]
             items = outstanding_for(session, {account_id: enrollment_id
-                                              for account_id, enrollment_id, _ in chunk})
-            for account_id, _, subsidy_type in chunk:
+                                              for account_id, enrollment_id, *_ in chunk})
+            for account_id, _, subsidy_type, language in chunk:
                 status = grace_status(svc.policy, subsidy_type, items[account_id], today)
                 if status is None or status.deadline_passed:
                     continue
                 first_unpaid = next(item.invoice for item in items[account_id]
                                     if item.due_cents > 0 and item.invoice.due_date < today)
-                planned.append(_notice(svc, account_id, first_unpaid, status))
+                planned.append(_notice(svc, account_id, first_unpaid, status, language))
         created = enqueue(session, planned, now=now)
         uow.commit()
     return len(created)
 
 
-def _notice(svc: Services, account_id: int, first_unpaid: Invoice,
-            status: GraceStatus) -> NewNotification:
+def _notice(svc: Services, account_id: int, first_unpaid: Invoice, status: GraceStatus,
+            language: str | None) -> NewNotification:
     notice = status.notices_due[-1]
     rule = svc.policy.grace_for(status.subsidy_type)
-    amount = format_cents(status.past_due_cents)
-    pay_by = day(status.coverage_at_risk_on)
-    ends = f"your coverage ends, back-dated to {day(_coverage_ends_on(rule, status))}"
+    pay_by, ends = status.coverage_at_risk_on, _coverage_ends_on(rule, status)
     if notice == "past_due":
-        text = (f"Your premium of {amount} for {month(first_unpaid.coverage_month)} coverage "
-                f"was due {day(first_unpaid.due_date)} and hasn't been paid. ")
-        if status.grace_months:
-            text += (f"You're in a {status.grace_months}-month grace period: please pay by "
-                     f"{pay_by} to keep your coverage.")
-        else:
-            text += f"Please pay by {pay_by}: after that {ends}."
+        text = notice_lines(
+            language,
+            ("past_due", {"amount_cents": status.past_due_cents,
+                          "month": first_unpaid.coverage_month, "due": first_unpaid.due_date}),
+            ("past_due_grace", {"months": status.grace_months, "pay_by": pay_by})
+            if status.grace_months else ("past_due_no_grace", {"pay_by": pay_by, "ends": ends}))
     else:
-        text = (f"Your coverage is at risk: {amount} in premiums has been past due since "
-                f"{day(status.past_due_since)}. If it isn't paid by {pay_by}, {ends}.")
+        text = notice_lines(language, ("coverage_at_risk", {
+            "amount_cents": status.past_due_cents, "since": status.past_due_since,
+            "pay_by": pay_by, "ends": ends}))
     return NewNotification(
         account_id=account_id, kind=NOTICE_KINDS.get(notice, "coverage_at_risk"),
         dedupe_key=(f"grace:{account_id}:{status.first_unpaid_month:%Y-%m}:{notice}:"
                     f"{status.month_of_grace}"),
-        text=text, buttons=[PAY_NOW, PAYMENT_OPTIONS], invoice_id=first_unpaid.id)
+        text=text, buttons=buttons_in(language, [PAY_NOW, PAYMENT_OPTIONS]),
+        invoice_id=first_unpaid.id)
 
 
 def _coverage_ends_on(rule: GraceRule, status: GraceStatus) -> dt.date:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from services.context import Services
-from services.persistence.models import Account
+from services.persistence.models import Account, Payment
 
 DEFAULT_LANGUAGE = "en"
 
@@ -23,4 +23,13 @@ def save_language(svc: Services, account_id: int, code: str) -> None:
 def language_of(svc: Services, account_id: int) -> str:
     with svc.uow() as uow:
         code = uow.session.scalar(select(Account.language).where(Account.id == account_id))
+    return code or DEFAULT_LANGUAGE
+
+
+def language_of_payment(svc: Services, gateway_ref: str) -> str:
+    """The language of the member a payment at the gateway belongs to (the default when no
+    payment has that reference): for the pages a payment's link opens."""
+    with svc.uow() as uow:
+        code = uow.session.scalar(select(Account.language).join(
+            Payment, Payment.account_id == Account.id).where(Payment.gateway_ref == gateway_ref))
     return code or DEFAULT_LANGUAGE

@@ -14,12 +14,13 @@ from sqlalchemy import select, update
 from services.adapters.stripe_events import MethodSetupCompleted
 from services.context import Services
 from services.errors import NotFound
+from services.member_language import DEFAULT_LANGUAGE, language_of
+from services.notice_language import buttons_in, method_name, notice_text
 from services.notice_texts import PAY_NOW
 from services.outbox import button
 from services.payment_methods import (
     add_saved_method,
     create_setup_token,
-    method_label,
     redeem_setup_token,
 )
 from services.persistence.models import Account, PaymentMethod
@@ -37,11 +38,15 @@ def start_method_setup(svc: Services, account_id: int) -> str:
     if create_checkout is None:
         return create_setup_token(svc, account_id)
     base = svc.config.public_base_url.rstrip("/")
+    # The pages the gateway sends the member back to know no account: the link tells them
+    # the member's language.
+    language = language_of(svc, account_id)
+    query = "" if language == DEFAULT_LANGUAGE else f"?lang={language}"
     return create_checkout(
         customer_id=ensure_gateway_customer(svc, account_id),
         account_id=account_id,
-        success_url=f"{base}/methods/setup/done",
-        cancel_url=f"{base}/methods/setup/cancelled",
+        success_url=f"{base}/methods/setup/done{query}",
+        cancel_url=f"{base}/methods/setup/cancelled{query}",
     )
 
 
@@ -131,9 +136,11 @@ def notify_method_added(svc: Services, account_id: int, method: PaymentMethod) -
     if svc.notifier is None:
         return
     try:
+        language = language_of(svc, account_id)
         svc.notifier.send_to_member(
-            account_id, f"Your {method_label(method)} is saved. Would you like to pay now?",
-            AFTER_METHOD_ADDED)
+            account_id, notice_text(language, "method_saved", method=method_name(
+                language, method.brand, method.last4, method.nickname)),
+            buttons_in(language, AFTER_METHOD_ADDED))
     except Exception:  # noqa: BLE001 - the method is saved; a lost message must not undo it
         logger.exception("could not tell account %s its method was saved", account_id)
 

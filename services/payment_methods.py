@@ -107,6 +107,14 @@ def check_setup_token(svc: Services, token: str) -> int:
         return _usable_setup_token(uow.session, token, svc.now()).account_id
 
 
+def setup_token_account(svc: Services, token: str) -> int | None:
+    """The account a setup link was made for, used or expired alike (None: no such link): whom
+    a page about a dead link speaks to."""
+    with svc.uow() as uow:
+        return uow.session.scalar(select(MethodSetupToken.account_id).where(
+            MethodSetupToken.token_hash == _hash(token or "")))
+
+
 def redeem_setup_token(svc: Services, token: str, saved: SavedMethod, *,
                        nickname: str | None = None,
                        make_default: bool | None = None) -> PaymentMethod:

@@ -21,19 +21,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from services.context import Services
-from services.money import format_cents
-from services.notice_texts import (
-    ADD_METHOD,
-    PAY_NOW,
-    PAYMENT_HISTORY,
-    day,
-    decline_buttons,
-    month,
-)
+from services.notice_language import buttons_in, method_name, notice_lines, notice_text
+from services.notice_texts import ADD_METHOD, PAY_NOW, PAYMENT_HISTORY, decline_buttons
 from services.outbox import NewNotification, enqueue
-from services.payment_methods import method_label
 from services.payment_outcomes import UNANSWERED_NOTE
-from services.persistence.models import AutopayCharge, AutopayMandate, Payment, PaymentEvent
+from services.persistence.models import (
+    Account,
+    AutopayCharge,
+    AutopayMandate,
+    Payment,
+    PaymentEvent,
+    PaymentMethod,
+)
 from services.troubleshooting import explain_decline
 
 LOOKBACK = dt.timedelta(days=7)  # outcomes older than this are not announced any more
@@ -75,91 +74,101 @@ def _payment_outcomes(svc: Services, session: Session, since: dt.datetime,
     late_since = dict(session.execute(
         select(PaymentEvent.payment_id, PaymentEvent.id).where(
             PaymentEvent.payment_id.in_(ids), _LATE).order_by(PaymentEvent.id.desc())).all())
+    languages = _languages(session, {payment.account_id for payment in payments.values()})
     for payment_id, status, event_id in events:
         payment = payments[payment_id]
+        language = languages.get(payment.account_id)
         if payment.source == "autopay":
             charge = charges.get(payment_id)
             # No charge row: a newer attempt replaced this one. Claimed: the attempt is still
             # being recorded (its retry day is not known yet); a later run reports it.
             if charge is None or charge.status == "claimed":
                 continue
-            yield _autopay_notice(svc, payment, status, charge)
+            yield _autopay_notice(svc, payment, status, charge, language)
         elif late_since.get(payment_id, event_id) < event_id:
-            yield _member_notice(payment, status)
+            yield _member_notice(payment, status, language)
 
 
-def _autopay_notice(svc: Services, payment: Payment, status: str,
-                    charge: AutopayCharge) -> NewNotification:
-    label, amount = method_label(payment.method), format_cents(payment.amount_cents)
+def _languages(session: Session, account_ids: set[int]) -> dict[int, str | None]:
+    return dict(session.execute(
+        select(Account.id, Account.language).where(Account.id.in_(account_ids))).all())
+
+
+def _autopay_notice(svc: Services, payment: Payment, status: str, charge: AutopayCharge,
+                    language: str | None) -> NewNotification:
+    paid = {"amount_cents": payment.amount_cents, "method": _method(payment.method, language),
+            "reference": payment.reference}
     buttons = [PAYMENT_HISTORY]
     if status == "succeeded":
-        text = f"Autopay paid {amount} from {label}. Reference {payment.reference}."
+        text = notice_text(language, "autopay_paid", **paid)
     elif status == "processing":
-        text = (f"Autopay sent {amount} from {label} to your bank. Bank payments take a few "
-                f"business days; it should settle by {day(payment.expected_settlement_on)}. "
-                f"Reference {payment.reference}.")
+        text = notice_text(language, "autopay_processing", **paid,
+                           settles=payment.expected_settlement_on)
     else:
         explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind)
-        text = (f"Autopay couldn't pay {amount} from {label}. {explanation.title}. "
-                f"{explanation.explanation}")
-        if charge.next_attempt_on:
-            text += f" Autopay will try again on {day(charge.next_attempt_on)}."
-        else:
-            due = svc.policy.due_date_for(charge.billing_period)
-            text += f" Autopay won't try again for this bill: please pay it by {day(due)}."
-        if payment.action_url:
-            text += f" To pay it now, confirm it on this secure page: {payment.action_url}"
+        retry = (("autopay_retry", {"day": charge.next_attempt_on}) if charge.next_attempt_on
+                 else ("autopay_no_retry",
+                       {"due": svc.policy.due_date_for(charge.billing_period)}))
+        text = notice_lines(
+            language,
+            ("autopay_declined", {**paid, "title": explanation.title,
+                                  "explanation": explanation.explanation}),
+            retry,
+            ("autopay_confirm_page", {"url": payment.action_url}) if payment.action_url
+            else None)
         buttons = decline_buttons(explanation)
     return NewNotification(account_id=payment.account_id, kind="autopay_result",
                            dedupe_key=f"payment:{payment.id}:{status}", text=text,
-                           buttons=buttons)
+                           buttons=buttons_in(language, buttons))
 
 
-def _member_notice(payment: Payment, status: str) -> NewNotification:
-    label, amount = method_label(payment.method), format_cents(payment.amount_cents)
-    what = f"Your payment of {amount} from {label}"
+def _member_notice(payment: Payment, status: str, language: str | None) -> NewNotification:
+    paid = {"amount_cents": payment.amount_cents, "method": _method(payment.method, language),
+            "reference": payment.reference}
     buttons = [PAYMENT_HISTORY]
     if status == "succeeded":
-        text = f"{what} went through and is applied to your bill. Reference {payment.reference}."
+        text = notice_text(language, "payment_succeeded", **paid)
     elif status == "processing":
-        text = (f"{what} was sent to your bank; it should settle by "
-                f"{day(payment.expected_settlement_on)}. Reference {payment.reference}.")
+        text = notice_text(language, "payment_processing", **paid,
+                           settles=payment.expected_settlement_on)
     elif status == "requires_action":
-        text = (f"{what} needs one more step: please confirm it on the secure page: "
-                f"{payment.action_url}")
+        text = notice_text(language, "payment_requires_action", **paid, url=payment.action_url)
         buttons = []
     else:
         explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind)
-        outcome = "was returned by your bank" if status == "failed" else "didn't go through"
-        text = (f"{what} {outcome}. {explanation.title}. {explanation.explanation} "
-                f"Reference {payment.reference}.")
+        text = notice_text(language,
+                           "payment_returned" if status == "failed" else "payment_declined",
+                           **paid, title=explanation.title,
+                           explanation=explanation.explanation)
         buttons = decline_buttons(explanation)
     return NewNotification(account_id=payment.account_id, kind="payment_result",
                            dedupe_key=f"payment:{payment.id}:{status}", text=text,
-                           buttons=buttons)
+                           buttons=buttons_in(language, buttons))
+
+
+def _method(method: PaymentMethod, language: str | None) -> str:
+    return method_name(language, method.brand, method.last4, method.nickname)
 
 
 def _autopay_without_payment(svc: Services, session: Session,
                              since: dt.datetime) -> Iterable[NewNotification]:
     """Periods autopay closed without charging: nothing owed, or no usable method."""
     rows = session.execute(
-        select(AutopayCharge, AutopayMandate.account_id)
+        select(AutopayCharge, AutopayMandate.account_id, Account.language)
         .join(AutopayMandate, AutopayMandate.id == AutopayCharge.mandate_id)
+        .join(Account, Account.id == AutopayMandate.account_id)
         .where(AutopayCharge.updated_at >= since,
                AutopayCharge.status.in_(("skipped", "failed")))
     ).all()
-    for charge, account_id in rows:
+    for charge, account_id, language in rows:
         if charge.status == "skipped":
-            text = (f"Autopay didn't charge you for {month(charge.billing_period)} coverage: "
-                    "there's nothing to pay right now.")
+            text = notice_text(language, "autopay_skipped", month=charge.billing_period)
             buttons = [PAYMENT_HISTORY]
         else:
-            text = (f"Autopay couldn't pay your premium due "
-                    f"{day(svc.policy.due_date_for(charge.billing_period))}: the payment method "
-                    "it uses has expired or was removed. Please pay now, and choose another "
-                    "method for autopay.")
+            text = notice_text(language, "autopay_method_unusable",
+                               due=svc.policy.due_date_for(charge.billing_period))
             buttons = [PAY_NOW, ADD_METHOD]
         yield NewNotification(
             account_id=account_id, kind="autopay_result",
             dedupe_key=f"autopay:{charge.id}:{charge.status}:{charge.attempts}",
-            text=text, buttons=buttons)
+            text=text, buttons=buttons_in(language, buttons))

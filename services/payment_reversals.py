@@ -24,6 +24,7 @@ from services.context import Services
 from services.detached import detached
 from services.ledger import allocate, due_cents, outstanding, reverse
 from services.money import format_cents
+from services.notice_language import buttons_in, notice_lines
 from services.notice_texts import PAY_NOW, PAYMENT_HISTORY
 from services.outbox import NewNotification, enqueue
 from services.payment_outcomes import record_event
@@ -75,15 +76,19 @@ def apply_payment_reversal(svc: Services, reversal: PaymentReversal, *,
         now = svc.now()
         owed = due_cents(outstanding(session, account_id=account.id,
                                      enrollment_id=account.enrollment_id))
-        text = _member_text(svc, payment, reversal, moved, owed)
-        record_event(session, payment, _TIMELINE[reversal.kind], text, now)
+        # The timeline keeps HealthPay's own (English) words, as for every other event; the
+        # member is told in their language.
+        record_event(session, payment, _TIMELINE[reversal.kind],
+                     _member_text(svc, payment, reversal, moved, owed, "en"), now)
+        text = _member_text(svc, payment, reversal, moved, owed, account.language)
         audit.record(session, f"payment_{_TIMELINE[reversal.kind]}", at=now,
                      account_id=account.id, payment_id=payment.id, reference=payment.reference,
                      amount_cents=moved.cents, reopened_cents=moved.reopened_cents,
                      reason=reversal.reason, event_id=event.id)
         enqueue(session, [NewNotification(
             account_id=account.id, kind="payment_reversal", dedupe_key=f"reversal:{event.id}",
-            text=text, buttons=[PAY_NOW, PAYMENT_HISTORY] if owed else [PAYMENT_HISTORY],
+            text=text, buttons=buttons_in(account.language, [PAY_NOW, PAYMENT_HISTORY] if owed
+                                          else [PAYMENT_HISTORY]),
         )], now=now)
         uow.commit()
         payment = detached(session, payment)
@@ -119,25 +124,19 @@ def _move_money(session: Session, payment: Payment, enrollment_id: int,
 
 
 def _member_text(svc: Services, payment: Payment, reversal: PaymentReversal, moved: _Moved,
-                 owed: int) -> str:
-    amount, ref, balance = format_cents(moved.cents), payment.reference, format_cents(owed)
-    still_owed = (f" You now owe {balance}; please pay it to keep your coverage."
-                  if owed else " You don't owe anything right now.")
+                 owed: int, language: str | None) -> str:
+    what = {"amount_cents": moved.cents, "reference": payment.reference}
+    still_owed = ("still_owed", {"balance_cents": owed}) if owed else ("nothing_owed", {})
     if reversal.kind == "refund":
         if not moved.reopened_cents:
-            return (f"We refunded {amount} of your payment {ref}. It came from your credit "
-                    "with us, so your bills are unchanged.")
-        return (f"We refunded {amount} of your payment {ref} to you. That amount no longer "
-                f"counts toward your bills.{still_owed}")
+            return notice_lines(language, ("refund_from_credit", what))
+        return notice_lines(language, ("refund", what), still_owed)
     if reversal.kind == "dispute_opened":
-        return (f"Your bank told us you disputed your payment {ref} of {amount} and took the "
-                f"money back. Until the dispute is settled, that amount is unpaid."
-                f"{still_owed} If you didn't mean to dispute it, please call your bank.")
+        return notice_lines(language, ("dispute_opened", what), still_owed,
+                            ("dispute_opened_call_bank", {}))
     if reversal.kind == "dispute_won":
-        return (f"The dispute about your payment {ref} is settled: your bank returned "
-                f"{amount} to {svc.policy.name}, and it counts toward your bills again.")
-    return (f"The dispute about your payment {ref} is settled: your bank kept the {amount} "
-            f"it took back, so that amount stays unpaid.{still_owed}")
+        return notice_lines(language, ("dispute_won", {**what, "exchange": svc.policy.name}))
+    return notice_lines(language, ("dispute_lost", what), still_owed)
 
 
 def _tell_support(svc: Services, payment: Payment, reversal: PaymentReversal, moved: _Moved,

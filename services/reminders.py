@@ -36,18 +36,10 @@ from services.billing_periods import (
 )
 from services.context import Services
 from services.ledger import IN_FLIGHT, outstanding_for
-from services.money import format_cents
-from services.notice_language import buttons_in, notice_text, plan_name
-from services.notice_texts import (
-    ADD_METHOD,
-    AUTOPAY_SETTINGS,
-    PAY_NOW,
-    REMINDER_SETTINGS,
-    day,
-    month,
-)
+from services.notice_language import buttons_in, method_name, notice_text, plan_name
+from services.notice_texts import ADD_METHOD, AUTOPAY_SETTINGS, PAY_NOW, REMINDER_SETTINGS
 from services.outbox import NewNotification, enqueue
-from services.payment_methods import card_expired, method_label
+from services.payment_methods import card_expired
 from services.persistence.models import (
     Account,
     AutopayCharge,
@@ -179,7 +171,7 @@ def _still_due(session: Session, members: dict[int, int]) -> dict[int, int]:
 
 
 class _MethodView(NamedTuple):
-    """What card_expired and method_label read of a saved method."""
+    """What card_expired and method_name read of a saved method."""
 
     id: int
     kind: str
@@ -201,6 +193,7 @@ class _UpcomingCharge:
     invoice_id: int  # the period's first bill
     period: dt.date
     charge_on: dt.date
+    language: str | None
 
 
 def _autopay_heads_ups(svc: Services, session: Session, today: dt.date, *, notice_days: int,
@@ -217,31 +210,36 @@ def _autopay_heads_ups(svc: Services, session: Session, today: dt.date, *, notic
 
 
 def _autopay_notice(svc: Services, charge: _UpcomingCharge) -> NewNotification:
-    amount = ("your premium" if charge.amount_rule == "full_balance"
-              else f"{format_cents(charge.fixed_amount_cents)} toward your premium")
+    language = charge.language
     months = period_months(charge.period, charge.frequency)
-    if len(months) > 1:
-        amount += f"s for {month(months[0])} to {month(months[-1])}"
+    several = {"first_month": months[0], "last_month": months[-1]} if len(months) > 1 else {}
+    what = notice_text(
+        language, ("autopay_pays_full" if charge.amount_rule == "full_balance"
+                   else "autopay_pays_fixed") + ("_months" if several else ""),
+        amount_cents=charge.fixed_amount_cents, **several)
     return NewNotification(
         account_id=charge.account_id, kind="autopay_notice",
         dedupe_key=f"autopay_notice:{charge.account_id}:{charge.mandate_id}:{charge.period:%Y-%m}",
-        text=(f"Autopay will pay {amount} from {method_label(charge.method)} on "
-              f"{day(charge.charge_on)}, ahead of the "
-              f"{day(svc.policy.due_date_for(charge.period))} due date. There's nothing you "
-              "need to do."),
-        buttons=[AUTOPAY_SETTINGS], invoice_id=charge.invoice_id)
+        text=notice_text(language, "autopay_notice", what=what,
+                         method=_method(charge.method, language), day=charge.charge_on,
+                         due=svc.policy.due_date_for(charge.period)),
+        buttons=buttons_in(language, [AUTOPAY_SETTINGS]), invoice_id=charge.invoice_id)
 
 
 def _card_warning(svc: Services, charge: _UpcomingCharge) -> NewNotification:
+    language = charge.language
     return NewNotification(
         account_id=charge.account_id, kind="card_expiring",
         dedupe_key=(f"card_expiring:{charge.account_id}:{charge.mandate_id}:"
                     f"{charge.period:%Y-%m}:{charge.method.id}"),
-        text=(f"Your {method_label(charge.method)} expires before autopay uses it on "
-              f"{day(charge.charge_on)}, so autopay can't pay your premium due "
-              f"{day(svc.policy.due_date_for(charge.period))}. Add a new card or bank account and "
-              "switch autopay to it, or pay another way."),
-        buttons=[ADD_METHOD, AUTOPAY_SETTINGS, PAY_NOW], invoice_id=charge.invoice_id)
+        text=notice_text(language, "card_expiring", method=_method(charge.method, language),
+                         day=charge.charge_on, due=svc.policy.due_date_for(charge.period)),
+        buttons=buttons_in(language, [ADD_METHOD, AUTOPAY_SETTINGS, PAY_NOW]),
+        invoice_id=charge.invoice_id)
+
+
+def _method(method: _MethodView, language: str | None) -> str:
+    return method_name(language, method.brand, method.last4, method.nickname)
 
 
 def _upcoming_charges(svc: Services, session: Session, today: dt.date, *, notice_days: int,
@@ -267,7 +265,7 @@ def _upcoming_charges(svc: Services, session: Session, today: dt.date, *, notice
                AutopayMandate.fixed_amount_cents, Invoice.id.label("invoice_id"),
                Invoice.coverage_month, PaymentMethod.id.label("method_id"), PaymentMethod.kind,
                PaymentMethod.brand, PaymentMethod.last4, PaymentMethod.nickname,
-               PaymentMethod.exp_month, PaymentMethod.exp_year)
+               PaymentMethod.exp_month, PaymentMethod.exp_year, Account.language)
         .join(PaymentMethod, PaymentMethod.id == AutopayMandate.method_id)
         .join(Account, Account.id == AutopayMandate.account_id)
         .join(Invoice, and_(Invoice.enrollment_id == Account.enrollment_id,
@@ -287,7 +285,8 @@ def _upcoming_charges(svc: Services, session: Session, today: dt.date, *, notice
                 method=_MethodView(row.method_id, row.kind, row.brand, row.last4, row.nickname,
                                    row.exp_month, row.exp_year),
                 invoice_id=row.invoice_id, period=row.coverage_month,
-                charge_on=windows[(row.frequency, row.days_before_due)][1])
+                charge_on=windows[(row.frequency, row.days_before_due)][1],
+                language=row.language)
     return list(upcoming.values())
 
 

@@ -10,19 +10,13 @@ from services import audit
 from services.adapters.stripe_events import MethodSetupFailed
 from services.context import Services
 from services.method_setup import setup_account
+from services.notice_language import buttons_in, notice_text
 from services.notice_texts import ADD_METHOD
 from services.outbox import NewNotification, enqueue
+from services.persistence.models import Account
 from services.webhook_events import ReceivedEvent, claim_event
 
 logger = logging.getLogger(__name__)
-
-CARD_NOT_CONFIRMED = ("We couldn't save the card you added: your card issuer didn't confirm "
-                      "it. Nothing was charged. You can try again, or add a bank account "
-                      "instead.")
-BANK_NOT_VERIFIED = ("We couldn't verify the bank account you added, so it wasn't saved and "
-                     "nothing was charged. Please add it again and check the routing and "
-                     "account numbers with your bank, or add a card instead.")
-
 
 def tell_setup_failed(svc: Services, failure: MethodSetupFailed, *,
                       event: ReceivedEvent) -> bool:
@@ -37,12 +31,16 @@ def tell_setup_failed(svc: Services, failure: MethodSetupFailed, *,
                            failure.setup_intent_id, failure.customer_id)
             uow.commit()
             return False
-        text = (CARD_NOT_CONFIRMED if failure.code == "setup_intent_authentication_failure"
-                else BANK_NOT_VERIFIED)
+        language = session.get(Account, account_id).language
+        text = notice_text(language,
+                           "card_not_confirmed"
+                           if failure.code == "setup_intent_authentication_failure"
+                           else "bank_not_verified")
         now = svc.now()
         enqueue(session, [NewNotification(
             account_id=account_id, kind="method_setup_failed",
-            dedupe_key=f"setup_failed:{event.id}", text=text, buttons=[ADD_METHOD])], now=now)
+            dedupe_key=f"setup_failed:{event.id}", text=text,
+            buttons=buttons_in(language, [ADD_METHOD]))], now=now)
         audit.record(session, "method_setup_failed", at=now, account_id=account_id,
                      setup_intent=failure.setup_intent_id, code=failure.code)
         uow.commit()

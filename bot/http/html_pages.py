@@ -14,6 +14,8 @@ from html import escape
 
 from fastapi.responses import HTMLResponse
 
+from bot.http.page_texts import DEFAULT_LANGUAGE, words_for
+
 _CSS = """
 :root{--ink:#1b1b1b;--muted:#474747;--accent:#0b4f8a;--accent-dark:#083a66;--error:#b3261e;
 --line:#6b6b6b;--page:#eef2f6;--focus:#ffbf47}
@@ -76,10 +78,11 @@ SECURITY_HEADERS = {
 }
 
 
-def html_page(title: str, main: str, *, status_code: int = 200) -> HTMLResponse:
-    """A whole page around `main` (already-escaped HTML)."""
+def html_page(title: str, main: str, *, language: str = DEFAULT_LANGUAGE,
+              status_code: int = 200) -> HTMLResponse:
+    """A whole page around `main` (already-escaped HTML), in `language` (page_texts)."""
     document = f"""<!doctype html>
-<html lang="en">
+<html lang="{escape(language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -100,22 +103,25 @@ def html_page(title: str, main: str, *, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(document, status_code=status_code, headers=SECURITY_HEADERS)
 
 
-def message_page(title: str, *paragraphs: str, status_code: int = 200) -> HTMLResponse:
+def message_page(title: str, *paragraphs: str, language: str = DEFAULT_LANGUAGE,
+                 status_code: int = 200) -> HTMLResponse:
     """A page that only tells the member something (saved, expired, not found)."""
     text = "\n".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
-    return html_page(title, f"<h1>{escape(title)}</h1>\n{text}", status_code=status_code)
+    return html_page(title, f"<h1>{escape(title)}</h1>\n{text}", language=language,
+                     status_code=status_code)
 
 
-def form_refused_page() -> HTMLResponse:
+def form_refused_page(language: str | None) -> HTMLResponse:
     """A form post without a valid CSRF token: possibly forged, or simply an old page."""
-    return message_page(
-        "Please reload the page",
-        "For your security this form couldn't be sent. Please reload the page and try again.",
-        status_code=403)
+    words = words_for(language, "common")
+    return message_page(words("form_refused_title"), words("form_refused"),
+                        language=words.language, status_code=403)
 
 
-def nothing_to_confirm_page() -> HTMLResponse:
+def nothing_to_confirm_page(language: str | None) -> HTMLResponse:
     """A 3-D Secure page opened for a payment that no longer waits for confirmation (sandbox and
     Stripe alike): paid, failed or never there."""
-    return message_page("Nothing to confirm", "This payment doesn't need confirming any more.",
-                        "Go back to the chat to see where it stands.", status_code=410)
+    words = words_for(language, "common")
+    return message_page(words("nothing_to_confirm_title"), words("nothing_to_confirm"),
+                        words("nothing_to_confirm_back"), language=words.language,
+                        status_code=410)

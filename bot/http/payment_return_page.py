@@ -11,36 +11,35 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from bot.http.html_pages import message_page
+from bot.http.page_texts import PageWords, words_for
 from services.errors import GatewayUnavailable
+from services.member_language import language_of_payment
 from services.payment_updates import refresh_after_authentication
 
 router = APIRouter(tags=["hosted pages"])
-
-BACK_TO_CHAT = "You can close this page and go back to the chat."
 
 
 @router.get("/payments/return", response_class=HTMLResponse)
 def payment_return(request: Request, payment_intent: str = "") -> HTMLResponse:
     services = request.app.state.runtime.services
     if not payment_intent.startswith("pi_") or len(payment_intent) > 255:
-        return message_page("Nothing to show", "This link doesn't name a payment.",
-                            BACK_TO_CHAT, status_code=404)
+        words = words_for(None, "payment_return")
+        return _told(words, "nothing_title", words("no_payment_named"), status_code=404)
+    words = words_for(language_of_payment(services, payment_intent), "payment_return")
     try:
         payment = refresh_after_authentication(services, payment_intent)
     except GatewayUnavailable:
-        return message_page("We're checking your payment",
-                            "We couldn't reach the bank just now. We'll message you in the "
-                            "chat as soon as we know the result.", BACK_TO_CHAT)
+        return _told(words, "checking_title", words("checking"))
     if payment is None:
-        return message_page("Nothing to show", "We couldn't find that payment.", BACK_TO_CHAT,
-                            status_code=404)
+        return _told(words, "nothing_title", words("not_found"), status_code=404)
     if payment.status == "succeeded":
-        return message_page("Payment received", f"Thank you. Your reference is "
-                            f"{payment.reference}.", BACK_TO_CHAT)
+        return _told(words, "received_title", words("received", reference=payment.reference))
     if payment.status == "processing":
-        return message_page("Payment on its way", f"Your payment {payment.reference} is being "
-                            "processed. We'll message you in the chat when it settles.",
-                            BACK_TO_CHAT)
-    return message_page("Payment not completed", f"Payment {payment.reference} did not go "
-                        "through. The chat has the details and what you can do next.",
-                        BACK_TO_CHAT)
+        return _told(words, "processing_title",
+                     words("processing", reference=payment.reference))
+    return _told(words, "failed_title", words("failed", reference=payment.reference))
+
+
+def _told(words: PageWords, title: str, text: str, *, status_code: int = 200) -> HTMLResponse:
+    return message_page(words(title), text, words("back_to_chat"), language=words.language,
+                        status_code=status_code)

@@ -13,29 +13,35 @@ from fastapi.responses import HTMLResponse
 
 from bot.http import csrf
 from bot.http.html_pages import form_refused_page, html_page, message_page, nothing_to_confirm_page
-from services.money import format_cents
+from bot.http.page_texts import words_for
+from services.formatting import money
+from services.member_language import language_of_payment
 from services.payment_updates import payment_awaiting_authentication, refresh_after_authentication
 
 router = APIRouter(tags=["hosted pages"])
 
+
 @router.get("/sandbox/authenticate/{charge_ref}", response_class=HTMLResponse)
 def authentication_form(request: Request, charge_ref: str) -> HTMLResponse:
     svc = request.app.state.runtime.services
+    language = language_of_payment(svc, charge_ref)
     payment = payment_awaiting_authentication(svc, charge_ref)
     if payment is None:
-        return nothing_to_confirm_page()
+        return nothing_to_confirm_page(language)
+    words = words_for(language, "sandbox_authentication")
     field_value, nonce = csrf.issue(request, svc.secrets.session_key, charge_ref)
-    main = f"""<h1>Confirm your payment</h1>
-<p class="note">Test mode: this stands in for the page where your card issuer asks you to
-confirm a payment.</p>
-<p>Payment <strong>{escape(payment.reference)}</strong> of
-<strong>{format_cents(payment.amount_cents)}</strong> to {escape(svc.policy.name)}.</p>
+    main = f"""<h1>{escape(words("heading"))}</h1>
+<p class="note">{escape(words("test_mode"))}</p>
+<p>{words("payment", reference=escape(payment.reference),
+          amount=escape(money(payment.amount_cents, words.language)),
+          exchange=escape(svc.policy.name))}</p>
 <form method="post">
 <input type="hidden" name="{csrf.FIELD}" value="{escape(field_value)}">
-<button type="submit" name="decision" value="approve">Approve this test payment</button>
-<button type="submit" name="decision" value="decline" class="secondary">Decline it</button>
+<button type="submit" name="decision" value="approve">{escape(words("approve"))}</button>
+<button type="submit" name="decision" value="decline" class="secondary">
+{escape(words("decline"))}</button>
 </form>"""
-    response = html_page("Confirm your payment", main)
+    response = html_page(words("title"), main, language=words.language)
     csrf.set_cookie(response, nonce, path=f"/sandbox/authenticate/{charge_ref}",
                     secure=svc.config.public_base_url.startswith("https://"))
     return response
@@ -46,17 +52,19 @@ def answer_authentication(request: Request, charge_ref: str,
                           decision: Annotated[str, Form()] = "",
                           csrf_token: Annotated[str, Form()] = "") -> HTMLResponse:
     svc = request.app.state.runtime.services
+    language = language_of_payment(svc, charge_ref)
     if not csrf.verify(request, csrf_token, svc.secrets.session_key, charge_ref,
                        public_base_url=svc.config.public_base_url):
-        return form_refused_page()
+        return form_refused_page(language)
     if payment_awaiting_authentication(svc, charge_ref) is None:
-        return nothing_to_confirm_page()
+        return nothing_to_confirm_page(language)
     svc.gateway.complete_authentication(charge_ref, approve=decision == "approve")
     payment = refresh_after_authentication(svc, charge_ref)
+    words = words_for(language, "sandbox_authentication")
     if payment is not None and payment.status == "succeeded":
-        return message_page("Payment approved — go back to the chat",
-                            f"Your payment {payment.reference} of "
-                            f"{format_cents(payment.amount_cents)} has gone through.")
-    return message_page("Payment not confirmed — go back to the chat",
-                        "The payment didn't go through and no money was taken.",
-                        "Go back to the chat to try again or pay another way.")
+        return message_page(words("approved_title"),
+                            words("approved", reference=payment.reference,
+                                  amount=money(payment.amount_cents, words.language)),
+                            language=words.language)
+    return message_page(words("declined_title"), words("declined"), words("declined_back"),
+                        language=words.language)

@@ -22,29 +22,34 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.http import csrf
 from bot.http.html_pages import form_refused_page, html_page, message_page, nothing_to_confirm_page
+from bot.http.page_texts import words_for
 from services.errors import GatewayUnavailable
-from services.money import format_cents
+from services.formatting import money
+from services.member_language import language_of_payment
 from services.payment_updates import payment_to_authenticate
 from services.ports import PAYMENT_RETURN_PATH
 
 router = APIRouter(tags=["hosted pages"])
 
+
 @router.get("/payments/authenticate/{gateway_ref}", response_class=HTMLResponse)
 def authentication_page(request: Request, gateway_ref: str) -> HTMLResponse:
     svc = request.app.state.runtime.services
+    language = language_of_payment(svc, gateway_ref)
     payment = payment_to_authenticate(svc, gateway_ref)
     if payment is None:
-        return nothing_to_confirm_page()
+        return nothing_to_confirm_page(language)
+    words = words_for(language, "stripe_authentication")
     field_value, nonce = csrf.issue(request, svc.secrets.session_key, gateway_ref)
-    main = f"""<h1>Confirm your payment</h1>
-<p>Payment <strong>{escape(payment.reference)}</strong> of
-<strong>{format_cents(payment.amount_cents)}</strong> to {escape(svc.policy.name)} needs your
-card issuer's confirmation. You'll go to its secure page, then come back here.</p>
+    main = f"""<h1>{escape(words("heading"))}</h1>
+<p>{words("payment", reference=escape(payment.reference),
+          amount=escape(money(payment.amount_cents, words.language)),
+          exchange=escape(svc.policy.name))}</p>
 <form method="post">
 <input type="hidden" name="{csrf.FIELD}" value="{escape(field_value)}">
-<button type="submit">Continue to the secure page</button>
+<button type="submit">{escape(words("continue"))}</button>
 </form>"""
-    response = html_page("Confirm your payment", main)
+    response = html_page(words("title"), main, language=words.language)
     csrf.set_cookie(response, nonce, path=f"/payments/authenticate/{gateway_ref}",
                     secure=svc.config.public_base_url.startswith("https://"))
     return response
@@ -54,23 +59,24 @@ card issuer's confirmation. You'll go to its secure page, then come back here.</
 def continue_to_authentication(request: Request, gateway_ref: str,
                                csrf_token: Annotated[str, Form()] = "") -> Response:
     svc = request.app.state.runtime.services
+    language = language_of_payment(svc, gateway_ref)
     if not csrf.verify(request, csrf_token, svc.secrets.session_key, gateway_ref,
                        public_base_url=svc.config.public_base_url):
-        return form_refused_page()
+        return form_refused_page(language)
     payment = payment_to_authenticate(svc, gateway_ref)
     if payment is None:
-        return nothing_to_confirm_page()
+        return nothing_to_confirm_page(language)
+    words = words_for(language, "stripe_authentication")
     try:
         url = svc.gateway.resume_authentication(gateway_ref, return_url=payment.return_url)
     except GatewayUnavailable:
-        return message_page("We couldn't reach the payment service",
-                            "Nothing was charged. Please try again in a few minutes.",
-                            status_code=503)
+        return message_page(words("unavailable_title"), words("unavailable"),
+                            language=words.language, status_code=503)
     if url is None:
         # Nothing left to authenticate (or declined outright): the return page reads it.
         return RedirectResponse(f"{PAYMENT_RETURN_PATH}?payment_intent={quote(gateway_ref)}",
                                 status_code=303)
-    return html_page("Confirm your payment", f"""<h1>Your card issuer's page is ready</h1>
-<p>Confirm payment <strong>{escape(payment.reference)}</strong> there; you'll come back here
-when it's done.</p>
-<p><a class="button" href="{escape(url)}">Open the secure page</a></p>""")
+    return html_page(words("title"), f"""<h1>{escape(words("ready_heading"))}</h1>
+<p>{words("ready", reference=escape(payment.reference))}</p>
+<p><a class="button" href="{escape(url)}">{escape(words("open"))}</a></p>""",
+                     language=words.language)

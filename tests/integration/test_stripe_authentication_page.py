@@ -9,6 +9,7 @@ import re
 
 from sqlalchemy import select
 
+from services.member_language import save_language
 from services.persistence.models import Notification
 from tests.stripe_stub import use_stripe_sdk_action
 
@@ -90,3 +91,22 @@ def test_stripe_not_answering_gets_a_clear_page(client, stripe_stub, waiting_pay
     answer = client.post(path, data={"csrf_token": csrf_field(form.text)})
 
     assert answer.status_code == 503 and "Nothing was charged" in answer.text
+
+
+def test_a_spanish_members_pages_and_notice_are_spanish(client, svc, stripe_stub,
+                                                        waiting_payment):
+    save_language(svc, waiting_payment.account_id, "es")
+    path = left_to_stripe_js(stripe_stub, waiting_payment)
+    form = client.get(path)
+    assert '<html lang="es">' in form.text and "Confirme su pago" in form.text
+    answer = client.post(path, data={"csrf_token": csrf_field(form.text)})
+    assert "Abrir la página segura" in answer.text
+
+    stripe_stub.authenticate(waiting_payment.gateway_ref, approve=True)
+    back = client.get("/payments/return", params={"payment_intent": waiting_payment.gateway_ref})
+    assert '<html lang="es">' in back.text and "Pago recibido" in back.text
+    assert f"Su referencia es {waiting_payment.reference}" in back.text
+    with svc.uow() as uow:
+        [notice] = uow.session.scalars(select(Notification.text).where(
+            Notification.kind == "payment_result"))
+    assert notice.startswith("Su pago de $412.50 con su Visa que termina en 4242 se completó")

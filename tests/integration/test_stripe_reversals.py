@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from services.billing import account_summary
 from services.grace import grace_status
 from services.ledger import outstanding
+from services.member_language import save_language
 from services.method_setup import start_method_setup
 from services.persistence.models import (
     Account,
@@ -25,7 +26,6 @@ from services.persistence.models import (
     SupportRequest,
     WebhookEvent,
 )
-from services.setup_failures import BANK_NOT_VERIFIED
 
 from .test_stripe_webhooks import (  # noqa: F401 - fixtures
     BANK,
@@ -41,6 +41,10 @@ from .test_stripe_webhooks import (  # noqa: F401 - fixtures
     stripe_stub,
     svc,
 )
+
+BANK_NOT_VERIFIED = ("We couldn't verify the bank account you added, so it wasn't saved and "
+                     "nothing was charged. Please add it again and check the routing and "
+                     "account numbers with your bank, or add a card instead.")
 
 
 def rows(svc, model, *conditions):
@@ -241,3 +245,18 @@ def test_a_refund_ahead_of_the_payments_success_is_asked_for_again(client, svc, 
     assert deliver(client, svc, refund).status_code == 200
     assert payment_now(svc, payment.id).refunded_cents == PREMIUM
     assert paid_on_bills(svc) == 0
+
+
+def test_a_spanish_members_checkout_comes_back_to_spanish_pages(client, svc, member,
+                                                                 stripe_stub):
+    save_language(svc, member.account_id, "es")
+    start_method_setup(svc, member.account_id)
+    [session] = stripe_stub.sessions.values()
+    assert session["success_url"] == "http://127.0.0.1:8000/methods/setup/done?lang=es"
+    assert session["cancel_url"] == "http://127.0.0.1:8000/methods/setup/cancelled?lang=es"
+    done = client.get("/methods/setup/done?lang=es")
+    assert '<html lang="es">' in done.text and "Su método de pago quedó guardado." in done.text
+    cancelled = client.get("/methods/setup/cancelled?lang=es")
+    assert "No se guardó nada" in cancelled.text
+    unknown = client.get("/methods/setup/done?lang=zz")  # a typed URL: English
+    assert '<html lang="en">' in unknown.text and "Your payment method is saved." in unknown.text

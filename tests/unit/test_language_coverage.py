@@ -63,6 +63,9 @@ def test_every_notice_template_and_telegram_command_has_spanish():
                for code in ("en", LANGUAGE)}
     assert set(notices["en"]["texts"]) == set(notices[LANGUAGE]["texts"])
     assert set(notices["en"]["plans"]) == set(notices[LANGUAGE]["plans"])
+    for name, text in notices["en"]["texts"].items():
+        assert set(_PLACEHOLDER.findall(notices[LANGUAGE]["texts"][name])) \
+            == set(_PLACEHOLDER.findall(text)), name
 
 
 def _leaves(tree: object, path: str = "") -> dict[str, object]:
@@ -91,3 +94,13 @@ def test_the_spanish_policy_answers_promise_no_payment_plan_and_no_late_fees():
     texts = yaml.safe_load((DATA_DIR / "languages" / LANGUAGE / "answers.yml").read_text())
     assert "no ofrece planes de pago" in texts["texts"]["cannot_afford"]
     assert "no cobra recargos" in texts["texts"]["missed_payment"]["after"]
+
+
+def test_every_page_text_has_spanish_with_the_same_placeholders_and_markup():
+    english, spanish = (
+        _leaves(yaml.safe_load((DATA_DIR / "languages" / code / "pages.yml").read_text()))
+        for code in ("en", LANGUAGE))
+    assert set(english) - set(spanish) == set()
+    for path, text in english.items():
+        assert set(_PLACEHOLDER.findall(spanish[path])) == set(_PLACEHOLDER.findall(text)), path
+        assert re.findall(r"</?\w+>", spanish[path]) == re.findall(r"</?\w+>", text), path

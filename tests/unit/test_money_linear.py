@@ -1,7 +1,9 @@
 """parse_amount in linear time (issue 16): "75 spaces and an x" at the amount prompt froze the
 server for 13 s, because the old pattern's neighbouring \\s* runs backtracked over every way of
-sharing the spaces. Any input up to 4,096 characters must parse or be refused within 10 ms
-(the bound the issue names), and everything the old pattern read is read the same way."""
+sharing the spaces. Any input up to 4,096 characters must parse or be refused at once, and
+everything the old pattern read is read the same way. The 10 ms figure the issue names is
+measured by `python -m bench.bench_amounts`; here the bound only has to tell linear from
+backtracking (seconds), so a loaded machine cannot fail it."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from services.errors import InvalidAmount
 from services.money import parse_amount
 
-BOUND_SECONDS = 0.010
+BOUND_SECONDS = 0.5
 # The pieces an amount is made of, and the ones that made the old pattern backtrack.
 PIECES = [" ", "  ", "\t", "\n", "$", "usd", "USD", "dollars", "dollar", "bucks", "-", "+",
           "0", "1", "9", "12", "345", ",", ",000", ".", ".5", "x", "e", "٣"]
@@ -68,7 +70,7 @@ any_text = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(any_text)
 @example(" " * 75 + "x")
-def test_any_input_up_to_4096_characters_parses_or_is_refused_within_10_ms(text):
+def test_any_input_up_to_4096_characters_parses_or_is_refused_at_once(text):
     parse_quickly(text)
 
 

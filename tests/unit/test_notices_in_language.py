@@ -4,13 +4,15 @@ by Babel (services/formatting.py); English stays word for word what it was."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from services import formatting
+from bot.http import page_texts
+from services import formatting, notice_language
 from services.billing import issue_invoices
 from services.member_language import save_language
 from services.persistence.models import Notification
@@ -18,6 +20,8 @@ from services.reminders import plan_reminders
 from tests.conftest import build_services
 from tests.factories import make_paying_member
 from tests.fakes import FakeGateway
+
+TEST_LANGUAGES = Path(__file__).resolve().parents[1] / "data" / "languages"
 
 
 @pytest.fixture
@@ -61,3 +65,36 @@ def test_english_amounts_read_as_they_always_did(cents):
     from services.money import format_cents
 
     assert formatting.money(cents, "en") == format_cents(cents)
+
+
+@pytest.fixture
+def with_xolish():
+    """The made-up test language's folder read too, as a deployment would add its own."""
+    languages = (notice_language.LANGUAGES_DIR, TEST_LANGUAGES)
+    notice_language.use_language_dirs(*languages)
+    page_texts.use_language_dirs(*languages)
+    yield
+    notice_language.use_language_dirs()
+    page_texts.use_language_dirs()
+
+
+def test_a_language_added_as_data_words_its_notices_and_pages(svc, with_xolish, caplog):
+    member = make_paying_member(svc, coverage_start=dt.date(2026, 12, 1))
+    issue_invoices(svc, through=svc.today())
+    save_language(svc, member.account_id, "xx")
+    for day in (16, 23):  # seven days before, and the due day
+        svc.clock.set(dt.datetime(2026, 11, day, 13, tzinfo=dt.UTC))
+        plan_reminders(svc, dt.date(2026, 11, day))
+    before, today = reminders(svc)
+    assert before == ("Xo xohealth xo $412.50 xo December xo Mon, Nov 23.",
+                      [{"title": "Xo pay", "payload": "/make_payment"},
+                       {"title": "Reminder settings", "payload": "/reminder_settings"}])
+    # Its due-day text names a value a reminder does not have: English, and a log line.
+    assert today[0] == "Your xohealth premium of $412.50 for December is due today, Mon, Nov 23."
+    assert "does not fit its values" in caplog.text
+
+    words = page_texts.words_for("xx", "common")
+    assert (words.language, words("nothing_to_confirm_title")) == ("xx", "Xo nothing")
+    assert words("nothing_to_confirm") == "This payment doesn't need confirming any more."
+    assert words("form_refused_title") == "Please reload the page"
+    assert page_texts.words_for("zz", "common").language == "en"
