@@ -1,15 +1,12 @@
-"""The check that a text meant to be Spanish has no English sentence in it: words a Spanish
-sentence never has. Links are left out (they are paths, not words)."""
+"""The check that a text meant to be Spanish has no English sentence in it, for unit, page and
+Telegram tests: the one English-leak detector (tests/e2e/spanish/english_leaks.py). Links are
+left out (they are paths, not words)."""
 
 from __future__ import annotations
 
-import re
-
-ENGLISH = re.compile(r"\b(the|your|you|please|payment|was|has been|and|with|autopay|will)\b",
-                     re.IGNORECASE)
-_LINK = re.compile(r"https?://\S+")
+from tests.e2e.spanish.english_leaks import assert_no_english
 
 
 def assert_spanish(text: str) -> None:
-    found = ENGLISH.search(_LINK.sub("", text))
-    assert text and found is None, f"English ({found and found.group()!r}) in: {text!r}"
+    assert text, "an empty text"
+    assert_no_english([text])

@@ -3,16 +3,8 @@ Spanish where the texts come from responses and answers (data/languages/es)."""
 
 from __future__ import annotations
 
-import re
-
 from tests.e2e.conftest import DEMO_PASSWORD
-
-# Words that only an English sentence has: a reply with one of them leaked English.
-ENGLISH = re.compile(r"\b(the|your|you|please|what|and|with|I'm|I've|to)\b", re.IGNORECASE)
-
-
-def assert_spanish(text: str) -> None:
-    assert text and not ENGLISH.search(text), f"English in: {text!r}"
+from tests.spanish_text import assert_spanish
 
 
 def test_a_spanish_greeting_is_answered_in_spanish_with_the_spanish_menu(rest_chat):

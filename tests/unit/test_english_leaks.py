@@ -92,7 +92,7 @@ def test_no_spanish_response_trips_the_detector(domain):
 
 def test_no_spanish_answer_notice_refusal_or_command_trips_the_detector():
     texts = []
-    for name in ("answers.yml", "notices.yml", "errors.yml", "language.yml"):
+    for name in ("answers.yml", "notices.yml", "errors.yml", "pages.yml", "language.yml"):
         path = SPANISH_DIR / name
         if path.exists():
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
