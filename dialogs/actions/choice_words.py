@@ -26,31 +26,37 @@ QUESTION_STARTS = "question_starts"
 
 
 def choice(tracker: Tracker, question: str, value: object) -> str | None:
-    """The choice of `question` (a section of choices.yml) that the answer `value` names."""
-    for language in dict.fromkeys((language_of(tracker), DEFAULT_LANGUAGE)):
-        found = keyword_choice(value, choice_words(language).get(question) or {})
-        if found is not None:
-            return found
-    return None
+    """The choice of `question` (a section of choices.yml) that the answer `value` names. An
+    English word in another language's answer counts only as a whole word ("all" is not in
+    "detalle"), and is not guessed from a typo."""
+    own = language_of(tracker)
+    found = keyword_choice(value, choice_words(own).get(question) or {})
+    if found is None and own != DEFAULT_LANGUAGE:
+        found = keyword_choice(value, choice_words(DEFAULT_LANGUAGE).get(question) or {},
+                               whole_words=True)
+    return found
 
 
 def asks_a_question(tracker: Tracker, message: str) -> bool:
     """Does the message start the way a question does in the member's language or English
     ("how can I pay?", "¿cómo puedo pagar?")?"""
     text = plain(message)
-    return any(re.match(rf"\s*{re.escape(plain(start))}\b", text)
+    return any(re.match(rf"\W*{re.escape(plain(start))}\b", text)  # "¿cómo…?" too
                for language in dict.fromkeys((language_of(tracker), DEFAULT_LANGUAGE))
                for start in choice_words(language).get(QUESTION_STARTS) or ())
 
 
-def keyword_choice(value: object, words: dict[str, tuple[str, ...] | list[str]]) -> str | None:
+def keyword_choice(value: object, words: dict[str, tuple[str, ...] | list[str]], *,
+                   whole_words: bool = False) -> str | None:
     """The choice whose keyword the answer contains ("just health" -> health), else the one
-    a word of it is a likely typo of ("helth", "montly")."""
+    a word of it is a likely typo of ("helth", "montly"); with `whole_words`, only a keyword
+    standing as words of its own."""
     text = plain(str(value))
     keys = {name: [plain(key) for key in found] for name, found in words.items()}
-    found = next((name for name, names in keys.items() if any(key in text for key in names)),
-                 None)
-    if found is not None:
+    found = next((name for name, names in keys.items() if any(
+        re.search(rf"\b{re.escape(key)}\b", text) if whole_words else key in text
+        for key in names)), None)
+    if found is not None or whole_words:
         return found
     by_key = {key: name for name, names in keys.items() for key in names if " " not in key}
     for token in re.findall(r"[a-z]{4,}", text):

@@ -14,6 +14,7 @@ import re
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from dialogs.actions.choice_words import choice_words, plain
 from dialogs.actions.money_texts import (
     Domain,
     as_id,
@@ -24,16 +25,16 @@ from dialogs.actions.money_texts import (
     refuse_payload,
     words,
 )
+from dialogs.actions.texts import DEFAULT_LANGUAGE, language_of
 from services import method_setup, payment_methods
 from services.context import Services
 from services.persistence.models import PaymentMethod
 
 METHOD_ENTITY = "payment_method"
 ADD_METHOD = "new"
+METHOD_KINDS = "payment_method_kind"  # the section of choices.yml naming cards and accounts
 NOT_FOUND = "I couldn't find that payment method. Please choose one from the list."
 NOT_FOUND_RESPONSE = "utter_method_not_found"  # NOT_FOUND in the member's language
-_KIND_WORDS = {"card": ("card", "credit", "debit"),
-               "bank_account": ("bank", "checking", "savings", "account", "ach")}
 
 
 def usable_methods(svc: Services, account_id: int) -> tuple[list[PaymentMethod],
@@ -94,25 +95,38 @@ def chosen_method(dispatcher: CollectingDispatcher, tracker: Tracker, svc: Servi
             refuse_payload(dispatcher, tracker, f"payment method {method_id}",
                            NOT_FOUND_RESPONSE)
         return None
-    matches = _matching(usable, str(value), entity_value(tracker, "method_type"))
+    matches = _matching(usable, str(value), entity_value(tracker, "method_type"),
+                        kind_words(tracker))
     if len(matches) == 1:
         return matches[0].id
     dispatcher.utter_message(response="utter_tap_a_method")
     return None
 
 
-def _matching(methods: list[PaymentMethod], text: str,
-              method_type: object) -> list[PaymentMethod]:
-    words = set(re.findall(r"[a-z]+|\d{4}", text.lower()))
+def kind_words(tracker: Tracker) -> dict[str, set[str]]:
+    """The words for a card or a bank account, in the member's language and in English."""
+    found: dict[str, set[str]] = {}
+    for language in (language_of(tracker), DEFAULT_LANGUAGE):
+        for kind, names in (choice_words(language).get(METHOD_KINDS) or {}).items():
+            found.setdefault(kind, set()).update(plain(name) for name in names)
+    return found
+
+
+def _matching(methods: list[PaymentMethod], text: str, method_type: object,
+              kinds: dict[str, set[str]] | None = None) -> list[PaymentMethod]:
+    kinds = kinds if kinds is not None else {
+        kind: set(names) for kind, names in choice_words(DEFAULT_LANGUAGE)[METHOD_KINDS].items()}
+    text = plain(text)
+    words = set(re.findall(r"[a-z]+|\d{4}", text))
     by_last4 = [m for m in methods if m.last4 in words]
     if by_last4:
         return by_last4
     by_brand = [m for m in methods if m.brand.lower() in words
-                or (m.nickname and m.nickname.lower() in text.lower())]
+                or (m.nickname and plain(m.nickname) in text)]
     if by_brand:
         return by_brand
     return [m for m in methods
-            if method_type == m.kind or words & set(_KIND_WORDS.get(m.kind, ()))]
+            if method_type == m.kind or words & kinds.get(m.kind, set())]
 
 
 def _title(method: PaymentMethod, domain: Domain, tracker: Tracker) -> str:
