@@ -18,8 +18,6 @@ and a reconciliation (or two workers) apply the same answer, exactly one of them
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -74,25 +72,6 @@ _NOTES = {
 }
 UNANSWERED_NOTE = "The payment service didn't answer in time; we are checking the result."
 REFUSED_NOTE = "The payment service couldn't process this payment; you were not charged."
-# The notes are stored as the English text; a chat in another language finds a note's key
-# here (note_key) and says it in the member's language.
-_NOTE_KEYS = {text: status for status, text in _NOTES.items()} \
-    | {UNANSWERED_NOTE: "unanswered", REFUSED_NOTE: "refused"}
-_EXPECTED_BY = " Expected by "
-_EXPECTED_BY_FORMAT = "%B %d, %Y"
-
-
-def note_key(note: str) -> tuple[str | None, dt.date | None]:
-    """(the note's key, the settlement date it gives) for a note this module wrote;
-    (None, None) for any other note."""
-    text, _, expected = note.partition(_EXPECTED_BY)
-    key = _NOTE_KEYS.get(text)
-    if key is None or not expected:
-        return key, None
-    try:
-        return key, dt.datetime.strptime(expected.rstrip("."), _EXPECTED_BY_FORMAT).date()
-    except ValueError:
-        return None, None
 
 
 def record_event(session: Session, payment: Payment, status: str, note: str, at) -> None:
@@ -121,7 +100,7 @@ def apply_charge_result(svc: Services, session: Session, payment: Payment,
         values["action_url"] = result.action_url
     note = _NOTES[new_status]
     if new_status == "processing":
-        note += f"{_EXPECTED_BY}{values['expected_settlement_on']:%B %-d, %Y}."
+        note += f" Expected by {values['expected_settlement_on']:%B %-d, %Y}."
     return _move(svc, session, payment, new_status, values, note)
 
 

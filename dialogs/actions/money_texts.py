@@ -29,7 +29,6 @@ from dialogs.actions.choice_words import keyword_choice
 from dialogs.actions.member_session import start_login
 from dialogs.actions.texts import fill, language_of, text
 from services import formatting
-from services.payment_outcomes import note_key
 from services.persistence.models import PaymentMethod
 
 __all__ = ["keyword_choice"]  # read by the autopay form; it lives in choice_words
@@ -128,19 +127,6 @@ def label_title(brand: str, last4: str, nickname: str | None, domain: Domain = N
         return words(domain, tracker, "utter_method_label_nicknamed", nickname=nickname,
                      brand=brand, last4=last4)
     return words(domain, tracker, "utter_method_label", brand=brand, last4=last4)
-
-
-def timeline_note(note: str, domain: Domain = None, tracker: Tracker | None = None) -> str:
-    """A payment timeline's note (stored in English) in the member's language; a note this
-    does not know is shown as it is."""
-    key, settles_on = note_key(note)
-    if key is None:
-        return note
-    text = words(domain, tracker, f"utter_timeline_{key}")
-    if settles_on is not None:
-        text += " " + words(domain, tracker, "utter_timeline_expected_by",
-                            day=long_day(settles_on, tracker))
-    return text
 
 
 def joined(items: Iterable[str], domain: Domain = None, tracker: Tracker | None = None) -> str:

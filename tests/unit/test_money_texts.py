@@ -24,7 +24,6 @@ from dialogs.actions.money_texts import (
     ordinal,
     plan_title,
     status_word,
-    timeline_note,
 )
 from dialogs.actions.payment_confirm import paid_text
 from dialogs.engine import Domain
@@ -184,27 +183,3 @@ def test_a_typed_method_in_spanish():
 def test_a_language_adds_its_choice_words_as_data_only():
     words = choice_words("xx", TEST_LANGUAGES)
     assert keyword_choice("zorp zorp", words["payment_plan"]) == "both"
-
-
-TIMELINE_NOTES = [
-    "Payment received and applied to your bill.",
-    "Bank payment submitted; it is settling with your bank. Expected by November 23, 2026.",
-    "The payment was declined.",
-    "Waiting for you to confirm the payment on the secure page.",
-    "Your bank returned the payment; the amount is still owed.",
-    "The payment service didn't answer in time; we are checking the result.",
-    "The payment service couldn't process this payment; you were not charged.",
-]
-
-
-@pytest.mark.parametrize("note", TIMELINE_NOTES)
-def test_a_timeline_note_reads_in_the_members_language(domain, note):
-    assert timeline_note(note, domain, ENGLISH_CHAT) == timeline_note(note) == note
-    spanish = timeline_note(note, domain, SPANISH)
-    assert spanish != note and not ENGLISH.search(spanish), spanish
-
-
-def test_a_processing_note_gives_its_date_in_spanish_and_unknown_notes_stay(domain):
-    assert timeline_note(TIMELINE_NOTES[1], domain, SPANISH).endswith(
-        "Se espera para el 23 de noviembre de 2026.")
-    assert timeline_note("Reversed by the bank.", domain, SPANISH) == "Reversed by the bank."
