@@ -4,8 +4,8 @@ responses_money.yml), read with texts.text(); dates and amounts are formatted by
 member's language (services/formatting.py). Dates are calendar days in the exchange's time
 zone (svc.today()).
 
-Actions pass the domain and the tracker. A caller that has no domain at hand gets the English
-words (the default language's file), as before these texts were data.
+Actions pass the domain and the tracker. A caller that has no domain at hand gets the words
+from the member's language folder (English without a tracker), as before these texts were data.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from dialogs.actions.choice_words import keyword_choice
 from dialogs.actions.member_session import start_login
-from dialogs.actions.texts import fill, language_of, text
+from dialogs.actions.texts import DEFAULT_LANGUAGE, fill, language_of, text
 from services import formatting
 from services.persistence.models import PaymentMethod
 
@@ -39,22 +39,32 @@ FORMS_WITHOUT_AN_ACCOUNT = frozenset({"create_account_form", "reset_password_for
 logger = logging.getLogger("dialogs.actions.money")
 
 _MAX_ID = 10**11  # beyond any row id: a payload with more is not one of ours
-_ENGLISH_FILE = Path(__file__).resolve().parents[2] / "data" / "languages" / "en" \
-    / "responses_money.yml"
+_LANGUAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "languages"
+_TEXTS_FILE = "responses_money.yml"
 Domain = Mapping[str, Any] | None
 
 
 def words(domain: Domain, tracker: Tracker | None, name: str, **values: Any) -> str:
-    """Response `name` in the member's language, filled with `values`; English without a
-    domain."""
-    if domain is None or tracker is None:
-        return fill(_english()[name][0]["text"], values)
-    return text(domain, tracker, name, **values)
+    """Response `name` in the member's language, filled with `values`. Without the domain
+    (a caller that has none at hand), from the language folder's responses_money.yml, and
+    English without a tracker."""
+    if domain is not None and tracker is not None:
+        return text(domain, tracker, name, **values)
+    variations = _file_texts(_language(tracker) or DEFAULT_LANGUAGE).get(name) \
+        or _english()[name]
+    return fill(variations[0]["text"], values)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
+def _file_texts(language: str) -> dict[str, list[dict]]:
+    path = _LANGUAGES_DIR / language / _TEXTS_FILE
+    if not language.isalpha() or not path.is_file():
+        return {}
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
+
+
 def _english() -> dict[str, list[dict]]:
-    return yaml.safe_load(_ENGLISH_FILE.read_text(encoding="utf-8"))["responses"]
+    return _file_texts(DEFAULT_LANGUAGE)
 
 
 def _language(tracker: Tracker | None) -> str | None:

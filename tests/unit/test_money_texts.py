@@ -24,6 +24,7 @@ from dialogs.actions.money_texts import (
     ordinal,
     plan_title,
     status_word,
+    words,
 )
 from dialogs.actions.payment_confirm import paid_text
 from dialogs.engine import Domain
@@ -183,3 +184,10 @@ def test_a_typed_method_in_spanish():
 def test_a_language_adds_its_choice_words_as_data_only():
     words = choice_words("xx", TEST_LANGUAGES)
     assert keyword_choice("zorp zorp", words["payment_plan"]) == "both"
+
+
+def test_a_caller_without_the_domain_still_speaks_the_members_language():
+    assert words(None, SPANISH, "utter_button_add_method") == "Agregar tarjeta o cuenta bancaria"
+    assert plan_title("health", None, SPANISH) == "Médico"
+    assert words(None, chat("xx"), "utter_button_add_method") == "Add a card or bank account"
+    assert words(None, None, "utter_button_add_method") == "Add a card or bank account"
