@@ -168,10 +168,11 @@ class ValidatePaymentForm(FormValidationAction):
         member, _ = _read(tracker)
         if member is None:
             return {"payment_method": None}
-        if _asks_to_pay_again(tracker) and entity_value(tracker, "payment_method") is None:
+        said = CollectingDispatcher()  # why a method was not taken, said only for an answer
+        method_id = chosen_method(said, tracker, runtime.services(), member, value, domain)
+        if method_id is None and _asks_to_pay_again(tracker):
             return {"payment_method": None}  # the question is asked again, without a scolding
-        method_id = chosen_method(dispatcher, tracker, runtime.services(), member, value,
-                                  domain)
+        dispatcher.messages.extend(said.messages)
         return {"payment_method": None if method_id is None else str(method_id)}
 
 

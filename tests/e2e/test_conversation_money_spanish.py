@@ -138,3 +138,12 @@ def test_asking_to_pay_again_inside_the_form_asks_the_question_again(
     rest_chat.say(request_again)
     assert amount_question in rest_chat.text
     assert "read that as an amount" not in rest_chat.text
+    rest_chat.say("$5")
+    method_buttons = [b["title"] for b in rest_chat.buttons]
+    rest_chat.say(request_again)
+    assert [b["title"] for b in rest_chat.buttons] == method_buttons  # asked again
+    assert "tap one of the methods" not in rest_chat.text.lower() \
+        and "toque uno de los métodos" not in rest_chat.text.lower()
+    rest_chat.say("pay with the visa" if language == "english" else "pagar con la visa")
+    assert ("Please check your payment" if language == "english" else "Revise su pago") \
+        in rest_chat.text  # a request that names the method answers the question
