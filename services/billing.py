@@ -224,6 +224,10 @@ class PaymentView:
     plan_kinds: tuple[str, ...]  # what it paid ("health", "dental"); empty until it succeeds
     source: str  # member | autopay | telegram
     decline_code: str | None
+    # method_label's parts, for a chat that words the label in the member's language
+    method_brand: str | None = None
+    method_last4: str | None = None
+    method_nickname: str | None = None
 
 
 def payment_history(svc: Services, account_id: int, *, limit: int = 5,
@@ -242,6 +246,9 @@ def payment_history(svc: Services, account_id: int, *, limit: int = 5,
             plan_kinds=tuple(sorted(payment.plan_kinds, key=("health", "dental").index)),
             source=payment.source,
             decline_code=payment.decline_code,
+            method_brand=payment.method_brand,
+            method_last4=payment.method_last4,
+            method_nickname=payment.method_nickname,
         )
         for payment in recent_payments(svc, account_id, limit=limit, before_id=before_id)
     ]

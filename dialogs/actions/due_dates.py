@@ -1,4 +1,5 @@
-"""When premiums are due, from the exchange's policy (data/policy.yml)."""
+"""When premiums are due, from the exchange's policy (data/policy.yml), in the member's
+language."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.money_texts import day_and_month, month, ordinal
 from services.policy import ExchangePolicy
 
 
@@ -23,9 +25,9 @@ class ActionExplainDueDate(Action):
         coverage_month, due = next_due_date(svc.policy, svc.today())
         dispatcher.utter_message(
             response="utter_due_dates",
-            due_day=ordinal(svc.policy.due_day),
-            next_due_date=f"{due:%B} {due.day}",
-            coverage_month=f"{coverage_month:%B %Y}",
+            due_day=ordinal(svc.policy.due_day, domain, tracker),
+            next_due_date=day_and_month(due, tracker),
+            coverage_month=month(coverage_month, tracker),
         )
         return []
 
@@ -36,8 +38,3 @@ def next_due_date(policy: ExchangePolicy, today: dt.date) -> tuple[dt.date, dt.d
     while policy.due_date_for(month) < today:
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return month, policy.due_date_for(month)
-
-
-def ordinal(day: int) -> str:
-    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-    return f"{day}{suffix}"

@@ -14,61 +14,71 @@ import re
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from dialogs.actions.money_texts import as_id, button, entity_value, refuse_payload
+from dialogs.actions.choice_words import choice_words, plain
+from dialogs.actions.money_texts import (
+    Domain,
+    as_id,
+    button,
+    button_of,
+    entity_value,
+    method_title,
+    refuse_payload,
+    words,
+)
+from dialogs.actions.texts import DEFAULT_LANGUAGE, language_of
 from services import method_setup, payment_methods
 from services.context import Services
 from services.persistence.models import PaymentMethod
 
 METHOD_ENTITY = "payment_method"
 ADD_METHOD = "new"
+METHOD_KINDS = "payment_method_kind"  # the section of choices.yml naming cards and accounts
 NOT_FOUND = "I couldn't find that payment method. Please choose one from the list."
-_KIND_WORDS = {"card": ("card", "credit", "debit"),
-               "bank_account": ("bank", "checking", "savings", "account", "ach")}
+NOT_FOUND_RESPONSE = "utter_method_not_found"  # NOT_FOUND in the member's language
 
 
-def usable_methods(svc: Services, account_id: int) -> tuple[list[PaymentMethod], list[str]]:
-    """(methods that can be charged today, labels of expired cards)."""
+def usable_methods(svc: Services, account_id: int) -> tuple[list[PaymentMethod],
+                                                            list[PaymentMethod]]:
+    """(methods that can be charged today, expired cards)."""
     today = svc.today()
     usable, expired = [], []
     for method in payment_methods.list_methods(svc, account_id):
-        if payment_methods.card_expired(method, today):
-            expired.append(payment_methods.method_label(method))
-        else:
-            usable.append(method)
+        (expired if payment_methods.card_expired(method, today) else usable).append(method)
     return usable, expired
 
 
 def ask_for_method(dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services,
-                   account_id: int, question: str) -> None:
-    """The question with a button per method, or the setup link when the member asked to add
-    one."""
+                   account_id: int, question: str, domain: Domain = None) -> None:
+    """The question (in the member's language) with a button per method, or the setup link
+    when the member asked to add one. Without the domain, the rest is said in English."""
     if entity_value(tracker, METHOD_ENTITY) == ADD_METHOD:
         send_setup_link(dispatcher, svc, account_id, waiting=True)
         return
     usable, expired = usable_methods(svc, account_id)
-    text = question if usable else "You don't have a saved card or bank account yet."
+    text = question if usable else words(domain, tracker, "utter_no_saved_methods")
     if expired:
-        text += "\n(" + "; ".join(f"{label} has expired" for label in expired) + \
-            ", so it isn't listed.)"
-    buttons = [button(_title(method), "inform", **{METHOD_ENTITY: str(method.id)})
-               for method in usable]
-    buttons.append(button("Add a card or bank account", "inform", **{METHOD_ENTITY: ADD_METHOD}))
+        lines = [words(domain, tracker, "utter_method_expired_line",
+                       method=method_title(method, domain, tracker)) for method in expired]
+        text += "\n" + words(domain, tracker, "utter_methods_expired_note",
+                             expired="; ".join(lines))
+    buttons = [button(_title(method, domain, tracker), "inform",
+                      **{METHOD_ENTITY: str(method.id)}) for method in usable]
+    buttons.append(button_of(domain, tracker, "utter_button_add_method", "inform",
+                             {METHOD_ENTITY: ADD_METHOD}))
     dispatcher.utter_message(text=text, buttons=buttons)
 
 
 def send_setup_link(dispatcher: CollectingDispatcher, svc: Services, account_id: int, *,
                     waiting: bool) -> None:
+    """The hosted page's link; `waiting`: the form goes on when the method is saved."""
     url = method_setup.start_method_setup(svc, account_id)
-    text = (f"Add your card or bank account on this secure page (the link works once, for "
-            f"{svc.config.setup_token_minutes} minutes): {url}\n"
-            "Never type card numbers here in the chat.")
-    if waiting:
-        text += "\nI'll wait here — when the method is saved, we'll continue."
-    dispatcher.utter_message(text=text, buttons=[button("Cancel", "cancel")] if waiting else [])
+    dispatcher.utter_message(
+        response="utter_method_setup_link_waiting" if waiting else "utter_method_setup_link",
+        url=url, minutes=svc.config.setup_token_minutes)
 
 
 def chosen_method(dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services,
-                  account_id: int, value: object) -> int | None:
+                  account_id: int, value: object, domain: Domain = None) -> int | None:
     """The id of the method the member chose, or None (having said why, if it needs saying)."""
     if value == ADD_METHOD:
         return None  # the question is asked again as the setup link
@@ -79,33 +89,47 @@ def chosen_method(dispatcher: CollectingDispatcher, tracker: Tracker, svc: Servi
             return method_id
         mine = {m.id: m for m in payment_methods.list_methods(svc, account_id)}
         if method_id in mine:  # an expired card, from an old button
-            dispatcher.utter_message(
-                text=f"Your {payment_methods.method_label(mine[method_id])} has expired. "
-                     "Please choose another method or add a new one.")
+            dispatcher.utter_message(response="utter_method_expired",
+                                     method=method_title(mine[method_id], domain, tracker))
         else:
-            refuse_payload(dispatcher, tracker, f"payment method {method_id}", NOT_FOUND)
+            refuse_payload(dispatcher, tracker, f"payment method {method_id}",
+                           NOT_FOUND_RESPONSE)
         return None
-    matches = _matching(usable, str(value), entity_value(tracker, "method_type"))
+    matches = _matching(usable, str(value), entity_value(tracker, "method_type"),
+                        kind_words(tracker))
     if len(matches) == 1:
         return matches[0].id
-    dispatcher.utter_message(text="Please tap one of the methods below.")
+    dispatcher.utter_message(response="utter_tap_a_method")
     return None
 
 
-def _matching(methods: list[PaymentMethod], text: str,
-              method_type: object) -> list[PaymentMethod]:
-    words = set(re.findall(r"[a-z]+|\d{4}", text.lower()))
+def kind_words(tracker: Tracker) -> dict[str, set[str]]:
+    """The words for a card or a bank account, in the member's language and in English."""
+    found: dict[str, set[str]] = {}
+    for language in (language_of(tracker), DEFAULT_LANGUAGE):
+        for kind, names in (choice_words(language).get(METHOD_KINDS) or {}).items():
+            found.setdefault(kind, set()).update(plain(name) for name in names)
+    return found
+
+
+def _matching(methods: list[PaymentMethod], text: str, method_type: object,
+              kinds: dict[str, set[str]] | None = None) -> list[PaymentMethod]:
+    kinds = kinds if kinds is not None else {
+        kind: set(names) for kind, names in choice_words(DEFAULT_LANGUAGE)[METHOD_KINDS].items()}
+    text = plain(text)
+    words = set(re.findall(r"[a-z]+|\d{4}", text))
     by_last4 = [m for m in methods if m.last4 in words]
     if by_last4:
         return by_last4
     by_brand = [m for m in methods if m.brand.lower() in words
-                or (m.nickname and m.nickname.lower() in text.lower())]
+                or (m.nickname and plain(m.nickname) in text)]
     if by_brand:
         return by_brand
     return [m for m in methods
-            if method_type == m.kind or words & set(_KIND_WORDS.get(m.kind, ()))]
+            if method_type == m.kind or words & kinds.get(m.kind, set())]
 
 
-def _title(method: PaymentMethod) -> str:
-    label = payment_methods.method_label(method)
-    return f"{label} (default)" if method.is_default else label
+def _title(method: PaymentMethod, domain: Domain, tracker: Tracker) -> str:
+    label = method_title(method, domain, tracker)
+    return words(domain, tracker, "utter_method_default", method=label) if method.is_default \
+        else label

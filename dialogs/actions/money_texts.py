@@ -1,20 +1,37 @@
-"""How the money conversations show dates, plans, payments and methods, and the buttons they
-share. Dates are calendar days in the exchange's time zone (svc.today()); amounts come from
-services.money.format_cents."""
+"""How the money conversations word dates, plans, payments and methods in the member's
+language, and the buttons they share. The words are responses (data/languages/<code>/
+responses_money.yml), read with texts.text(); dates and amounts are formatted by Babel for the
+member's language (services/formatting.py). Dates are calendar days in the exchange's time
+zone (svc.today()).
+
+Actions pass the domain and the tracker. A caller that has no domain at hand gets the words
+from the member's language folder (English without a tracker), as before these texts were data.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import logging
-import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
+import yaml
+from babel.core import Locale
+from babel.dates import format_skeleton
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from dialogs.actions.choice_words import keyword_choice
 from dialogs.actions.member_session import start_login
+from dialogs.actions.texts import DEFAULT_LANGUAGE, fill, language_of, text
+from services import formatting
+from services.persistence.models import PaymentMethod
+
+__all__ = ["keyword_choice"]  # read by the autopay form; it lives in choice_words
 
 # Forms of someone who cannot log in yet: a question that needs an account leaves them be.
 FORMS_WITHOUT_AN_ACCOUNT = frozenset({"create_account_form", "reset_password_form"})
@@ -22,36 +39,112 @@ FORMS_WITHOUT_AN_ACCOUNT = frozenset({"create_account_form", "reset_password_for
 logger = logging.getLogger("dialogs.actions.money")
 
 _MAX_ID = 10**11  # beyond any row id: a payload with more is not one of ours
-STATUS_WORDS = {
-    "succeeded": "paid",
-    "processing": "processing (bank)",
-    "pending": "being checked",
-    "requires_action": "waiting for you to confirm it",
-    "declined": "declined",
-    "failed": "returned, not paid",
-}
+_LANGUAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "languages"
+_TEXTS_FILE = "responses_money.yml"
+Domain = Mapping[str, Any] | None
 
 
-def day(date: dt.date) -> str:
-    """"Wed, Dec 23": for dates this year or next, where the weekday helps."""
-    return f"{date:%a, %b} {date.day}"
+def words(domain: Domain, tracker: Tracker | None, name: str, **values: Any) -> str:
+    """Response `name` in the member's language, filled with `values`. Without the domain
+    (a caller that has none at hand), from the language folder's responses_money.yml, and
+    English without a tracker."""
+    if domain is not None and tracker is not None:
+        return text(domain, tracker, name, **values)
+    variations = _file_texts(_language(tracker) or DEFAULT_LANGUAGE).get(name) \
+        or _english()[name]
+    return fill(variations[0]["text"], values)
 
 
-def long_day(date: dt.date) -> str:
-    """"December 23, 2026": where the year matters (deadlines, history)."""
-    return f"{date:%B} {date.day}, {date.year}"
+@lru_cache(maxsize=8)
+def _file_texts(language: str) -> dict[str, list[dict]]:
+    path = _LANGUAGES_DIR / language / _TEXTS_FILE
+    if not language.isalpha() or not path.is_file():
+        return {}
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
 
 
-def month(date: dt.date) -> str:
-    return f"{date:%B %Y}"
+def _english() -> dict[str, list[dict]]:
+    return _file_texts(DEFAULT_LANGUAGE)
 
 
-def plan_title(kind: str) -> str:
-    return kind.capitalize()
+def _language(tracker: Tracker | None) -> str | None:
+    return None if tracker is None else language_of(tracker)
 
 
-def status_word(status: str) -> str:
-    return STATUS_WORDS.get(status, status)
+def day(date: dt.date, tracker: Tracker | None = None) -> str:
+    """"Wed, Dec 23" / "mié, 23 de dic": for dates this year or next, where the weekday
+    helps."""
+    return formatting.short_day(date, _language(tracker))
+
+
+def long_day(date: dt.date, tracker: Tracker | None = None) -> str:
+    """"December 23, 2026" / "23 de diciembre de 2026": where the year matters (deadlines,
+    history)."""
+    return formatting.long_date(date, _language(tracker))
+
+
+def month(date: dt.date, tracker: Tracker | None = None) -> str:
+    """"December 2026" / "diciembre de 2026"."""
+    return format_skeleton("yMMMM", date, locale=formatting.locale_for(_language(tracker)))
+
+
+def month_name(date: dt.date, tracker: Tracker | None = None) -> str:
+    """"December" / "diciembre"."""
+    return formatting.month_name(date, _language(tracker))
+
+
+def day_and_month(date: dt.date, tracker: Tracker | None = None) -> str:
+    """"December 23" / "23 de diciembre"."""
+    return format_skeleton("MMMMd", date, locale=formatting.locale_for(_language(tracker)))
+
+
+def ordinal(number: int, domain: Domain = None, tracker: Tracker | None = None) -> str:
+    """"23rd" / "23": the day of the month, as the language says it."""
+    form = Locale.parse(formatting.locale_for(_language(tracker))).ordinal_form(number)
+    return words(domain, tracker, f"utter_day_of_month_{form}", day=number)
+
+
+def money(cents: int, tracker: Tracker | None = None) -> str:
+    return formatting.money(cents, _language(tracker))
+
+
+def plan_title(kind: str, domain: Domain = None, tracker: Tracker | None = None) -> str:
+    """"Health" / "Médico"; a kind without a text reads as its name."""
+    name = f"utter_plan_{kind}"
+    return words(domain, tracker, name) if name in _english() else kind.capitalize()
+
+
+def status_word(status: str, domain: Domain = None, tracker: Tracker | None = None) -> str:
+    name = f"utter_payment_status_{status}"
+    return words(domain, tracker, name) if name in _english() else status
+
+
+def method_title(method: PaymentMethod, domain: Domain = None,
+                 tracker: Tracker | None = None) -> str:
+    """"Visa ending in 4242", "Work: Checking ending in 6789" (payment_methods.method_label,
+    in the member's language)."""
+    return label_title(method.brand, method.last4, method.nickname, domain, tracker)
+
+
+def label_title(brand: str, last4: str, nickname: str | None, domain: Domain = None,
+                tracker: Tracker | None = None) -> str:
+    """payment_methods.label_of in the member's language: a bank account's type is a word to
+    say too ("Checking" / "Cuenta corriente"); a card's brand is its name."""
+    kind = f"utter_account_type_{brand.lower()}"
+    if kind in _english():
+        brand = words(domain, tracker, kind)
+    if nickname:
+        return words(domain, tracker, "utter_method_label_nicknamed", nickname=nickname,
+                     brand=brand, last4=last4)
+    return words(domain, tracker, "utter_method_label", brand=brand, last4=last4)
+
+
+def joined(items: Iterable[str], domain: Domain = None, tracker: Tracker | None = None) -> str:
+    """"A, B and C" / "A, B y C"."""
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return words(domain, tracker, "utter_list_and", first=", ".join(items[:-1]), last=items[-1])
 
 
 def button(title: str, intent: str, **entities: object) -> dict[str, str]:
@@ -60,6 +153,13 @@ def button(title: str, intent: str, **entities: object) -> dict[str, str]:
     if entities:
         payload += json.dumps(entities, separators=(",", ":"))
     return {"title": title, "payload": payload}
+
+
+def button_of(domain: Domain, tracker: Tracker | None, title: str, intent: str,
+              payload: Mapping[str, object] | None = None, **values: Any) -> dict[str, str]:
+    """A button titled by response `title` (utter_button_…) in the member's language, filled
+    with `values`; `payload` holds its entities."""
+    return button(words(domain, tracker, title, **values), intent, **(payload or {}))
 
 
 def offer_log_in(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -84,22 +184,6 @@ def entity_value(tracker: Tracker, entity: str) -> object | None:
     return None
 
 
-def keyword_choice(value: object, words: dict[str, tuple[str, ...]]) -> str | None:
-    """The choice whose keyword the answer contains ("just health" -> health), else the one
-    a word of it is a likely typo of ("helth", "montly")."""
-    text = str(value).lower()
-    found = next((name for name, keys in words.items() if any(key in text for key in keys)),
-                 None)
-    if found is not None:
-        return found
-    by_key = {key: name for name, keys in words.items() for key in keys if " " not in key}
-    for token in re.findall(r"[a-z]{4,}", text):
-        close = difflib.get_close_matches(token, by_key, n=1, cutoff=0.8)
-        if close:
-            return by_key[close[0]]
-    return None
-
-
 def share_of(share: object, owed: int) -> int | None:
     """Cents for "the full amount" or "half" (the NLU's amount_share) of `owed`; a half
     rounds down to the cent, so it never asks for more than half."""
@@ -110,10 +194,14 @@ def share_of(share: object, owed: int) -> int | None:
 
 def refuse_payload(dispatcher: CollectingDispatcher, tracker: Tracker, what: str,
                    reply: str, buttons: list[dict[str, str]] | None = None) -> None:
-    """A payload named something the member does not have: never say whose it is."""
+    """A payload named something the member does not have: never say whose it is. `reply` is
+    a response's name (utter_…), or a text already in the member's language."""
     logger.warning("forged or stale payload: %s not found for sender %s", what,
                    tracker.sender_id)
-    dispatcher.utter_message(text=reply, buttons=buttons or [])
+    if reply.startswith("utter_"):
+        dispatcher.utter_message(response=reply, buttons=buttons or [])
+    else:
+        dispatcher.utter_message(text=reply, buttons=buttons or [])
 
 
 def as_id(value: object) -> int | None:

@@ -18,20 +18,23 @@ from dialogs.actions import runtime
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.money_flows import PENDING_REVIEW, drop_review
 from dialogs.actions.money_texts import (
+    Domain,
     as_id,
-    button,
     day,
+    method_title,
+    money,
     month,
     offer_log_in,
     plan_title,
     refuse_payload,
     status_word,
+    words,
 )
 from dialogs.actions.payment_form import ANSWERS, FORM, plan_id_of
-from services import billing, payment_methods, payments
+from dialogs.actions.texts import refusal_text
+from services import billing, payments
 from services.context import Services
 from services.errors import DomainError, InvalidAmount, MethodUnusable, NotAllowed, NotFound
-from services.money import format_cents
 from services.payment_preview import preview_payment
 from services.payment_trace import PaidLine, trace_payment
 from services.persistence.models import Payment
@@ -39,8 +42,7 @@ from services.troubleshooting import explain_decline
 
 CONFIRM_SLOT = "confirm_payment"
 DRAFT_SLOT = "payment_draft"
-NOT_FOUND = "I couldn't find that payment, so nothing was charged. To pay, tap Make a payment."
-PAY_BUTTON = [button("Make a payment", "make_payment")]
+NOT_FOUND = "utter_payment_not_found"  # with its Make a payment button
 
 
 class ActionReviewPayment(Action):
@@ -62,20 +64,15 @@ class ActionReviewPayment(Action):
                                           method_id=int(tracker.get_slot("payment_method")))
         except DomainError as refusal:
             # The bill or the method changed since the question was answered: ask again.
-            dispatcher.utter_message(text=refusal.message)
+            dispatcher.utter_message(text=refusal_text(refusal, tracker))
             return _ask_again_after(refusal)
         preview = preview_payment(svc, member, amount_cents=amount, plan_id=plan_id)
-        lines = [
-            "Please check your payment:",
-            f"• Amount: {format_cents(amount)}",
-            f"• From: {payment_methods.method_label(draft.method)}",
-            f"• Date: {day(svc.today())} (today)",
-            f"• Pays: {paid_text(preview.lines, preview.credit_cents)}",
-            "Tap Confirm to pay.",
-        ]
-        dispatcher.utter_message(text="\n".join(lines), buttons=[
-            button("Confirm", "affirm", **{CONFIRM_SLOT: str(draft.id)}),
-            button("Cancel", "cancel")])
+        # The Confirm button's payload carries the draft's id: {"confirm_payment": "<draft>"}.
+        dispatcher.utter_message(
+            response="utter_payment_review", amount=money(amount, tracker),
+            method=method_title(draft.method, domain, tracker), date=day(svc.today(), tracker),
+            pays=paid_text(preview.lines, preview.credit_cents, domain, tracker),
+            draft=str(draft.id))
         return _forget_answers() + [SlotSet(DRAFT_SLOT, str(draft.id)),
                                     SlotSet(PENDING_REVIEW, "payment")]
 
@@ -110,39 +107,37 @@ class ActionConfirmPayment(Action):
         payment_id = current if tapped is None else as_id(tapped)
         if payment_id is None:
             if tapped is None:
-                dispatcher.utter_message(text="There's no payment waiting for your go-ahead.",
-                                         buttons=[button("Make a payment", "make_payment")])
+                dispatcher.utter_message(response="utter_no_payment_waiting")
             else:
-                refuse_payload(dispatcher, tracker, f"payment {tapped!r}", NOT_FOUND, PAY_BUTTON)
+                refuse_payload(dispatcher, tracker, f"payment {tapped!r}", NOT_FOUND)
             return events
         if payment_id == current:
-            return events + drop_review() + _confirm(dispatcher, tracker, svc, member,
+            return events + drop_review() + _confirm(dispatcher, tracker, domain, svc, member,
                                                      payment_id)
         if _submitted(svc, member, payment_id):
             payment = payments.confirm_payment(svc, member, payment_id)
-            dispatcher.utter_message(
-                text=f"This payment was already submitted: {payment.reference}, status "
-                     f"{status_word(payment.status)}. You were not charged again.")
-            tell_outcome(dispatcher, svc, member, payment)
+            dispatcher.utter_message(response="utter_payment_already_submitted",
+                                     reference=payment.reference,
+                                     status=status_word(payment.status, domain, tracker))
+            tell_outcome(dispatcher, svc, member, payment, domain, tracker)
         else:
-            refuse_payload(dispatcher, tracker, f"payment {payment_id}", NOT_FOUND, PAY_BUTTON)
+            refuse_payload(dispatcher, tracker, f"payment {payment_id}", NOT_FOUND)
         return events
 
 
-def _confirm(dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services, member: int,
-             payment_id: int) -> list[EventType]:
+def _confirm(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+             svc: Services, member: int, payment_id: int) -> list[EventType]:
     try:
         payment = payments.confirm_payment(svc, member, payment_id)
     except NotFound:
-        refuse_payload(dispatcher, tracker, f"payment {payment_id}", NOT_FOUND, PAY_BUTTON)
+        refuse_payload(dispatcher, tracker, f"payment {payment_id}", NOT_FOUND)
         return []
     except (InvalidAmount, MethodUnusable, NotAllowed) as refusal:
         # The balance or the method changed since the review: nothing was charged.
-        dispatcher.utter_message(text=f"{refusal.message} Nothing was charged.",
-                                 buttons=[button("Make a payment", "make_payment"),
-                                          button("What do I owe", "check_balance")])
+        dispatcher.utter_message(response="utter_payment_not_charged",
+                                 refusal=refusal_text(refusal, tracker))
         return []
-    tell_outcome(dispatcher, svc, member, payment)
+    tell_outcome(dispatcher, svc, member, payment, domain, tracker)
     return []
 
 
@@ -153,51 +148,45 @@ def _submitted(svc: Services, member: int, payment_id: int) -> bool:
 
 
 def tell_outcome(dispatcher: CollectingDispatcher, svc: Services, member: int,
-                 payment: Payment) -> None:
-    amount, reference = format_cents(payment.amount_cents), payment.reference
-    after = [button("What do I owe", "check_balance"),
-             button("Payment history", "payment_history")]
+                 payment: Payment, domain: Domain = None, tracker: Tracker | None = None) -> None:
+    """What happened to the payment just confirmed, and what to do next."""
+    amount, reference = money(payment.amount_cents, tracker), payment.reference
     if payment.status == "succeeded":
         paid = trace_payment(svc, member, reference).paid
         credit = payment.amount_cents - sum(line.amount_cents for line in paid)
-        dispatcher.utter_message(
-            text=f"✅ Payment received: {amount}. Reference {reference}.\n"
-                 f"It paid {paid_text(paid, credit)}.", buttons=after)
+        dispatcher.utter_message(response="utter_payment_received", amount=amount,
+                                 reference=reference,
+                                 pays=paid_text(paid, credit, domain, tracker))
     elif payment.status == "processing":
-        dispatcher.utter_message(
-            text=f"🏦 Your bank payment of {amount} is on its way. Reference {reference}.\n"
-                 f"Bank payments take a few business days: it should settle by "
-                 f"{day(payment.expected_settlement_on)}. Until then it shows as pending.",
-            buttons=after)
+        dispatcher.utter_message(response="utter_bank_payment_on_its_way", amount=amount,
+                                 reference=reference,
+                                 settle_by=day(payment.expected_settlement_on, tracker))
     elif payment.status in ("declined", "failed") and payment.decline_code:
         explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind)
         steps = "\n".join(f"• {step}" for step in explanation.next_steps)
         dispatcher.utter_message(
-            text=f"❌ {explanation.title}. {explanation.explanation}\n{steps}\n"
-                 f"Reference {reference}.",
+            response="utter_payment_declined", title=explanation.title,
+            explanation=explanation.explanation, steps=steps, reference=reference,
             buttons=[{"title": title, "payload": payload}
                      for title, payload in explanation.suggested_buttons])
     elif payment.status == "failed":
-        dispatcher.utter_message(
-            text=f"❌ The payment service couldn't process this payment, and you were not "
-                 f"charged. Reference {reference}. Please try again later.",
-            buttons=[button("Try again", "make_payment"), button("Talk to a person",
-                                                                  "talk_to_human")])
+        dispatcher.utter_message(response="utter_payment_service_failed", reference=reference)
     elif payment.status == "requires_action":
-        dispatcher.utter_message(
-            text=f"🔐 Your card issuer wants you to confirm this payment. Please finish it on "
-                 f"this secure page: {payment.action_url}\nReference {reference}.")
+        dispatcher.utter_message(response="utter_payment_needs_confirmation",
+                                 url=payment.action_url, reference=reference)
     else:
-        dispatcher.utter_message(
-            text=f"⏳ We're checking on this payment ({amount}, reference {reference}) with "
-                 "the bank and will message you the result. You won't be charged twice.",
-            buttons=after)
+        dispatcher.utter_message(response="utter_payment_being_checked", amount=amount,
+                                 reference=reference)
 
 
-def paid_text(lines: tuple[PaidLine, ...], credit_cents: int) -> str:
+def paid_text(lines: tuple[PaidLine, ...], credit_cents: int, domain: Domain = None,
+              tracker: Tracker | None = None) -> str:
     """"Health, December 2026 ($412.50); Dental, December 2026 ($29.00)"."""
-    parts = [f"{plan_title(line.plan_kind)}, {month(line.coverage_month)} "
-             f"({format_cents(line.amount_cents)})" for line in lines]
+    parts = [words(domain, tracker, "utter_paid_line",
+                   plan=plan_title(line.plan_kind, domain, tracker),
+                   month=month(line.coverage_month, tracker),
+                   amount=money(line.amount_cents, tracker)) for line in lines]
     if credit_cents > 0:
-        parts.append(f"{format_cents(credit_cents)} credit toward your next bills")
-    return "; ".join(parts) or "nothing yet"
+        parts.append(words(domain, tracker, "utter_paid_credit",
+                           credit=money(credit_cents, tracker)))
+    return "; ".join(parts) or words(domain, tracker, "utter_paid_nothing")

@@ -9,7 +9,6 @@ again at the review.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -19,16 +18,19 @@ from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
 from dialogs.actions.answers import answer, load_answers
+from dialogs.actions.choice_words import asks_a_question, choice
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.method_choice import ask_for_method, chosen_method
 from dialogs.actions.money_flows import not_started, start_form
 from dialogs.actions.money_texts import (
-    button,
+    button_of,
     entity_value,
-    keyword_choice,
+    money,
     plan_title,
     share_of,
+    words,
 )
+from dialogs.actions.texts import language_of, refusal_text
 from services import billing, payments
 from services.billing import AccountSummary
 from services.errors import InvalidAmount
@@ -38,11 +40,7 @@ FORM = "payment_form"
 ANSWERS = ("payment_plan", "payment_amount", "payment_method")
 BOTH = "both"
 OTHER_AMOUNT = "other"
-_PLAN_WORDS = {BOTH: ("both", "all", "everything", "total"), "health": ("health", "medical"),
-               "dental": ("dental", "dentist")}
-
-
-_ASKS_HOW = re.compile(r"\s*(?:how|where|what|which|is there|are there)\b", re.I)
+MAKE_PAYMENT = "make_payment"
 
 
 class ActionStartPayment(Action):
@@ -51,30 +49,26 @@ class ActionStartPayment(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        if acting_member(tracker) is None and _ASKS_HOW.match(
-                tracker.latest_message.get("text") or ""):
+        if acting_member(tracker) is None and asks_a_question(
+                tracker, tracker.latest_message.get("text") or ""):
             # "how can i pay?" from a visitor is a question, answered without an account; the
             # log-in is offered, not forced.
-            svc = runtime.services()
-            dispatcher.utter_message(
-                text="You can pay here once you're logged in. "
-                     + answer(load_answers(), "other_ways_to_pay", svc, None),
-                buttons=[button("Log in", "log_in"), button("Create an account", "create_account")])
+            other_ways = answer(load_answers(), "other_ways_to_pay", runtime.services(), None,
+                                language_of(tracker))
+            dispatcher.utter_message(response="utter_pay_once_logged_in", other_ways=other_ways)
             return not_started()
         guard = money_guard(tracker, resume=self.name())
         if guard is not None:
             return not_started(*guard)
         summary = billing.account_summary(runtime.services(), acting_member(tracker))
         if summary.total_due_cents == 0:
-            text = "You don't owe anything right now, so there is nothing to pay."
             if summary.pending_cents:
-                text += (f" {format_cents(summary.pending_cents)} you paid is still being "
-                         "processed.")
-            dispatcher.utter_message(text=text, buttons=[
-                button("Payment history", "payment_history"),
-                button("Set up autopay", "setup_autopay")])
+                dispatcher.utter_message(response="utter_nothing_to_pay_pending",
+                                         pending=money(summary.pending_cents, tracker))
+            else:
+                dispatcher.utter_message(response="utter_nothing_to_pay")
             return not_started()
-        return start_form(tracker, FORM, ANSWERS, fresh_intent="make_payment")
+        return start_form(tracker, FORM, ANSWERS, fresh_intent=MAKE_PAYMENT)
 
 
 def owed_cents(summary: AccountSummary, plan: str | None) -> int:
@@ -134,16 +128,18 @@ class ValidatePaymentForm(FormValidationAction):
 
     def validate_payment_plan(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        plan = keyword_choice(value, _PLAN_WORDS)
+        plan = choice(tracker, "payment_plan", value)
         summary = _summary(tracker)
+        if plan is None and _asks_to_pay_again(tracker):
+            return {"payment_plan": None}  # the question is asked again, without a scolding
         if plan is None or summary is None:
-            dispatcher.utter_message(text="Please choose health, dental or both.")
+            dispatcher.utter_message(response="utter_choose_plan")
             return {"payment_plan": None}
         if owed_cents(summary, plan) == 0:
             # "pay 10 on dental" when dental is paid: the money must not quietly go to another
             # plan, so the amount goes too and the plan is asked again.
-            dispatcher.utter_message(
-                text=f"Your {plan} plan is already paid: nothing is due on it right now.")
+            dispatcher.utter_message(response="utter_plan_already_paid",
+                                     plan=plan_title(plan, domain, tracker).lower())
             return {"payment_plan": None, "payment_amount": None}
         return {"payment_plan": plan}
 
@@ -153,6 +149,9 @@ class ValidatePaymentForm(FormValidationAction):
             return {"payment_amount": None}  # asked again, for a typed amount
         if _named_a_paid_plan(tracker, _summary(tracker)):
             return {"payment_amount": None}  # meant for a paid plan: asked again for another
+        if _asks_to_pay_again(tracker) and not isinstance(value, int) and not (
+                entity_value(tracker, "amount") or entity_value(tracker, "amount_share")):
+            return {"payment_amount": None}  # the question is asked again, without a scolding
         svc = runtime.services()
         try:
             summary = _summary(tracker)
@@ -160,7 +159,7 @@ class ValidatePaymentForm(FormValidationAction):
             cents = _read_amount(value, tracker, svc.config.max_payment_cents, owed)
             _check_payable(cents, owed, allow_overpayment=svc.config.allow_overpayment)
         except InvalidAmount as refusal:
-            dispatcher.utter_message(text=refusal.message)
+            dispatcher.utter_message(text=refusal_text(refusal, tracker))
             return {"payment_amount": None}
         return {"payment_amount": cents}
 
@@ -169,8 +168,19 @@ class ValidatePaymentForm(FormValidationAction):
         member, _ = _read(tracker)
         if member is None:
             return {"payment_method": None}
-        method_id = chosen_method(dispatcher, tracker, runtime.services(), member, value)
+        said = CollectingDispatcher()  # why a method was not taken, said only for an answer
+        method_id = chosen_method(said, tracker, runtime.services(), member, value, domain)
+        if method_id is None and _asks_to_pay_again(tracker):
+            return {"payment_method": None}  # the question is asked again, without a scolding
+        dispatcher.messages.extend(said.messages)
         return {"payment_method": None if method_id is None else str(method_id)}
+
+
+def _asks_to_pay_again(tracker: Tracker) -> bool:
+    """The member's message asks to pay ("hola, quiero pagar mi factura") while the form is
+    asking its questions: it is the request again, not an answer to the question. Only a word
+    of the answer it carries (a plan, an amount, a method) is taken."""
+    return tracker.get_intent_of_latest_message() == MAKE_PAYMENT
 
 
 def _read_amount(value: Any, tracker: Tracker, max_cents: int, owed: int) -> int:
@@ -193,10 +203,12 @@ def _read_amount(value: Any, tracker: Tracker, max_cents: int, owed: int) -> int
 def _check_payable(cents: int, owed: int, *, allow_overpayment: bool) -> None:
     if cents < payments.MIN_PAYMENT_CENTS:
         raise InvalidAmount(
-            f"The smallest payment I can take is {format_cents(payments.MIN_PAYMENT_CENTS)}.")
+            f"The smallest payment I can take is {format_cents(payments.MIN_PAYMENT_CENTS)}.",
+            key="amount_under_minimum", least_cents=payments.MIN_PAYMENT_CENTS)
     if cents > owed and not allow_overpayment:
         raise InvalidAmount(f"That's more than you owe ({format_cents(owed)}). "
-                            f"Please pay {format_cents(owed)} or less.")
+                            f"Please pay {format_cents(owed)} or less.",
+                            key="amount_over_balance", owed_cents=owed)
 
 
 class ActionAskPaymentPlan(Action):
@@ -207,19 +219,24 @@ class ActionAskPaymentPlan(Action):
                   domain: DomainDict) -> list[EventType]:
         summary = _summary(tracker)
         owed = [line for line in summary.plans if line.balance_cents > 0]
-        buttons = [button(f"{plan_title(line.kind)} — {format_cents(line.balance_cents)}",
-                          "inform", payment_plan=line.kind) for line in owed]
+        buttons = [button_of(domain, tracker, "utter_button_plan", "inform",
+                             {"payment_plan": line.kind},
+                             plan=plan_title(line.kind, domain, tracker),
+                             amount=money(line.balance_cents, tracker)) for line in owed]
         if len(owed) < 2:
             # Asked only after the member named a plan that is paid: ask before paying another.
-            others = " or ".join(f"your {line.kind} plan" for line in owed) or "anything"
-            dispatcher.utter_message(text=f"Would you like to pay {others} instead?",
-                                     buttons=[*buttons, button("No, thanks", "cancel")])
+            buttons.append(button_of(domain, tracker, "utter_button_no_thanks", "cancel"))
+            if owed:
+                dispatcher.utter_message(
+                    response="utter_ask_pay_other_plan", buttons=buttons,
+                    plan=plan_title(owed[0].kind, domain, tracker).lower())
+            else:
+                dispatcher.utter_message(response="utter_ask_pay_anything_else", buttons=buttons)
             return []
-        buttons.insert(0, button(f"Both — {format_cents(summary.total_due_cents)}", "inform",
-                                 payment_plan=BOTH))
-        dispatcher.utter_message(
-            text="Health and dental are billed separately. What would you like to pay?",
-            buttons=buttons)
+        buttons.insert(0, button_of(domain, tracker, "utter_button_both_plans", "inform",
+                                    {"payment_plan": BOTH},
+                                    amount=money(summary.total_due_cents, tracker)))
+        dispatcher.utter_message(response="utter_ask_which_plan", buttons=buttons)
         return []
 
 
@@ -230,25 +247,29 @@ class ActionAskPaymentAmount(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         if entity_value(tracker, "payment_amount") == OTHER_AMOUNT:
-            dispatcher.utter_message(text="How much would you like to pay? Type an amount, "
-                                          "like 120 or $120.50.",
-                                     buttons=[button("Cancel", "cancel")])
+            dispatcher.utter_message(response="utter_ask_typed_amount")
             return []
         summary = _summary(tracker)
         plan = tracker.get_slot("payment_plan")
         owed = owed_cents(summary, plan)
         past_due = sum(line.past_due_cents for line in summary.plans
                        if plan in (None, BOTH, line.kind))
-        what = f" on your {plan} plan" if plan in ("health", "dental") else ""
-        buttons = [button(f"Pay {format_cents(owed)} (amount due)", "inform",
-                          payment_amount=owed)]
+        buttons = [button_of(domain, tracker, "utter_button_pay_amount_due", "inform",
+                             {"payment_amount": owed}, amount=money(owed, tracker))]
         if 0 < past_due < owed:
-            buttons.append(button(f"Pay {format_cents(past_due)} (past due)", "inform",
-                                  payment_amount=past_due))
-        buttons.append(button("Another amount", "inform", payment_amount=OTHER_AMOUNT))
-        dispatcher.utter_message(
-            text=f"You owe {format_cents(owed)}{what}. How much would you like to pay?",
-            buttons=buttons)
+            buttons.append(button_of(domain, tracker, "utter_button_pay_past_due", "inform",
+                                     {"payment_amount": past_due},
+                                     amount=money(past_due, tracker)))
+        buttons.append(button_of(domain, tracker, "utter_button_another_amount", "inform",
+                                 {"payment_amount": OTHER_AMOUNT}))
+        if plan in ("health", "dental"):
+            dispatcher.utter_message(response="utter_ask_amount_owed_on_plan",
+                                     owed=money(owed, tracker),
+                                     plan=plan_title(plan, domain, tracker).lower(),
+                                     buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_ask_amount_owed", owed=money(owed, tracker),
+                                     buttons=buttons)
         return []
 
 
@@ -259,5 +280,5 @@ class ActionAskPaymentMethod(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         ask_for_method(dispatcher, tracker, runtime.services(), acting_member(tracker),
-                       "Which method would you like to pay with?")
+                       words(domain, tracker, "utter_ask_which_method"), domain)
         return []

@@ -13,10 +13,19 @@ from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
 from dialogs.actions.member_session import acting_member
-from dialogs.actions.money_texts import as_id, button, long_day, offer_log_in, status_word
+from dialogs.actions.money_texts import (
+    Domain,
+    as_id,
+    button_of,
+    label_title,
+    long_day,
+    money,
+    offer_log_in,
+    status_word,
+    words,
+)
 from services import billing
 from services.billing import PaymentView
-from services.money import format_cents
 
 PAGE = 5
 CURSOR_SLOT = "history_before"
@@ -38,27 +47,30 @@ class ActionShowPaymentHistory(Action):
                                         before_id=before)
         page = found[:PAGE]
         if not page:
-            text = "There are no older payments." if before else "You haven't made any " \
-                "payments yet."
-            dispatcher.utter_message(text=text, buttons=[button("Make a payment",
-                                                                 "make_payment")])
+            dispatcher.utter_message(
+                response="utter_no_older_payments" if before else "utter_no_payments_yet")
             return events
-        heading = "Older payments:" if before else "Your latest payments:"
+        heading = words(domain, tracker, "utter_history_older_heading" if before
+                        else "utter_history_heading")
         buttons = []
         if len(found) > PAGE:
-            buttons.append(button("Show older", "payment_history",
-                                  **{CURSOR_SLOT: str(page[-1].payment_id)}))
-        buttons.append(button("Payment not showing?", "payment_missing"))
-        dispatcher.utter_message(text="\n".join([heading, *map(history_line, page)]),
-                                 buttons=buttons)
+            buttons.append(button_of(domain, tracker, "utter_button_show_older",
+                                     "payment_history",
+                                     {CURSOR_SLOT: str(page[-1].payment_id)}))
+        buttons.append(button_of(domain, tracker, "utter_button_payment_missing",
+                                 "payment_missing"))
+        lines = [history_line(payment, domain, tracker) for payment in page]
+        dispatcher.utter_message(text="\n".join([heading, *lines]), buttons=buttons)
         return events
 
 
-def history_line(payment: PaymentView) -> str:
-    parts = [long_day(payment.date), format_cents(payment.amount_cents)]
-    if payment.method_label:
-        parts.append(payment.method_label)
+def history_line(payment: PaymentView, domain: Domain = None,
+                 tracker: Tracker | None = None) -> str:
+    parts = [long_day(payment.date, tracker), money(payment.amount_cents, tracker)]
+    if payment.method_brand:
+        parts.append(label_title(payment.method_brand, payment.method_last4 or "",
+                                 payment.method_nickname, domain, tracker))
     if payment.source == "autopay":
-        parts.append("autopay")
-    parts += [status_word(payment.status), payment.reference]
+        parts.append(words(domain, tracker, "utter_history_autopay"))
+    parts += [status_word(payment.status, domain, tracker), payment.reference]
     return "• " + " · ".join(parts)

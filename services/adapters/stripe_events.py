@@ -98,6 +98,10 @@ class MethodSetupFailed:
     code: str | None
 
 
+# The webhook_events.event_id column's length (Stripe's own ids are about 30 characters).
+MAX_EVENT_ID_LENGTH = 255
+
+
 def verify_and_parse(payload: bytes, sig_header: str | None, secret: str, *,
                      tolerance: int = DEFAULT_TOLERANCE_SECONDS,
                      now: dt.datetime | None = None) -> StripeEvent:
@@ -114,9 +118,16 @@ def verify_and_parse(payload: bytes, sig_header: str | None, secret: str, *,
         raise InvalidWebhook(f"The event was signed more than {tolerance} seconds from now.")
     try:
         body = json.loads(payload)
+        event_id, event_type = body["id"], body["type"]
+        # Stripe's ids and types are short strings ("evt_...", "charge.refunded"); anything
+        # else, even correctly signed, is not an event (a JSON object as the id would be kept
+        # as its text and fail on the event-id column).
+        if not (isinstance(event_id, str) and isinstance(event_type, str)
+                and 0 < len(event_id) <= MAX_EVENT_ID_LENGTH):
+            raise TypeError("event id and type must be strings")
         return StripeEvent(
-            id=str(body["id"]),
-            type=str(body["type"]),
+            id=event_id,
+            type=event_type,
             created=dt.datetime.fromtimestamp(int(body["created"]), dt.UTC),
             object=dict(body["data"]["object"]),
         )

@@ -99,7 +99,15 @@ def test_an_empty_secret_refuses_everything():
 
 
 @pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", b'{"id": "evt_1"}',
-                                     b'{"id": "evt_1", "type": "x", "created": 1, "data": 3}'])
+                                     b'{"id": "evt_1", "type": "x", "created": 1, "data": 3}',
+                                     # found by tests/e2e/test_http_fuzz.py: an object as the
+                                     # id was kept as its text and failed in the database
+                                     b'{"id": {"a": 1}, "type": "x", "created": 1, "data": '
+                                     b'{"object": {}}}',
+                                     b'{"id": 7, "type": "x", "created": 1, "data": '
+                                     b'{"object": {}}}',
+                                     b'{"id": "' + b"e" * 256 + b'", "type": "x", '
+                                     b'"created": 1, "data": {"object": {}}}'])
 def test_a_correctly_signed_body_that_is_no_event_is_refused(payload):
     with pytest.raises(InvalidWebhook):
         parse(payload)
