@@ -44,6 +44,7 @@ ENGLISH_WORDS = frozenset("""
     choose chose chosen choice would like want need send sent get got give go see show
     new open opened close closed ready done sure right wrong
     pick different question questions security answer
+    manage off has expired pending autopay
 """.split())
 
 # Phrases that are English even where each word alone might not be listed.
