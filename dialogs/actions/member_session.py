@@ -144,9 +144,9 @@ def _speaking(tracker: Tracker, events: list[EventType]) -> Tracker:
     """`tracker` as the member's language will be once `events` are applied."""
     if not events:
         return tracker
-    return Tracker(tracker.sender_id, {**tracker.slots, LANGUAGE_SLOT: events[0]["value"]},
-                   tracker.latest_message, tracker.events, tracker.paused,
-                   tracker.followup_action, tracker.active_loop, tracker.latest_action_name)
+    state = tracker.current_state()
+    return Tracker.from_dict({**state, "slots": {**state["slots"],
+                                                 LANGUAGE_SLOT: events[0]["value"]}})
 
 
 def member_time(svc: Services, at: dt.datetime, tracker: Tracker) -> str:

@@ -26,7 +26,15 @@ from dialogs.actions.care_texts import (
 from dialogs.actions.member_session import acting_member
 from dialogs.actions.money_flows import given_by_latest_message, not_started, start_form
 from dialogs.actions.money_texts import button, offer_log_in, refuse_payload
-from dialogs.actions.texts import long_date, money, refusal_text, short_day, text
+from dialogs.actions.texts import (
+    DEFAULT_LANGUAGE,
+    language_of,
+    long_date,
+    money,
+    refusal_text,
+    short_day,
+    text,
+)
 from services import billing, payments
 from services.context import Services
 from services.errors import DomainError, SupportLimitReached
@@ -38,6 +46,10 @@ FORM = "payment_missing_form"
 SLOT = "payment_reference"
 SUPPORT_SLOT = "support_for"
 SUPPORT_TOPIC = "payment_missing"
+# The timeline notes services/payment_outcomes.py writes, each a response utter_trace_note_<kind>.
+# (services/payments.py and external_payments.py write three more).
+NOTE_KINDS = ("succeeded", "processing", "declined", "requires_action", "failed", "unanswered",
+              "refused", "prepared", "sent", "paid_in_app")
 
 
 class ActionStartPaymentTrace(Action):
@@ -117,10 +129,9 @@ def trace_text(domain: DomainDict, tracker: Tracker, svc: Services,
                   method=label_of(domain, tracker, trace.method_parts), **values)
              if trace.method_parts
              else text(domain, tracker, "utter_trace_heading", **values)]
-    # The timeline's notes are kept in the database as they were written (English).
     lines += [text(domain, tracker, "utter_trace_event", day=short_day(event.at.astimezone(
         ZoneInfo(svc.policy.time_zone)).date(), tracker), time=clock_time(svc, event.at, tracker),
-        note=event.note) for event in trace.timeline]
+        note=_note(domain, tracker, event.note, event.status)) for event in trace.timeline]
     buttons = [titled(domain, tracker, "what_do_i_owe", "check_balance")]
     if trace.paid:
         lines.append(text(domain, tracker, "utter_trace_it_paid",
@@ -139,6 +150,26 @@ def trace_text(domain: DomainDict, tracker: Tracker, svc: Services,
         buttons.insert(0, titled(domain, tracker, "open_support_request", "affirm",
                                  **{SUPPORT_SLOT: trace.reference}))
     return "\n".join(lines), buttons
+
+
+def _note(domain: DomainDict, tracker: Tracker, note: str, status: str) -> str:
+    """A timeline note in the member's language. Notes are stored as they were written, in
+    English (services/payment_outcomes.py, payments.py); each known one is a response
+    (`utter_trace_note_<kind>`) whose English text it starts with. In English the note is
+    shown as stored (with its details, such as "Expected by ..."); in another language, a
+    note not known (a refund's own text) reads as its status word."""
+    responses = domain.get("responses") or {}
+    for kind in NOTE_KINDS:
+        name = f"utter_trace_note_{kind}"
+        english = next((v.get("text") for v in responses.get(name) or ()
+                        if not v.get("condition")), None)
+        if english and (note == english or note.startswith(f"{english} ")):
+            said = text(domain, tracker, name)
+            return note if said == english else said
+    status_name = f"utter_trace_status_{status}"
+    if language_of(tracker) == DEFAULT_LANGUAGE or not responses.get(status_name):
+        return note
+    return text(domain, tracker, status_name).capitalize() + "."
 
 
 def _paid_line(domain: DomainDict, tracker: Tracker, line: PaidLine) -> str:
