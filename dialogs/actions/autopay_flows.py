@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -20,6 +19,7 @@ from text_to_num import alpha2digit
 
 from dialogs.actions import runtime
 from dialogs.actions.autopay_form import ANSWERS, FIXED, FORM, FULL_BALANCE
+from dialogs.actions.autopay_words import autopay_words
 from dialogs.actions.care_texts import method_name, month_and_year, ordinal, titled
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.money_flows import (
@@ -31,7 +31,15 @@ from dialogs.actions.money_flows import (
     start_form,
 )
 from dialogs.actions.money_texts import button, entity_value, offer_log_in
-from dialogs.actions.texts import buttons, long_date, money, refusal_text, short_day, text
+from dialogs.actions.texts import (
+    buttons,
+    language_of,
+    long_date,
+    money,
+    refusal_text,
+    short_day,
+    text,
+)
 from services import autopay, payment_methods
 from services.autopay import MAX_DAYS_BEFORE_DUE
 from services.context import Services
@@ -112,29 +120,19 @@ def _change_form(mandate: AutopayMandate, term: str, given: dict[str, object]
          FollowupAction(REVIEW_ACTION if complete and given else FORM)]
 
 
-# What a typed message asks of an autopay that is in force, when no button said it.
-_ACTIONS_IN_WORDS = (("pause", re.compile(r"\b(?:pause|pausing|hold|skip)", re.I)),
-                     ("resume", re.compile(r"\b(?:resume|restart|unpause)|\bback on\b", re.I)))
-_CHANGE_WORDS = re.compile(r"\b(?:change|switch|update|set|make|move|lower|raise|increase"
-                           r"|decrease|reduce|instead)\b", re.I)
-_TERMS_IN_WORDS = (
-    ("amount", re.compile(r"\bamount\b|\$|\bdollars?\b|\bhow much\b", re.I)),
-    ("days", re.compile(r"\bdays?\b|\bweek\b", re.I)),
-    ("frequency", re.compile(r"\b(?:monthly|quarterly|how often|frequency)\b", re.I)),
-    ("method", re.compile(r"\b(?:card|bank|visa|checking|savings|method|account)\b", re.I)),
-)
-_DAYS_BEFORE = re.compile(r"\b(\d{1,2})\s+days?\b")
-
-
 def _action_in_words(said: str) -> str | None:
-    return next((name for name, words in _ACTIONS_IN_WORDS if words.search(said)), None)
+    """What a typed message asks of an autopay in force, when no button said it
+    (data/languages/<code>/autopay_words.yml)."""
+    return next((name for name, words in autopay_words().actions.items()
+                 if words.search(said)), None)
 
 
 def _term_in_words(said: str, tracker: Tracker) -> str | None:
     """The term a typed change names: with a word of change ("lower my autopay amount"), or
     with its new value alone ("autopay 2 days before")."""
-    term = next((name for name, words in _TERMS_IN_WORDS if words.search(said)), None)
-    if term is None or _CHANGE_WORDS.search(said) or _new_value(tracker, said, term):
+    words = autopay_words()
+    term = next((name for name, pattern in words.terms.items() if pattern.search(said)), None)
+    if term is None or words.change.search(said) or _new_value(tracker, said, term):
         return term
     return None
 
@@ -147,10 +145,19 @@ def _new_value(tracker: Tracker, said: str, term: str | None) -> dict[str, objec
                 0 < cents <= runtime.services().config.max_payment_cents):
             return {"autopay_amount_rule": FIXED, "autopay_fixed_amount": cents}
     if term == "days":
-        found = _DAYS_BEFORE.search(alpha2digit(said, "en"))
+        digits = _in_digits(said, tracker)
+        found = next((match for pattern in autopay_words().days_before
+                      if (match := pattern.search(digits))), None)
         if found and int(found.group(1)) <= MAX_DAYS_BEFORE_DUE:
             return {"autopay_days_before": int(found.group(1))}
     return {}
+
+
+def _in_digits(said: str, tracker: Tracker, threshold: int = 3) -> str:
+    """Numbers written in words as digits, read in the member's language ("dos" -> "2")."""
+    numbers = autopay_words().numbers
+    return alpha2digit(said, numbers.get(language_of(tracker), numbers.get("en", "en")),
+                       threshold=threshold)
 
 
 def _review_stop(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
@@ -180,32 +187,30 @@ def _review_stop(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dom
 
 
 PAUSE_UNTIL = "pause until "  # the review of a pause with an end date: + its ISO date
-_PAUSE_LENGTH = re.compile(r"\bfor\s+(?:(an?|\d{1,3})\s+)?(day|week|month)s?\b", re.I)
-_PAUSE_UNTIL_DATE = re.compile(r"\b(?:until|till|til|through)\b", re.I)
-_MONTHS = [name.lower() for name in calendar.month_abbr[1:]]
-_PAUSE_UNTIL_MONTH = re.compile(
-    r"\b(?:until|till|til)\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$",
-    re.I)
 
 
 def _pause_end(tracker: Tracker, said: str, today: dt.date) -> dt.date | None:
     """When a pause said with its length ends: "for a month", "for 2 weeks", "until
-    January 5"; None for a pause with no end."""
-    found = _PAUSE_LENGTH.search(alpha2digit(said, "en", threshold=0))
-    if found:
-        count = 1 if found.group(1) in (None, "a", "an") else int(found.group(1))
-        unit = found.group(2).lower()
-        if unit == "month":
-            return _months_later(today, count)
-        return today + dt.timedelta(days=count * (7 if unit == "week" else 1))
+    January 5", "por dos semanas"; None for a pause with no end."""
+    digits = _in_digits(said, tracker, threshold=0)
     date = entity_value(tracker, "date")
-    if _PAUSE_UNTIL_DATE.search(said) and isinstance(date, str):
-        until = dt.date.fromisoformat(date)
-        return until if until > today else None
-    month = _PAUSE_UNTIL_MONTH.search(said)
-    if month:  # "until January": the pause ends as that month begins
-        number = _MONTHS.index(month.group(1).lower()[:3]) + 1
-        return dt.date(today.year + (number <= today.month), number, 1)
+    for words in autopay_words().pauses:
+        found = words.length.search(digits)
+        if found:
+            count = 1 if found.group(1) is None or found.group(1).lower() in words.one \
+                else int(found.group(1))
+            unit = words.units.get(found.group(2).lower(), "day")
+            if unit == "month":
+                return _months_later(today, count)
+            return today + dt.timedelta(days=count * (7 if unit == "week" else 1))
+        if words.until.search(said) and isinstance(date, str):
+            until = dt.date.fromisoformat(date)
+            return until if until > today else None
+        month = words.until_month.search(said)
+        if month and month.group(1).lower() in words.months:
+            # "until January": the pause ends as that month begins
+            number = words.months[month.group(1).lower()]
+            return dt.date(today.year + (number <= today.month), number, 1)
     return None
 
 

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.autopay_words import autopay_words
 from dialogs.actions.member_session import acting_member
 from dialogs.actions.method_choice import ask_for_method, chosen_method
 from dialogs.actions.money_texts import entity_value, keyword_choice
@@ -26,10 +27,6 @@ FORM = "autopay_form"
 ANSWERS = ("autopay_method", "autopay_amount_rule", "autopay_fixed_amount",
            "autopay_frequency", "autopay_days_before")
 FULL_BALANCE, FIXED = "full_balance", "fixed"
-_RULE_WORDS = {FULL_BALANCE: ("full", "balance", "everything", "all", "whole"),
-               FIXED: ("fixed", "set", "same", "amount")}
-_FREQUENCY_WORDS = {"quarterly": ("quarter", "three months", "3 months"),
-                    "monthly": ("month", "monthly")}
 
 
 class ValidateAutopayForm(FormValidationAction):
@@ -51,7 +48,8 @@ class ValidateAutopayForm(FormValidationAction):
 
     def validate_autopay_amount_rule(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        rule = keyword_choice(value, _RULE_WORDS)
+        # The keywords of every language (data/languages/<code>/autopay_words.yml).
+        rule = keyword_choice(value, autopay_words().answers["amount_rule"])
         # "a fixed amount of 50", "$50 every time": the rule and its amount in one answer.
         cents = _typed_cents(value, tracker) if rule in (FIXED, None) else None
         if cents is not None:
@@ -78,7 +76,7 @@ class ValidateAutopayForm(FormValidationAction):
 
     def validate_autopay_frequency(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        frequency = keyword_choice(value, _FREQUENCY_WORDS)
+        frequency = keyword_choice(value, autopay_words().answers["frequency"])
         if frequency is None:
             dispatcher.utter_message(response="utter_autopay_choose_frequency")
         return {"autopay_frequency": frequency}

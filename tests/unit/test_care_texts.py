@@ -162,3 +162,52 @@ def test_a_chat_with_no_choice_takes_the_accounts_language(services, member):
 
     assert agree_language(tracker(None), member.id) == [SlotSet("language", "es")]
     assert agree_language(tracker("es"), member.id) == []
+
+
+# --- autopay in members' words (data/languages/<code>/autopay_words.yml) --------------------
+
+
+def said(text: str, language: str = "es", date: str | None = None) -> Tracker:
+    entities = [{"entity": "date", "value": date}] if date else []
+    return Tracker("rest:1", {"language": language}, {"text": text, "entities": entities}, [],
+                   False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize(("text", "action"), [
+    ("quiero pausar el pago automático", "pause"), ("suspender el autopay", "pause"),
+    ("reanudar mi pago automatico", "resume"), ("vuelva a activar el pago", "resume"),
+    ("pause my autopay", "pause"), ("turn it back on", "resume"), ("cambiar el monto", None)])
+def test_what_a_typed_message_asks_of_autopay(text, action):
+    from dialogs.actions.autopay_flows import _action_in_words
+
+    assert _action_in_words(text) == action
+
+
+@pytest.mark.parametrize(("text", "days_later"), [
+    ("pausar por un mes", 31), ("pausar por dos semanas", 14), ("pausa por 3 dias", 3),
+    ("pause it for a month", 31), ("pause for 2 weeks", 14), ("pausar el pago", None)])
+def test_a_pause_said_with_its_length_in_either_language(text, days_later):
+    from dialogs.actions.autopay_flows import _pause_end
+
+    today = dt.date(2026, 12, 4)
+    end = _pause_end(said(text), text, today)
+    assert ((end - today).days if end else None) == days_later
+
+
+def test_a_pause_until_a_month_in_spanish():
+    from dialogs.actions.autopay_flows import _pause_end
+
+    assert _pause_end(said("pausar hasta enero"), "pausar hasta enero", dt.date(2026, 12, 4)) \
+        == dt.date(2027, 1, 1)
+
+
+def test_the_form_reads_spanish_answers():
+    from dialogs.actions.autopay_words import autopay_words
+    from dialogs.actions.money_texts import keyword_choice
+
+    words = autopay_words().answers
+    assert keyword_choice("el saldo completo", words["amount_rule"]) == "full_balance"
+    assert keyword_choice("una cantidad fija", words["amount_rule"]) == "fixed"
+    assert keyword_choice("cada tres meses", words["frequency"]) == "quarterly"
+    assert keyword_choice("mensual", words["frequency"]) == "monthly"
+    assert keyword_choice("the full balance", words["amount_rule"]) == "full_balance"
