@@ -14,7 +14,6 @@ from dialogs.engine.prompt_answers import PromptRules
 from dialogs.engine.sealing import SlotSealer
 from dialogs.engine.stories import load_rules
 from dialogs.engine.tracker_store import TrackerStore
-from dialogs.engine.transcripts import stored_transcript
 from dialogs.engine.turn_queue import TurnQueue
 from services import formatting
 from services.context import Services
@@ -43,7 +42,6 @@ def build_engine(services: Services, *, data_dir: Path = DATA_DIR,
             extra_nlu_paths=[lang.nlu_path for lang in domain.languages.values()
                              if lang.nlu_path is not None])
     runtime.configure(services)
-    runtime.read_transcripts_with(stored_transcript)
     return Engine(
         domain,
         load_rules(data_dir / "rules.yml"),
