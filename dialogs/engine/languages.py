@@ -2,9 +2,9 @@
 
 A folder holds `language.yml` (its name, Babel locale, the words that choose it, its Telegram
 command descriptions), `responses.yml` and `responses_<part>.yml` (response name -> variations,
-as in domain.yml), `nlu.yml` (Rasa training examples), and the service layer's texts
-(`notices.yml`, `errors.yml`, `answers.yml`, read by the services). Adding a folder adds a
-language; no code changes.
+as in domain.yml), `nlu.yml` (Rasa training examples), the service layer's texts
+(`notices.yml`, `errors.yml`, `answers.yml`, `troubleshooting.yml`, read by the services) and
+the words actions read (`autopay_words.yml`). Adding a folder adds a language; no code changes.
 
 The texts join the domain through the one mechanism Rasa has for languages: a variation with
 `condition: [{type: slot, name: language, value: <code>}]`. The default language's texts are
