@@ -105,7 +105,8 @@ def _autopay_notice(svc: Services, payment: Payment, status: str, charge: Autopa
         text = notice_text(language, "autopay_processing", **paid,
                            settles=payment.expected_settlement_on)
     else:
-        explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind)
+        explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind,
+                                      language=language)
         retry = (("autopay_retry", {"day": charge.next_attempt_on}) if charge.next_attempt_on
                  else ("autopay_no_retry",
                        {"due": svc.policy.due_date_for(charge.billing_period)}))
@@ -116,7 +117,10 @@ def _autopay_notice(svc: Services, payment: Payment, status: str, charge: Autopa
             retry,
             ("autopay_confirm_page", {"url": payment.action_url}) if payment.action_url
             else None)
-        buttons = decline_buttons(explanation)
+        # The explanation's buttons are titled in the language already (troubleshooting).
+        return NewNotification(account_id=payment.account_id, kind="autopay_result",
+                               dedupe_key=f"payment:{payment.id}:{status}", text=text,
+                               buttons=decline_buttons(explanation))
     return NewNotification(account_id=payment.account_id, kind="autopay_result",
                            dedupe_key=f"payment:{payment.id}:{status}", text=text,
                            buttons=buttons_in(language, buttons))
@@ -135,12 +139,15 @@ def _member_notice(payment: Payment, status: str, language: str | None) -> NewNo
         text = notice_text(language, "payment_requires_action", **paid, url=payment.action_url)
         buttons = []
     else:
-        explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind)
+        explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind,
+                                      language=language)
         text = notice_text(language,
                            "payment_returned" if status == "failed" else "payment_declined",
                            **paid, title=explanation.title,
                            explanation=explanation.explanation)
-        buttons = decline_buttons(explanation)
+        return NewNotification(account_id=payment.account_id, kind="payment_result",
+                               dedupe_key=f"payment:{payment.id}:{status}", text=text,
+                               buttons=decline_buttons(explanation))
     return NewNotification(account_id=payment.account_id, kind="payment_result",
                            dedupe_key=f"payment:{payment.id}:{status}", text=text,
                            buttons=buttons_in(language, buttons))

@@ -49,6 +49,8 @@ class PaymentTrace:
     decline_code: str | None
     action_url: str | None
     overdue: bool  # past its expected settlement, or pending for over a day
+    # The method's brand, last four digits and nickname, for a label in the member's language.
+    method_parts: tuple[str, str, str | None] | None = None
 
 
 def trace_payment(svc: Services, account_id: int, reference_text: str) -> PaymentTrace:
@@ -78,6 +80,8 @@ def trace_payment(svc: Services, account_id: int, reference_text: str) -> Paymen
             status=payment.status,
             amount_cents=payment.amount_cents,
             method_label=method_label(payment.method) if payment.method else None,
+            method_parts=(payment.method.brand, payment.method.last4, payment.method.nickname)
+            if payment.method else None,
             source=payment.source,
             created_at=payment.created_at,
             confirmed_at=payment.confirmed_at,

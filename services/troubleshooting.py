@@ -1,8 +1,10 @@
 """Why a payment was declined, in plain language, and what the member can do next.
 
-The texts live in data/troubleshooting.yml. Lost, stolen and fraudulent cards are explained
-only as a generic decline; which codes may be retried later (soft declines) and which never
-(hard declines) decides what autopay retries.
+The texts live in data/troubleshooting.yml, in English; another language's words are in
+data/languages/<code>/troubleshooting.yml (the same codes and buttons, texts only), laid over
+the English text by text, so a text it lacks stays English. Lost, stolen and fraudulent cards
+are explained only as a generic decline; which codes may be retried later (soft declines) and
+which never (hard declines) decides what autopay retries.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import yaml
 DEFAULT_TROUBLESHOOTING_FILE = (
     Path(__file__).resolve().parent.parent / "data" / "troubleshooting.yml"
 )
+LANGUAGES_DIR = DEFAULT_TROUBLESHOOTING_FILE.parent / "languages"
 DECLINE_TYPES = ("soft", "hard", "member")
 
 
@@ -41,6 +44,7 @@ class _Code:
     decline: str
     texts: dict[str, _Texts]  # by method kind
     buttons: tuple[tuple[str, str], ...]
+    button_names: tuple[str, ...]  # the buttons' names in the file, to find their titles
 
 
 @dataclass(frozen=True)
@@ -50,22 +54,44 @@ class Knowledge:
     generic_code: str
 
 
-def explain_decline(code: str | None, *, method_kind: str = "card") -> DeclineExplanation:
-    """The member-facing explanation of a decline or bank return code."""
+def explain_decline(code: str | None, *, method_kind: str = "card",
+                    language: str | None = None) -> DeclineExplanation:
+    """The member-facing explanation of a decline or bank return code, in `language` (a
+    data/languages folder name) where that folder has it, else in English."""
     knowledge = load_knowledge()
     code = code or knowledge.generic_code
     shown = code if code in knowledge.codes else knowledge.generic_code
     entry = knowledge.codes[shown]
-    texts = entry.texts.get(method_kind, entry.texts["card"])
+    kind = method_kind if method_kind in entry.texts else "card"
+    texts = entry.texts[kind]
+    words = language_texts(language)
+    said = (words.get("codes") or {}).get(shown) or {}
+    if kind != "card":  # a bank account's own texts, under its kind
+        said = said.get(kind) or {}
+    titles = words.get("buttons") or {}
     return DeclineExplanation(
         shown_code=shown,
-        title=texts.title,
-        explanation=texts.explanation,
-        next_steps=list(texts.next_steps),
+        title=said.get("title") or texts.title,
+        explanation=said.get("explanation") or texts.explanation,
+        next_steps=list(said.get("next_steps") or texts.next_steps),
         # From the real code: a stolen card shown as a generic decline is still never retried.
         retryable_later=is_soft_decline(code),
-        suggested_buttons=list(entry.buttons),
+        suggested_buttons=[(titles.get(name) or title, intent)
+                           for name, (title, intent) in zip(entry.button_names, entry.buttons,
+                                                             strict=True)],
     )
+
+
+@lru_cache(maxsize=16)
+def language_texts(language: str | None, directory: Path | str | None = None) -> dict:
+    """data/languages/<language>/troubleshooting.yml: {"buttons": {name: title}, "codes":
+    {code: {title, explanation, next_steps, bank_account: {...}}}}; empty when it has none."""
+    if not language:
+        return {}
+    path = Path(directory or LANGUAGES_DIR) / language / "troubleshooting.yml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def is_soft_decline(code: str | None) -> bool:
@@ -112,7 +138,8 @@ def _read_code(name: str, entry: dict, buttons: dict[str, tuple[str, str]]) -> _
     if "bank_account" in entry:
         texts["bank_account"] = _read_texts(f"{name}.bank_account", entry["bank_account"])
     return _Code(decline=entry["decline"], texts=texts,
-                 buttons=tuple(buttons[b] for b in entry["buttons"]))
+                 buttons=tuple(buttons[b] for b in entry["buttons"]),
+                 button_names=tuple(entry["buttons"]))
 
 
 def _read_texts(name: str, entry: dict) -> _Texts:

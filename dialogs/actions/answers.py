@@ -8,11 +8,10 @@ button's payload); a `missed_payment` message without one asks about missing a p
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Any
 
-import yaml
+from babel import Locale
+from babel.dates import format_skeleton
 from babel.lists import format_list
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -20,20 +19,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
-from dialogs.actions.due_dates import next_due_date, ordinal
+from dialogs.actions.due_dates import next_due_date
 from dialogs.actions.member_session import acting_member
-from dialogs.engine.languages import answers_in
 from services import formatting
+from services.answer_texts import ANSWERS_FILE, answers_for, load_answers
 from services.billing import account_summary
 from services.context import Services
 from services.policy import ExchangePolicy
 
-# The data folder by its place beside this package: actions never import the engine, so they
-# run unchanged in a rasa-sdk action server.
-ANSWERS_FILE = Path(__file__).resolve().parents[2] / "data" / "answers.yml"
+__all__ = ["ANSWERS_FILE", "answer", "load_answers", "menu", "policy_values"]
+
 TOPIC_ENTITY = "faq_topic"
 MENU = "questions"
-SUBSIDY_NAMES = {"connectorcare": "ConnectorCare", "tax_credit": "a tax credit (APTC)"}
 
 
 class ActionAnswerQuestion(Action):
@@ -42,7 +39,7 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        answers = answers_in(load_answers(), tracker.get_slot("language"))
+        answers = answers_for(tracker.get_slot("language"))
         topic = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
         if topic is None and tracker.get_intent_of_latest_message() == "missed_payment":
             topic = "missed_payment"
@@ -58,11 +55,6 @@ class ActionAnswerQuestion(Action):
         return []
 
 
-@functools.cache
-def load_answers(path: Path = ANSWERS_FILE) -> dict:
-    return yaml.safe_load(path.read_text())
-
-
 def menu(answers: dict) -> list[dict[str, str]]:
     return [{"title": topic["title"], "payload": f'/help{{"{TOPIC_ENTITY}": "{name}"}}'}
             for name, topic in answers["topics"].items()]
@@ -70,7 +62,7 @@ def menu(answers: dict) -> list[dict[str, str]]:
 
 def answer(answers: dict, topic: str, svc: Services, account_id: int | None,
            language: str | None = None) -> str:
-    values = policy_values(svc.policy, svc.today())
+    values = policy_values(svc.policy, svc.today(), answers, language)
     if topic != "missed_payment":
         return answers["texts"][topic].format_map(values)
     texts = answers["texts"]["missed_payment"]
@@ -78,8 +70,17 @@ def answer(answers: dict, topic: str, svc: Services, account_id: int | None,
                        _missed_payment_texts(texts, svc, account_id, values, language))
 
 
-def policy_values(policy: ExchangePolicy, today) -> dict[str, Any]:
+def policy_values(policy: ExchangePolicy, today, answers: dict | None = None,
+                  language: str | None = None) -> dict[str, Any]:
+    """The policy's facts as `language` writes them (days as ordinals, dates by Babel)."""
     coverage_month, due = next_due_date(policy, today)
+    locale = formatting.locale_for(language)
+    ordinals = (answers or load_answers())["ordinals"]
+
+    def ordinal(day: int) -> str:
+        form = Locale.parse(locale).ordinal_form(day)
+        return (ordinals.get(form) or ordinals["other"]).format(n=day)
+
     return {
         "exchange": policy.name,
         "phone": policy.phone,
@@ -92,8 +93,8 @@ def policy_values(policy: ExchangePolicy, today) -> dict[str, Any]:
         "grace_months": policy.grace_for("connectorcare").months,
         "pay_by_days": policy.grace_for("unsubsidized").pay_by_days_after_due,
         "reinstatement_days": policy.reinstatement_days,
-        "next_due_date": f"{due:%B} {due.day}",
-        "next_coverage_month": f"{coverage_month:%B %Y}",
+        "next_due_date": format_skeleton("MMMMd", due, locale=locale),
+        "next_coverage_month": format_skeleton("yMMMM", coverage_month, locale=locale),
     }
 
 
@@ -106,7 +107,8 @@ def _missed_payment_texts(texts: dict, svc: Services, account_id: int | None,
     summary = account_summary(svc, account_id)
     rule = svc.policy.grace_for(summary.subsidy_type)
     chosen = [texts["grace_period"] if rule.months else texts["pay_by_date"]]
-    values |= {"subsidy_name": SUBSIDY_NAMES.get(summary.subsidy_type, "your subsidy"),
+    names = texts["subsidy_names"]
+    values |= {"subsidy_name": names.get(summary.subsidy_type) or names["other"],
                "grace_months": rule.months}
     grace = summary.grace
     if grace is not None:

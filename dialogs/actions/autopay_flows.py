@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -20,7 +19,8 @@ from text_to_num import alpha2digit
 
 from dialogs.actions import runtime
 from dialogs.actions.autopay_form import ANSWERS, FIXED, FORM, FULL_BALANCE
-from dialogs.actions.due_dates import ordinal
+from dialogs.actions.autopay_words import autopay_words
+from dialogs.actions.care_texts import method_name, month_and_year, ordinal, titled
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.money_flows import (
     FLOW_READY,
@@ -30,12 +30,20 @@ from dialogs.actions.money_flows import (
     open_review_tapped,
     start_form,
 )
-from dialogs.actions.money_texts import button, day, entity_value, long_day, offer_log_in
+from dialogs.actions.money_texts import button, entity_value, offer_log_in
+from dialogs.actions.texts import (
+    buttons,
+    language_of,
+    long_date,
+    money,
+    refusal_text,
+    short_day,
+    text,
+)
 from services import autopay, payment_methods
 from services.autopay import MAX_DAYS_BEFORE_DUE
 from services.context import Services
 from services.errors import DomainError
-from services.money import format_cents
 from services.persistence.models import AutopayMandate, PaymentMethod
 
 REVIEW_SLOT = "autopay_review"
@@ -48,16 +56,9 @@ TERMS = {"method": ("autopay_method",),
          "amount": ("autopay_amount_rule", "autopay_fixed_amount"),
          "frequency": ("autopay_frequency",),
          "days": ("autopay_days_before",)}
-TERM_TITLES = {"method": "The method", "amount": "The amount", "frequency": "How often",
-               "days": "Days before the due date"}
 STOP_NEEDS = {"pause": "active", "resume": "paused"}  # cancel: from either
-STOP_REVIEWS = {
-    "pause": ("Pause autopay? Nothing will be charged until you resume it, so please pay your "
-              "bills yourself by their due dates.", "Pause autopay"),
-    "resume": ("Resume autopay? It will charge again from the next bill.", "Resume autopay"),
-    "cancel": ("Cancel autopay? Nothing more will be charged, and you'll pay each bill "
-               "yourself by its due date.", "Cancel autopay"),
-}
+# Each stop's review (utter_autopay_review_<stop>, its Confirm and Never mind buttons).
+STOP_REVIEWS = ("pause", "resume", "cancel")
 
 
 class ActionManageAutopay(Action):
@@ -83,26 +84,21 @@ class ActionManageAutopay(Action):
         mandate = autopay.get_mandate(svc, member)
         if mandate is None:
             if chosen or term:
-                dispatcher.utter_message(text=autopay.NO_AUTOPAY,
-                                         buttons=[button("Set up autopay", "setup_autopay")])
+                dispatcher.utter_message(response="utter_autopay_none")
                 return not_started(*used)
-            dispatcher.utter_message(
-                text="Autopay pays your premium from a saved card or bank account a few days "
-                     "before each due date. Let's set it up — you'll see everything before it "
-                     "starts.")
+            dispatcher.utter_message(response="utter_autopay_intro")
             return used + start_form(tracker, FORM, ANSWERS, fresh_intent="setup_autopay")
         if term in TERMS:
             return used + _change_form(mandate, term, given)
         if chosen == "change":
-            dispatcher.utter_message(text="What would you like to change?", buttons=[
-                button(title, "setup_autopay", **{CHANGE_SLOT: name})
-                for name, title in TERM_TITLES.items()])
+            dispatcher.utter_message(response="utter_autopay_what_to_change")
         elif chosen in STOP_REVIEWS:
             until = _pause_end(tracker, said, svc.today()) if chosen == "pause" else None
-            return not_started(*used, *_review_stop(dispatcher, svc, mandate, chosen, until))
+            return not_started(*used, *_review_stop(dispatcher, tracker, domain, svc, mandate,
+                                                    chosen, until))
         else:
-            dispatcher.utter_message(text=mandate_text(svc, mandate),
-                                     buttons=manage_buttons(mandate))
+            dispatcher.utter_message(text=mandate_text(domain, tracker, svc, mandate),
+                                     buttons=manage_buttons(domain, tracker, mandate))
         return not_started(*used)
 
 
@@ -124,29 +120,19 @@ def _change_form(mandate: AutopayMandate, term: str, given: dict[str, object]
          FollowupAction(REVIEW_ACTION if complete and given else FORM)]
 
 
-# What a typed message asks of an autopay that is in force, when no button said it.
-_ACTIONS_IN_WORDS = (("pause", re.compile(r"\b(?:pause|pausing|hold|skip)", re.I)),
-                     ("resume", re.compile(r"\b(?:resume|restart|unpause)|\bback on\b", re.I)))
-_CHANGE_WORDS = re.compile(r"\b(?:change|switch|update|set|make|move|lower|raise|increase"
-                           r"|decrease|reduce|instead)\b", re.I)
-_TERMS_IN_WORDS = (
-    ("amount", re.compile(r"\bamount\b|\$|\bdollars?\b|\bhow much\b", re.I)),
-    ("days", re.compile(r"\bdays?\b|\bweek\b", re.I)),
-    ("frequency", re.compile(r"\b(?:monthly|quarterly|how often|frequency)\b", re.I)),
-    ("method", re.compile(r"\b(?:card|bank|visa|checking|savings|method|account)\b", re.I)),
-)
-_DAYS_BEFORE = re.compile(r"\b(\d{1,2})\s+days?\b")
-
-
 def _action_in_words(said: str) -> str | None:
-    return next((name for name, words in _ACTIONS_IN_WORDS if words.search(said)), None)
+    """What a typed message asks of an autopay in force, when no button said it
+    (data/languages/<code>/autopay_words.yml)."""
+    return next((name for name, words in autopay_words().actions.items()
+                 if words.search(said)), None)
 
 
 def _term_in_words(said: str, tracker: Tracker) -> str | None:
     """The term a typed change names: with a word of change ("lower my autopay amount"), or
     with its new value alone ("autopay 2 days before")."""
-    term = next((name for name, words in _TERMS_IN_WORDS if words.search(said)), None)
-    if term is None or _CHANGE_WORDS.search(said) or _new_value(tracker, said, term):
+    words = autopay_words()
+    term = next((name for name, pattern in words.terms.items() if pattern.search(said)), None)
+    if term is None or words.change.search(said) or _new_value(tracker, said, term):
         return term
     return None
 
@@ -159,62 +145,72 @@ def _new_value(tracker: Tracker, said: str, term: str | None) -> dict[str, objec
                 0 < cents <= runtime.services().config.max_payment_cents):
             return {"autopay_amount_rule": FIXED, "autopay_fixed_amount": cents}
     if term == "days":
-        found = _DAYS_BEFORE.search(alpha2digit(said, "en"))
+        digits = _in_digits(said, tracker)
+        found = next((match for pattern in autopay_words().days_before
+                      if (match := pattern.search(digits))), None)
         if found and int(found.group(1)) <= MAX_DAYS_BEFORE_DUE:
             return {"autopay_days_before": int(found.group(1))}
     return {}
 
 
-def _review_stop(dispatcher: CollectingDispatcher, svc: Services, mandate: AutopayMandate,
-                 chosen: str, until: dt.date | None) -> list[EventType]:
+def _in_digits(said: str, tracker: Tracker, threshold: int = 3) -> str:
+    """Numbers written in words as digits, read in the member's language ("dos" -> "2")."""
+    numbers = autopay_words().numbers
+    return alpha2digit(said, numbers.get(language_of(tracker), numbers.get("en", "en")),
+                       threshold=threshold)
+
+
+def _review_stop(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                 svc: Services, mandate: AutopayMandate, chosen: str,
+                 until: dt.date | None) -> list[EventType]:
     if STOP_NEEDS.get(chosen, mandate.status) != mandate.status:
-        dispatcher.utter_message(text=f"Autopay is {_status_word(mandate)} already.",
-                                 buttons=manage_buttons(mandate))
+        dispatcher.utter_message(
+            text=text(domain, tracker, "utter_autopay_already",
+                      status=_status_word(domain, tracker, mandate)),
+            buttons=manage_buttons(domain, tracker, mandate))
         return []
-    question, confirm = STOP_REVIEWS[chosen]
-    reviewed = chosen
-    if chosen == "resume":
-        question += _expiry_warning(svc, mandate.method, mandate.frequency,
-                                    mandate.days_before_due)
+    reviewed, review = chosen, f"utter_autopay_review_{chosen}"
+    values: dict[str, str] = {}
     if until is not None:
         # The review names its end date, so the Confirm tap pauses exactly what was shown.
-        reviewed = f"{PAUSE_UNTIL}{until.isoformat()}"
-        question = (f"Pause autopay until {day(until)}? Nothing will be charged before then, "
-                    "so please pay any bill due before it yourself. Autopay starts again by "
-                    "itself that day.")
+        reviewed, review = f"{PAUSE_UNTIL}{until.isoformat()}", "utter_autopay_review_pause_until"
+        values = {"date": short_day(until, tracker)}
+    question = text(domain, tracker, review, **values)
+    if chosen == "resume":
+        question += _expiry_warning(domain, tracker, svc, mandate.method, mandate.frequency,
+                                    mandate.days_before_due)
+    confirm = text(domain, tracker, f"utter_care_button_{chosen}_autopay")
     dispatcher.utter_message(text=question, buttons=[
         button(confirm, "affirm", **{CONFIRM_SLOT: reviewed}),
-        button("Never mind", "deny")])
+        titled(domain, tracker, "never_mind", "deny")])
     return drop_review() + [SlotSet(REVIEW_SLOT, reviewed), SlotSet(PENDING_REVIEW, "autopay")]
 
 
 PAUSE_UNTIL = "pause until "  # the review of a pause with an end date: + its ISO date
-_PAUSE_LENGTH = re.compile(r"\bfor\s+(?:(an?|\d{1,3})\s+)?(day|week|month)s?\b", re.I)
-_PAUSE_UNTIL_DATE = re.compile(r"\b(?:until|till|til|through)\b", re.I)
-_MONTHS = [name.lower() for name in calendar.month_abbr[1:]]
-_PAUSE_UNTIL_MONTH = re.compile(
-    r"\b(?:until|till|til)\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$",
-    re.I)
 
 
 def _pause_end(tracker: Tracker, said: str, today: dt.date) -> dt.date | None:
     """When a pause said with its length ends: "for a month", "for 2 weeks", "until
-    January 5"; None for a pause with no end."""
-    found = _PAUSE_LENGTH.search(alpha2digit(said, "en", threshold=0))
-    if found:
-        count = 1 if found.group(1) in (None, "a", "an") else int(found.group(1))
-        unit = found.group(2).lower()
-        if unit == "month":
-            return _months_later(today, count)
-        return today + dt.timedelta(days=count * (7 if unit == "week" else 1))
+    January 5", "por dos semanas"; None for a pause with no end."""
+    digits = _in_digits(said, tracker, threshold=0)
     date = entity_value(tracker, "date")
-    if _PAUSE_UNTIL_DATE.search(said) and isinstance(date, str):
-        until = dt.date.fromisoformat(date)
-        return until if until > today else None
-    month = _PAUSE_UNTIL_MONTH.search(said)
-    if month:  # "until January": the pause ends as that month begins
-        number = _MONTHS.index(month.group(1).lower()[:3]) + 1
-        return dt.date(today.year + (number <= today.month), number, 1)
+    for words in autopay_words().pauses:
+        found = words.length.search(digits)
+        if found:
+            count = 1 if found.group(1) is None or found.group(1).lower() in words.one \
+                else int(found.group(1))
+            unit = words.units.get(found.group(2).lower(), "day")
+            if unit == "month":
+                return _months_later(today, count)
+            return today + dt.timedelta(days=count * (7 if unit == "week" else 1))
+        if words.until.search(said) and isinstance(date, str):
+            until = dt.date.fromisoformat(date)
+            return until if until > today else None
+        month = words.until_month.search(said)
+        if month and month.group(1).lower() in words.months:
+            # "until January": the pause ends as that month begins
+            number = words.months[month.group(1).lower()]
+            return dt.date(today.year + (number <= today.month), number, 1)
     return None
 
 
@@ -241,22 +237,23 @@ class ActionReviewAutopay(Action):
         svc = runtime.services()
         method = _method(svc, member, tracker.get_slot("autopay_method"))
         if method is None:
-            dispatcher.utter_message(text="That payment method is no longer available.")
+            dispatcher.utter_message(response="utter_autopay_method_gone")
             return [SlotSet("autopay_method", None), FollowupAction(FORM)]
         change = autopay.get_mandate(svc, member) is not None
         frequency = tracker.get_slot("autopay_frequency")
         days = tracker.get_slot("autopay_days_before")
         first = autopay.next_charge_date(svc, _planned(method, frequency, days))
-        lines = ["Please check your autopay:" if not change else "Please check the new terms:",
-                 *terms_lines(payment_methods.method_label(method),
+        mode = "change" if change else "enroll"
+        lines = [text(domain, tracker, f"utter_autopay_review_{mode}"),
+                 *terms_lines(domain, tracker, method_name(domain, tracker, method),
                               tracker.get_slot("autopay_amount_rule"),
                               tracker.get_slot("autopay_fixed_amount"), frequency, days),
-                 f"• {'Next' if change else 'First'} charge: {day(first)}"]
-        text = "\n".join(lines) + _expiry_warning(svc, method, frequency, days)
-        mode = "change" if change else "enroll"
-        dispatcher.utter_message(text=text, buttons=[
-            button("Confirm" if change else "Activate", "affirm", **{CONFIRM_SLOT: mode}),
-            button("Cancel", "cancel")])
+                 text(domain, tracker, "utter_autopay_next_charge_line" if change
+                      else "utter_autopay_first_charge_line", date=short_day(first, tracker))]
+        message = "\n".join(lines) + _expiry_warning(domain, tracker, svc, method, frequency,
+                                                     days)
+        dispatcher.utter_message(text=message,
+                                 buttons=buttons(domain, tracker, f"utter_autopay_review_{mode}"))
         return drop_review() + [SlotSet(REVIEW_SLOT, mode), SlotSet(PENDING_REVIEW, "autopay")]
 
 
@@ -271,21 +268,20 @@ class ActionConfirmAutopay(Action):
             return guard
         reviewed = open_review_tapped(tracker, REVIEW_SLOT, CONFIRM_SLOT)
         used: list[EventType] = [SlotSet(CONFIRM_SLOT, None)]
+        manage = titled(domain, tracker, "manage_autopay", "setup_autopay")
         if reviewed is None:
-            dispatcher.utter_message(
-                text="That autopay review is no longer open, so nothing was changed.",
-                buttons=[button("Manage autopay", "setup_autopay")])
+            dispatcher.utter_message(response="utter_autopay_review_closed")
             return used
         svc = runtime.services()
         member = acting_member(tracker)
         try:
             mandate = _apply(svc, member, tracker, reviewed)
         except DomainError as refusal:
-            dispatcher.utter_message(text=refusal.message,
-                                     buttons=[button("Manage autopay", "setup_autopay")])
+            dispatcher.utter_message(text=refusal_text(refusal, tracker), buttons=[manage])
             return used + drop_review() + [SlotSet(slot, None) for slot in ANSWERS]
-        dispatcher.utter_message(text=_done_text(svc, mandate, reviewed), buttons=[
-            button("What do I owe", "check_balance"), button("Manage autopay", "setup_autopay")])
+        dispatcher.utter_message(text=_done_text(domain, tracker, svc, mandate, reviewed),
+                                 buttons=[titled(domain, tracker, "what_do_i_owe",
+                                                 "check_balance"), manage])
         return used + drop_review() + [SlotSet(slot, None) for slot in ANSWERS]
 
 
@@ -308,58 +304,76 @@ def _apply(svc: Services, member: int, tracker: Tracker, reviewed: str) -> Autop
             "cancel": autopay.cancel}[reviewed](svc, member)
 
 
-def _done_text(svc: Services, mandate: AutopayMandate, reviewed: str) -> str:
+def _done_text(domain: DomainDict, tracker: Tracker, svc: Services, mandate: AutopayMandate,
+               reviewed: str) -> str:
     if reviewed == "pause":
-        return "⏸️ Autopay is paused. Nothing will be charged until you resume it."
+        return text(domain, tracker, "utter_autopay_done_pause")
     if reviewed.startswith(PAUSE_UNTIL):
-        return (f"⏸️ Autopay is paused until {day(mandate.resume_on)}: it starts again by "
-                "itself that day.")
+        return text(domain, tracker, "utter_autopay_done_pause_until",
+                    date=short_day(mandate.resume_on, tracker))
     if reviewed == "cancel":
-        return ("Autopay is cancelled. Please pay each bill yourself by its due date, the "
-                f"{ordinal(svc.policy.due_day)} of the month before coverage.")
+        return text(domain, tracker, "utter_autopay_done_cancel",
+                    due_day=ordinal(domain, tracker, svc.policy.due_day))
+    done = text(domain, tracker, f"utter_autopay_done_{reviewed}")
     next_charge = autopay.next_charge_date(svc, mandate)
-    when = f" Next charge: {day(next_charge)}." if next_charge else ""
-    return {"enroll": "✅ Autopay is on.", "change": "✅ Autopay is updated.",
-            "resume": "▶️ Autopay is back on."}[reviewed] + when
+    if next_charge:
+        done += " " + text(domain, tracker, "utter_autopay_done_next_charge",
+                           date=short_day(next_charge, tracker))
+    return done
 
 
-def mandate_text(svc: Services, mandate: AutopayMandate) -> str:
-    lines = [f"Your autopay is {_status_word(mandate)}:",
-             *terms_lines(payment_methods.method_label(mandate.method), mandate.amount_rule,
-                          mandate.fixed_amount_cents, mandate.frequency,
+def mandate_text(domain: DomainDict, tracker: Tracker, svc: Services,
+                 mandate: AutopayMandate) -> str:
+    lines = [text(domain, tracker, _status_response(mandate),
+                  status=_status_word(domain, tracker, mandate)),
+             *terms_lines(domain, tracker, method_name(domain, tracker, mandate.method),
+                          mandate.amount_rule, mandate.fixed_amount_cents, mandate.frequency,
                           mandate.days_before_due)]
     next_charge = autopay.next_charge_date(svc, mandate)
     if next_charge:
-        lines.append(f"• Next charge: {day(next_charge)}")
-    text = "\n".join(lines)
+        lines.append(text(domain, tracker, "utter_autopay_next_charge_line",
+                          date=short_day(next_charge, tracker)))
+    message = "\n".join(lines)
     if mandate.status == "active":
-        text += _expiry_warning(svc, mandate.method, mandate.frequency, mandate.days_before_due)
-    return text
+        message += _expiry_warning(domain, tracker, svc, mandate.method, mandate.frequency,
+                                   mandate.days_before_due)
+    return message
 
 
-def manage_buttons(mandate: AutopayMandate) -> list[dict[str, str]]:
-    toggle = ("Pause", "pause") if mandate.status == "active" else ("Resume", "resume")
-    return [button("Change", "setup_autopay", **{ACTION_SLOT: "change"}),
-            button(toggle[0], "setup_autopay", **{ACTION_SLOT: toggle[1]}),
-            button("Cancel autopay", "cancel_autopay")]
+def manage_buttons(domain: DomainDict, tracker: Tracker,
+                   mandate: AutopayMandate) -> list[dict[str, str]]:
+    """Change, Pause (or Resume) and Cancel autopay: the buttons of the status response."""
+    return buttons(domain, tracker, _status_response(mandate))
 
 
-def terms_lines(method_label: str, amount_rule: str, fixed_amount_cents: int | None,
-                frequency: str, days_before_due: int) -> list[str]:
-    pays = "your full balance" if amount_rule == FULL_BALANCE else \
-        f"{format_cents(fixed_amount_cents)} each time (never more than you owe)"
-    how_often = "monthly" if frequency == "monthly" else \
-        "quarterly (January, April, July and October, three months at a time)"
-    when = "on the due date" if days_before_due == 0 else \
-        f"{days_before_due} day{'s' if days_before_due != 1 else ''} before each due date"
-    return [f"• From: {method_label}", f"• Pays: {pays}", f"• How often: {how_often}",
-            f"• When: {when}"]
+def _status_response(mandate: AutopayMandate) -> str:
+    return "utter_autopay_status_active" if mandate.status == "active" \
+        else "utter_autopay_status_paused"
 
 
-def _status_word(mandate: AutopayMandate) -> str:
+def terms_lines(domain: DomainDict, tracker: Tracker, method_label: str, amount_rule: str,
+                fixed_amount_cents: int | None, frequency: str,
+                days_before_due: int) -> list[str]:
+    pays = text(domain, tracker, "utter_autopay_term_pays_full") if amount_rule == FULL_BALANCE \
+        else text(domain, tracker, "utter_autopay_term_pays_fixed",
+                  amount=money(fixed_amount_cents, tracker))
+    how_often = text(domain, tracker, "utter_autopay_term_monthly" if frequency == "monthly"
+                     else "utter_autopay_term_quarterly")
+    if days_before_due in (0, 1):
+        when = text(domain, tracker, ("utter_autopay_term_on_due_date",
+                                      "utter_autopay_term_one_day_before")[days_before_due])
+    else:
+        when = text(domain, tracker, "utter_autopay_term_days_before", days=days_before_due)
+    return [text(domain, tracker, "utter_autopay_term_from", method=method_label),
+            pays, how_often, when]
+
+
+def _status_word(domain: DomainDict, tracker: Tracker, mandate: AutopayMandate) -> str:
     if mandate.status == "paused" and mandate.resume_on is not None:
-        return f"paused until {day(mandate.resume_on)}"
-    return "on" if mandate.status == "active" else mandate.status
+        return text(domain, tracker, "utter_autopay_word_paused_until",
+                    date=short_day(mandate.resume_on, tracker))
+    return text(domain, tracker, "utter_autopay_word_on" if mandate.status == "active"
+                else "utter_autopay_word_paused")
 
 
 def _method(svc: Services, member: int, value: object) -> PaymentMethod | None:
@@ -373,13 +387,13 @@ def _planned(method: PaymentMethod, frequency: str, days_before_due: int) -> Aut
                           method=method)
 
 
-def _expiry_warning(svc: Services, method: PaymentMethod, frequency: str,
-                    days_before_due: int) -> str:
+def _expiry_warning(domain: DomainDict, tracker: Tracker, svc: Services, method: PaymentMethod,
+                    frequency: str, days_before_due: int) -> str:
     planned = _planned(method, frequency, days_before_due)
     if not autopay.card_expires_before_next_charge(svc, planned):
         return ""
     expiry = dt.date(method.exp_year, method.exp_month, 1)
-    return (f"\n⚠️ Your {payment_methods.method_label(method)} expires at the end of "
-            f"{expiry:%B %Y}, before the charge on "
-            f"{long_day(autopay.next_charge_date(svc, planned))}. Please add a new card or "
-            "choose another method.")
+    return "\n" + text(domain, tracker, "utter_autopay_card_expires",
+                       method=method_name(domain, tracker, method),
+                       month=month_and_year(expiry, tracker),
+                       date=long_date(autopay.next_charge_date(svc, planned), tracker))

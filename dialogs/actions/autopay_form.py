@@ -13,10 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.autopay_words import autopay_words
 from dialogs.actions.member_session import acting_member
 from dialogs.actions.method_choice import ask_for_method, chosen_method
 from dialogs.actions.money_texts import entity_value, keyword_choice
 from dialogs.actions.reminder_input import ReminderInputError, parse_reminder_days
+from dialogs.actions.texts import refusal_text, text
 from services.autopay import MAX_DAYS_BEFORE_DUE
 from services.errors import InvalidAmount
 from services.money import check_amount, parse_amount
@@ -25,10 +27,6 @@ FORM = "autopay_form"
 ANSWERS = ("autopay_method", "autopay_amount_rule", "autopay_fixed_amount",
            "autopay_frequency", "autopay_days_before")
 FULL_BALANCE, FIXED = "full_balance", "fixed"
-_RULE_WORDS = {FULL_BALANCE: ("full", "balance", "everything", "all", "whole"),
-               FIXED: ("fixed", "set", "same", "amount")}
-_FREQUENCY_WORDS = {"quarterly": ("quarter", "three months", "3 months"),
-                    "monthly": ("month", "monthly")}
 
 
 class ValidateAutopayForm(FormValidationAction):
@@ -50,13 +48,14 @@ class ValidateAutopayForm(FormValidationAction):
 
     def validate_autopay_amount_rule(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        rule = keyword_choice(value, _RULE_WORDS)
+        # The keywords of every language (data/languages/<code>/autopay_words.yml).
+        rule = keyword_choice(value, autopay_words().answers["amount_rule"])
         # "a fixed amount of 50", "$50 every time": the rule and its amount in one answer.
         cents = _typed_cents(value, tracker) if rule in (FIXED, None) else None
         if cents is not None:
             return {"autopay_amount_rule": FIXED, "autopay_fixed_amount": cents}
         if rule is None:
-            dispatcher.utter_message(text="Please choose the full balance or a fixed amount.")
+            dispatcher.utter_message(response="utter_autopay_choose_amount_rule")
         return {"autopay_amount_rule": rule}
 
     def validate_autopay_fixed_amount(self, value: Any, dispatcher: CollectingDispatcher,
@@ -71,24 +70,23 @@ class ValidateAutopayForm(FormValidationAction):
                     cents = parse_amount(str(value), max_cents=max_cents)
                 cents = check_amount(cents, max_cents=max_cents)
         except InvalidAmount as refusal:
-            dispatcher.utter_message(text=refusal.message)
+            dispatcher.utter_message(text=refusal_text(refusal, tracker))
             return {"autopay_fixed_amount": None}
         return {"autopay_fixed_amount": cents}
 
     def validate_autopay_frequency(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        frequency = keyword_choice(value, _FREQUENCY_WORDS)
+        frequency = keyword_choice(value, autopay_words().answers["frequency"])
         if frequency is None:
-            dispatcher.utter_message(text="Please choose monthly or quarterly.")
+            dispatcher.utter_message(response="utter_autopay_choose_frequency")
         return {"autopay_frequency": frequency}
 
     def validate_autopay_days_before(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         days = _days(value)
         if days is None:
-            dispatcher.utter_message(
-                text=f"Please send one number of days from 0 to {MAX_DAYS_BEFORE_DUE}, like 3 "
-                     "(0 charges on the due date itself).")
+            dispatcher.utter_message(response="utter_autopay_days_not_understood",
+                                     max_days=MAX_DAYS_BEFORE_DUE)
         return {"autopay_days_before": days}
 
 
@@ -121,5 +119,5 @@ class ActionAskAutopayMethod(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         ask_for_method(dispatcher, tracker, runtime.services(), acting_member(tracker),
-                       "Which method should autopay charge?")
+                       text(domain, tracker, "utter_autopay_which_method"))
         return []

@@ -29,9 +29,11 @@ from dialogs.actions.security_questions import (
     question_number,
     question_text,
 )
+from dialogs.actions.texts import language_of, refusal_text
 from services import accounts, passwords, sessions
 from services.errors import DomainError, IdentityAttemptsUsed, IdentityNotVerified, InvalidInput
 from services.identity import normalize_name, normalize_ssn, parse_date_of_birth
+from services.member_language import save_language
 
 FORM_SLOTS = ("full_name", "date_of_birth", "ssn", "new_username", "new_password",
               "security_question_1", "security_answer_1", "security_question_2",
@@ -58,14 +60,15 @@ class ValidateCreateAccountForm(FormValidationAction):
 
     def validate_date_of_birth(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return read_date_of_birth(value, dispatcher)
+        return read_date_of_birth(value, dispatcher, tracker)
 
     def validate_ssn(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                      domain: DomainDict) -> dict[str, Any]:
         try:
             digits = normalize_ssn(str(value or ""))
         except InvalidInput as error:
-            dispatcher.utter_message(response="utter_input_refused", reason=error.message)
+            dispatcher.utter_message(response="utter_input_refused",
+                                     reason=refusal_text(error, tracker))
             return {"ssn": None}
         return self._verify(digits, dispatcher, tracker)
 
@@ -74,13 +77,15 @@ class ValidateCreateAccountForm(FormValidationAction):
         try:
             username = accounts.check_username(runtime.services(), str(value or ""))
         except InvalidInput as error:
-            dispatcher.utter_message(response="utter_input_refused", reason=error.message)
+            dispatcher.utter_message(response="utter_input_refused",
+                                     reason=refusal_text(error, tracker))
             return {"new_username": None}
         return {"new_username": username}
 
     def validate_new_password(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return read_new_password(value, tracker.get_slot("new_username"), dispatcher)
+        return read_new_password(value, tracker.get_slot("new_username"), dispatcher,
+                                 tracker)
 
     def validate_security_question_1(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -124,7 +129,8 @@ class ValidateCreateAccountForm(FormValidationAction):
                                      phone=svc.policy.phone, tty=svc.policy.tty)
             return {slot: None for slot in IDENTITY_SLOTS} | {OUTCOME_SLOT: "stopped"}
         except IdentityNotVerified as error:
-            dispatcher.utter_message(response="utter_identity_not_verified", reason=error.message)
+            dispatcher.utter_message(response="utter_identity_not_verified",
+                                     reason=refusal_text(error, tracker))
             return {slot: None for slot in IDENTITY_SLOTS}
         dispatcher.utter_message(response="utter_identity_verified", last_four=ssn[-4:])
         return {"ssn": ssn}
@@ -136,7 +142,8 @@ class ActionAskSecurityQuestion1(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        ask_for_question(dispatcher, "utter_ask_security_question_1", exclude=None)
+        ask_for_question(dispatcher, tracker, domain, "utter_ask_security_question_1",
+                         exclude=None)
         return []
 
 
@@ -146,7 +153,7 @@ class ActionAskSecurityQuestion2(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        ask_for_question(dispatcher, "utter_ask_security_question_2",
+        ask_for_question(dispatcher, tracker, domain, "utter_ask_security_question_2",
                          exclude=tracker.get_slot("security_question_1"))
         return []
 
@@ -157,7 +164,8 @@ class ActionAskSecurityAnswer1(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        ask_for_answer(dispatcher, question_text(tracker.get_slot("security_question_1")))
+        ask_for_answer(dispatcher, tracker, domain,
+                       question_text(tracker.get_slot("security_question_1")))
         return []
 
 
@@ -167,7 +175,8 @@ class ActionAskSecurityAnswer2(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        ask_for_answer(dispatcher, question_text(tracker.get_slot("security_question_2")))
+        ask_for_answer(dispatcher, tracker, domain,
+                       question_text(tracker.get_slot("security_question_2")))
         return []
 
 
@@ -193,32 +202,38 @@ class ActionSubmitCreateAccount(Action):
                     (question_text(slot("security_question_2")), slot("security_answer_2")),
                 ])
         except DomainError as error:
-            dispatcher.utter_message(response="utter_account_not_created", reason=error.message)
+            dispatcher.utter_message(response="utter_account_not_created",
+                                     reason=refusal_text(error, tracker))
             return cleared
         channel, chat_id = runtime.chat_of(tracker)
         sessions.link_chat(svc, channel=channel, chat_id=chat_id, account_id=account.id)
+        # A new account speaks the chat's language, in what is pushed to it later too.
+        save_language(svc, account.id, language_of(tracker))
         return cleared + after_log_in(dispatcher, tracker, domain, "utter_account_created",
                                       username=account.username, last_four=ssn[-4:])
 
 
-def read_date_of_birth(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+def read_date_of_birth(value: Any, dispatcher: CollectingDispatcher,
+                       tracker: Tracker) -> dict[str, Any]:
     """The date of birth as an ISO date, or the reason it cannot be read."""
     try:
         born = parse_date_of_birth(str(value or ""), today=runtime.services().today())
     except InvalidInput as error:
-        dispatcher.utter_message(response="utter_input_refused", reason=error.message)
+        dispatcher.utter_message(response="utter_input_refused",
+                                 reason=refusal_text(error, tracker))
         return {"date_of_birth": None}
     return {"date_of_birth": born.isoformat()}
 
 
-def read_new_password(value: Any, username: str | None,
-                      dispatcher: CollectingDispatcher) -> dict[str, Any]:
+def read_new_password(value: Any, username: str | None, dispatcher: CollectingDispatcher,
+                      tracker: Tracker) -> dict[str, Any]:
     """The new password if the exchange's policy takes it, or the policy's reason."""
     password = str(value or "")
     try:
         passwords.check_password_policy(password, username=username)
     except InvalidInput as error:
-        dispatcher.utter_message(response="utter_input_refused", reason=error.message)
+        dispatcher.utter_message(response="utter_input_refused",
+                                 reason=refusal_text(error, tracker))
         return {"new_password": None}
     return {"new_password": password}
 

@@ -25,6 +25,7 @@ from dialogs.actions.member_session import (
     member_time,
     resume_target,
 )
+from dialogs.actions.texts import refusal_text
 from services import accounts, lockout, sessions
 from services.errors import AccountLocked, AttemptsPaused, LoginFailed
 
@@ -56,18 +57,19 @@ class ValidateLoginForm(FormValidationAction):
                                       source=accounts.chat_source(channel, chat_id))
         except AttemptsPaused as paused:
             dispatcher.utter_message(response="utter_login_throttled",
-                                     until=member_time(svc, paused.locked_until))
+                                     until=member_time(svc, paused.locked_until, tracker))
             return {"password": None, OUTCOME_SLOT: "stopped"}
         except AccountLocked as locked:
             dispatcher.utter_message(response="utter_account_locked",
-                                     until=member_time(svc, locked.locked_until))
+                                     until=member_time(svc, locked.locked_until, tracker))
             return {"password": None, OUTCOME_SLOT: "stopped"}
         except LoginFailed as failed:
             # The same reply whichever of the two was wrong; the password is asked again and
             # the username kept, so the next password is not typed where it would stay visible.
-            report_failed_try(dispatcher, failed.message, lockout.warning_before_next_try(
-                svc, tracker.get_slot("username") or "",
-                source=accounts.chat_source(channel, chat_id)))
+            report_failed_try(dispatcher, refusal_text(failed, tracker),
+                              lockout.warning_before_next_try(
+                                  svc, tracker.get_slot("username") or "",
+                                  source=accounts.chat_source(channel, chat_id)))
             return {"password": None}
         sessions.link_chat(svc, channel=channel, chat_id=chat_id, account_id=account.id)
         return {"password": None, OUTCOME_SLOT: "logged_in"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_time
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,9 +26,11 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
-from services import accounts, sessions
+from dialogs.actions.texts import DEFAULT_LANGUAGE, buttons, text
+from services import accounts, formatting, sessions
 from services.context import Services
 from services.errors import NotLoggedIn, SessionExpired
+from services.member_language import language_of, save_language
 
 RESUME_SLOT = "resume_after_login"
 # How an access form ended early (logged in, stopped...): read and cleared by its submit action.
@@ -35,6 +38,7 @@ OUTCOME_SLOT = "access_outcome"
 LOGIN_FORM = "login_form"
 REAUTH_FORM = "reauth_form"
 DASHBOARD_ACTION = "action_show_balance"
+LANGUAGE_SLOT = "language"
 
 
 def acting_member(tracker: Tracker) -> int | None:
@@ -91,25 +95,67 @@ def _going_on_with(action: str | None) -> list[EventType]:
 
 def after_log_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                  greeting: str, **values) -> list[EventType]:
-    """Greet the member who just logged in (response `greeting`, given {first_name}), then go
-    on with what they were doing or show their dashboard."""
+    """Greet the member who just logged in (response `greeting`, given {first_name}), in the
+    language the chat and the account agree on (agree_language), then go on with what they
+    were doing or show their dashboard."""
     account_id = acting_member(tracker)
     if account_id is None:
         return []
     account = accounts.get_account(runtime.services(), account_id)
     first_name = account.enrollment.full_name.split()[0]
-    dispatcher.utter_message(response=greeting, first_name=first_name, **values)
+    language = agree_language(tracker, account_id)
+    # Responses are rendered with the slots as they were before this action's events: a
+    # language taken from the account is applied to the greeting here.
+    speaking = _speaking(tracker, language)
+    dispatcher.utter_message(text=text(domain, speaking, greeting, first_name=first_name,
+                                       **values),
+                             buttons=buttons(domain, speaking, greeting))
     dashboard = DASHBOARD_ACTION if DASHBOARD_ACTION in domain.get("actions", ()) else None
     next_action = resume_target(tracker) or dashboard
     if next_action is None:
-        dispatcher.utter_message(response="utter_help_menu")
-    return _going_on_with(next_action)
+        dispatcher.utter_message(text=text(domain, speaking, "utter_help_menu"),
+                                 buttons=buttons(domain, speaking, "utter_help_menu"))
+    return language + _going_on_with(next_action)
 
 
-def member_time(svc: Services, at: dt.datetime) -> str:
-    """"3:45 PM" in the exchange's time zone."""
+def agree_language(tracker: Tracker, account_id: int) -> list[EventType]:
+    """At log-in, the chat's language and the account's agree: one chosen (or detected) in
+    this chat is kept on the account, for what is pushed later; a chat that has none yet takes
+    the account's (the events that set it)."""
+    svc = runtime.services()
+    chosen = chat_language_choice(tracker)
+    if chosen is not None:
+        save_language(svc, account_id, chosen)
+        return []
+    saved = language_of(svc, account_id)
+    if saved == (tracker.get_slot(LANGUAGE_SLOT) or DEFAULT_LANGUAGE):
+        return []
+    return [SlotSet(LANGUAGE_SLOT, saved)]
+
+
+def chat_language_choice(tracker: Tracker) -> str | None:
+    """The language chosen or detected in this chat (a language slot event), if any."""
+    return next((event.get("value") for event in reversed(tracker.events)
+                 if event.get("event") == "slot" and event.get("name") == LANGUAGE_SLOT
+                 and event.get("value")), None)
+
+
+def _speaking(tracker: Tracker, events: list[EventType]) -> Tracker:
+    """`tracker` as the member's language will be once `events` are applied."""
+    if not events:
+        return tracker
+    state = tracker.current_state()
+    return Tracker.from_dict({**state, "slots": {**state["slots"],
+                                                 LANGUAGE_SLOT: events[0]["value"]}})
+
+
+def member_time(svc: Services, at: dt.datetime, tracker: Tracker) -> str:
+    """"3:45 PM" / "3:45 p.m." in the exchange's time zone, as the member's language writes it
+    (Babel)."""
     local = at.astimezone(ZoneInfo(svc.policy.time_zone))
-    return f"{local:%I:%M %p}".lstrip("0")
+    locale = formatting.locale_for(tracker.get_slot(LANGUAGE_SLOT))
+    # CLDR puts a narrow no-break space before AM/PM, which some chat fonts show as a box.
+    return format_time(local.time(), "short", locale=locale).replace("\u202f", " ")
 
 
 def _leave_form() -> list[EventType]:

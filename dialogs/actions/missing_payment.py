@@ -16,23 +16,29 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.care_texts import (
+    answer_within,
+    clock_time,
+    label_of,
+    month_and_year,
+    titled,
+)
 from dialogs.actions.member_session import acting_member
 from dialogs.actions.money_flows import given_by_latest_message, not_started, start_form
-from dialogs.actions.money_texts import (
-    button,
-    day,
-    long_day,
-    offer_log_in,
-    refuse_payload,
-    status_word,
+from dialogs.actions.money_texts import button, offer_log_in, refuse_payload
+from dialogs.actions.texts import (
+    DEFAULT_LANGUAGE,
+    language_of,
+    long_date,
+    money,
+    refusal_text,
+    short_day,
+    text,
 )
-from dialogs.actions.payment_confirm import paid_text
-from dialogs.actions.support_request import stored_transcript
 from services import billing, payments
 from services.context import Services
 from services.errors import DomainError, SupportLimitReached
-from services.money import format_cents
-from services.payment_trace import PaymentTrace
+from services.payment_trace import PaidLine, PaymentTrace
 from services.references import normalize_reference
 from services.support import open_support_request
 
@@ -40,8 +46,10 @@ FORM = "payment_missing_form"
 SLOT = "payment_reference"
 SUPPORT_SLOT = "support_for"
 SUPPORT_TOPIC = "payment_missing"
-NOT_A_REFERENCE = ("That doesn't look like a payment reference. References look like "
-                   "HC-7K3M-9Q2D; please check it and try again.")
+# The timeline notes services/payment_outcomes.py writes, each a response utter_trace_note_<kind>.
+# (services/payments.py and external_payments.py write three more).
+NOTE_KINDS = ("succeeded", "processing", "declined", "requires_action", "failed", "unanswered",
+              "refused", "prepared", "sent", "paid_in_app")
 
 
 class ActionStartPaymentTrace(Action):
@@ -66,7 +74,7 @@ class ValidatePaymentMissingForm(FormValidationAction):
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         reference = normalize_reference(value if isinstance(value, str) else None)
         if reference is None:
-            dispatcher.utter_message(text=NOT_A_REFERENCE)
+            dispatcher.utter_message(response="utter_trace_not_a_reference")
         return {SLOT: reference}
 
 
@@ -77,13 +85,14 @@ class ActionAskPaymentReference(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         recent = billing.payment_history(runtime.services(), acting_member(tracker))
-        text = "What's the payment's reference number? It looks like HC-7K3M-9Q2D."
+        question = text(domain, tracker, "utter_trace_ask_reference")
         if recent:
-            text += " Or tap one of your recent payments:"
-        dispatcher.utter_message(text=text, buttons=[
-            *(button(f"{p.reference} · {format_cents(p.amount_cents)} · {day(p.date)}",
-                     "payment_missing", **{SLOT: p.reference}) for p in recent),
-            button("Cancel", "cancel")])
+            question += " " + text(domain, tracker, "utter_trace_or_tap_recent")
+        dispatcher.utter_message(text=question, buttons=[
+            *(button(f"{p.reference} · {money(p.amount_cents, tracker)} · "
+                     f"{short_day(p.date, tracker)}", "payment_missing", **{SLOT: p.reference})
+              for p in recent),
+            titled(domain, tracker, "cancel", "cancel")])
         return []
 
 
@@ -101,40 +110,76 @@ class ActionTracePayment(Action):
         try:
             trace = payments.trace_payment(svc, member, tracker.get_slot(SLOT) or "")
         except DomainError as refusal:
-            dispatcher.utter_message(text=refusal.message, buttons=[
-                button("Payment history", "payment_history"),
-                button("Talk to a person", "talk_to_human")])
+            dispatcher.utter_message(text=refusal_text(refusal, tracker), buttons=[
+                titled(domain, tracker, "payment_history", "payment_history"),
+                titled(domain, tracker, "talk_to_a_person", "talk_to_human")])
             return used
-        text, buttons = trace_text(svc, trace)
-        dispatcher.utter_message(text=text, buttons=buttons)
+        message, buttons = trace_text(domain, tracker, svc, trace)
+        dispatcher.utter_message(text=message, buttons=buttons)
         return used
 
 
-def trace_text(svc: Services, trace: PaymentTrace) -> tuple[str, list[dict[str, str]]]:
-    zone = ZoneInfo(svc.policy.time_zone)
-    method = f" from {trace.method_label}" if trace.method_label else ""
-    lines = [f"Payment {trace.reference}: {format_cents(trace.amount_cents)}{method}, "
-             f"{status_word(trace.status)}."]
-    lines += [f"• {event.at.astimezone(zone):%a, %b %-d, %-I:%M %p}: {event.note}"
-              for event in trace.timeline]
-    buttons = [button("What do I owe", "check_balance")]
+def trace_text(domain: DomainDict, tracker: Tracker, svc: Services,
+               trace: PaymentTrace) -> tuple[str, list[dict[str, str]]]:
+    values = {"reference": trace.reference, "amount": money(trace.amount_cents, tracker),
+              "status": text(domain, tracker, f"utter_trace_status_{trace.status}")
+              if (domain.get("responses") or {}).get(f"utter_trace_status_{trace.status}")
+              else trace.status}
+    lines = [text(domain, tracker, "utter_trace_heading_from",
+                  method=label_of(domain, tracker, trace.method_parts), **values)
+             if trace.method_parts
+             else text(domain, tracker, "utter_trace_heading", **values)]
+    lines += [text(domain, tracker, "utter_trace_event", day=short_day(event.at.astimezone(
+        ZoneInfo(svc.policy.time_zone)).date(), tracker), time=clock_time(svc, event.at, tracker),
+        note=_note(domain, tracker, event.note, event.status)) for event in trace.timeline]
+    buttons = [titled(domain, tracker, "what_do_i_owe", "check_balance")]
     if trace.paid:
-        lines.append(f"It paid {paid_text(trace.paid, 0)}.")
+        lines.append(text(domain, tracker, "utter_trace_it_paid",
+                          paid="; ".join(_paid_line(domain, tracker, line)
+                                         for line in trace.paid)))
     if trace.status == "processing" and trace.expected_settlement_on:
-        settle = long_day(trace.expected_settlement_on)
-        lines.append(f"It was due to settle by {settle}." if trace.overdue
-                     else f"Bank payments take a few business days: it should settle by "
-                          f"{settle}.")
+        lines.append(text(domain, tracker, "utter_trace_was_due_to_settle" if trace.overdue
+                          else "utter_trace_should_settle",
+                          date=long_date(trace.expected_settlement_on, tracker)))
     if trace.status in ("declined", "failed"):
-        buttons.insert(0, button("Why was it declined?", "payment_declined"))
+        buttons.insert(0, titled(domain, tracker, "why_declined", "payment_declined"))
     if trace.status == "requires_action" and trace.action_url:
-        lines.append(f"Please finish it on this secure page: {trace.action_url}")
+        lines.append(text(domain, tracker, "utter_trace_finish_on_page", url=trace.action_url))
     if trace.overdue:
-        lines.append("This is taking longer than it should. I can open a support request with "
-                     "this reference, so our team looks into it.")
-        buttons.insert(0, button("Open a support request", "affirm",
+        lines.append(text(domain, tracker, "utter_trace_overdue"))
+        buttons.insert(0, titled(domain, tracker, "open_support_request", "affirm",
                                  **{SUPPORT_SLOT: trace.reference}))
     return "\n".join(lines), buttons
+
+
+def _note(domain: DomainDict, tracker: Tracker, note: str, status: str) -> str:
+    """A timeline note in the member's language. Notes are stored as they were written, in
+    English (services/payment_outcomes.py, payments.py); each known one is a response
+    (`utter_trace_note_<kind>`) whose English text it starts with. In English the note is
+    shown as stored (with its details, such as "Expected by ..."); in another language, a
+    note not known (a refund's own text) reads as its status word."""
+    responses = domain.get("responses") or {}
+    for kind in NOTE_KINDS:
+        name = f"utter_trace_note_{kind}"
+        english = next((v.get("text") for v in responses.get(name) or ()
+                        if not v.get("condition")), None)
+        if english and (note == english or note.startswith(f"{english} ")):
+            said = text(domain, tracker, name)
+            return note if said == english else said
+    status_name = f"utter_trace_status_{status}"
+    if language_of(tracker) == DEFAULT_LANGUAGE or not responses.get(status_name):
+        return note
+    return text(domain, tracker, status_name).capitalize() + "."
+
+
+def _paid_line(domain: DomainDict, tracker: Tracker, line: PaidLine) -> str:
+    """"Health, December 2026 ($412.50)"."""
+    plan = f"utter_care_plan_{line.plan_kind}"
+    return text(domain, tracker, "utter_trace_paid_line",
+                plan=text(domain, tracker, plan) if (domain.get("responses") or {}).get(plan)
+                else line.plan_kind.capitalize(),
+                month=month_and_year(line.coverage_month, tracker),
+                amount=money(line.amount_cents, tracker))
 
 
 class ActionOpenPaymentSupportRequest(Action):
@@ -156,24 +201,23 @@ class ActionOpenPaymentSupportRequest(Action):
             trace = payments.trace_payment(svc, member, str(value))
         except DomainError:
             refuse_payload(dispatcher, tracker, f"payment reference {value!r}",
-                           "I couldn't find a payment with that reference on your account.")
+                           text(domain, tracker, "utter_trace_reference_not_found"))
             return used
         channel, chat_id = runtime.chat_of(tracker)
         try:
             handoff = open_support_request(
                 svc, account_id=member, channel=channel, chat_id=chat_id, topic=SUPPORT_TOPIC,
-                transcript=stored_transcript(channel, chat_id), payment_reference=trace.reference)
+                transcript=runtime.transcript(channel, chat_id),
+                payment_reference=trace.reference)
         except SupportLimitReached as limit:
-            dispatcher.utter_message(text=limit.message)
+            dispatcher.utter_message(text=refusal_text(limit, tracker))
             return used
-        done = (f"I've added payment {trace.reference} to your open support request "
-                f"{handoff.number}." if handoff.added_to else
-                f"I've opened support request {handoff.number} about payment "
-                f"{trace.reference}.")
         dispatcher.utter_message(
-            text=f"{done} Our team will answer within "
-                 f"{svc.policy.support_answer_within}. For anything urgent, call "
-                 f"{svc.policy.phone} (TTY {svc.policy.tty}).",
-            buttons=[button("What do I owe", "check_balance")])
+            response="utter_trace_support_added_to" if handoff.added_to
+            else "utter_trace_support_opened",
+            reference=trace.reference, number=handoff.number,
+            answer_within=answer_within(domain, tracker, svc.policy.support_answer_within),
+            phone=svc.policy.phone,
+            tty=svc.policy.tty)
         return used
 

@@ -21,8 +21,9 @@ from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
 from dialogs.actions.create_account import read_date_of_birth, read_new_password
-from dialogs.actions.member_session import member_time
+from dialogs.actions.member_session import agree_language, member_time
 from dialogs.actions.security_questions import answer_or_refuse, ask_for_answer
+from dialogs.actions.texts import refusal_text
 from services import accounts, sessions
 from services.errors import DomainError
 
@@ -43,12 +44,12 @@ class ValidateResetPasswordForm(FormValidationAction):
         locked_until = accounts.lockout_status(svc, username)
         if locked_until is not None:
             dispatcher.utter_message(response="utter_locked_reset_now",
-                                     until=member_time(svc, locked_until))
+                                     until=member_time(svc, locked_until, tracker))
         return {"username": username}
 
     def validate_date_of_birth(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return read_date_of_birth(value, dispatcher)
+        return read_date_of_birth(value, dispatcher, tracker)
 
     def validate_ssn_last4(self, value: Any, dispatcher: CollectingDispatcher,
                            tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -65,7 +66,7 @@ class ValidateResetPasswordForm(FormValidationAction):
     def validate_new_password(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         username = str(tracker.get_slot("username") or "").lower()
-        return read_new_password(value, username, dispatcher)
+        return read_new_password(value, username, dispatcher, tracker)
 
 
 class ActionAskSecurityAnswer(Action):
@@ -76,7 +77,7 @@ class ActionAskSecurityAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        ask_for_answer(dispatcher, _question(tracker)[1])
+        ask_for_answer(dispatcher, tracker, domain, _question(tracker)[1])
         return []
 
 
@@ -98,12 +99,14 @@ class ActionSubmitPasswordReset(Action):
                 security_answer=slot("security_answer"), new_password=slot("new_password"),
                 source=accounts.chat_source(channel, chat_id))
         except DomainError as error:
-            dispatcher.utter_message(response="utter_password_not_reset", reason=error.message)
-        else:
-            sessions.link_chat(svc, channel=channel, chat_id=chat_id, account_id=account_id)
-            dispatcher.utter_message(response="utter_password_reset")
-            dispatcher.utter_message(response="utter_help_menu")
-        return [SlotSet(name, None) for name in FORM_SLOTS]
+            dispatcher.utter_message(response="utter_password_not_reset",
+                                     reason=refusal_text(error, tracker))
+            return [SlotSet(name, None) for name in FORM_SLOTS]
+        sessions.link_chat(svc, channel=channel, chat_id=chat_id, account_id=account_id)
+        dispatcher.utter_message(response="utter_password_reset")
+        dispatcher.utter_message(response="utter_help_menu")
+        # Logged in: the chat's language and the account's agree from now on.
+        return [SlotSet(name, None) for name in FORM_SLOTS] + agree_language(tracker, account_id)
 
 
 def _question(tracker: Tracker) -> tuple[int, str]:

@@ -31,7 +31,7 @@ from dialogs.actions.money_texts import (
     words,
 )
 from dialogs.actions.payment_form import ANSWERS, FORM, plan_id_of
-from dialogs.actions.texts import refusal_text
+from dialogs.actions.texts import language_of, refusal_text
 from services import billing, payments
 from services.context import Services
 from services.errors import DomainError, InvalidAmount, MethodUnusable, NotAllowed, NotFound
@@ -162,7 +162,8 @@ def tell_outcome(dispatcher: CollectingDispatcher, svc: Services, member: int,
                                  reference=reference,
                                  settle_by=day(payment.expected_settlement_on, tracker))
     elif payment.status in ("declined", "failed") and payment.decline_code:
-        explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind)
+        explanation = explain_decline(payment.decline_code, method_kind=payment.method.kind,
+                                      language=language_of(tracker))
         steps = "\n".join(f"• {step}" for step in explanation.next_steps)
         dispatcher.utter_message(
             response="utter_payment_declined", title=explanation.title,

@@ -16,10 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.care_texts import method_name, titled
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.method_choice import NOT_FOUND, send_setup_link, usable_methods
 from dialogs.actions.money_flows import PENDING_REVIEW, drop_review, open_review_tapped
 from dialogs.actions.money_texts import as_id, button, offer_log_in, refuse_payload
+from dialogs.actions.texts import buttons, refusal_text, text
 from services import payment_methods
 from services.context import Services
 from services.errors import DomainError, NotFound
@@ -54,42 +56,43 @@ class ActionManagePaymentMethods(Action):
         svc = runtime.services()
         methods = payment_methods.list_methods(svc, member)
         if to_remove is not None:
-            return used + _review_removal(dispatcher, tracker, methods, to_remove)
+            return used + _review_removal(dispatcher, tracker, domain, methods, to_remove)
         if tracker.get_slot(DEFAULT_SLOT) is not None:
-            _make_default(dispatcher, tracker, svc, member, tracker.get_slot(DEFAULT_SLOT))
+            _make_default(dispatcher, tracker, domain, svc, member,
+                          tracker.get_slot(DEFAULT_SLOT))
         elif chosen == "add":
             send_setup_link(dispatcher, svc, member, waiting=False)
-            dispatcher.utter_message(text="When it's saved, I'll tell you here.")
+            dispatcher.utter_message(response="utter_methods_will_tell_you")
         elif chosen == "remove" and methods:
-            dispatcher.utter_message(text="Which one would you like to remove?", buttons=[
-                *(button(payment_methods.method_label(method), INTENT,
-                         **{REMOVE_SLOT: str(method.id)}) for method in methods),
-                button("Never mind", "help")])
+            dispatcher.utter_message(
+                text=text(domain, tracker, "utter_methods_which_to_remove"), buttons=[
+                    *(button(method_name(domain, tracker, method), INTENT,
+                             **{REMOVE_SLOT: str(method.id)}) for method in methods),
+                    titled(domain, tracker, "never_mind", "help")])
         elif chosen == "default" and methods:
             usable, _ = usable_methods(svc, member)
-            dispatcher.utter_message(text="Which one should I offer first?", buttons=[
-                *(button(payment_methods.method_label(method), INTENT,
-                         **{DEFAULT_SLOT: str(method.id)}) for method in usable),
-                button("Never mind", "help")])
+            dispatcher.utter_message(
+                text=text(domain, tracker, "utter_methods_which_default"), buttons=[
+                    *(button(method_name(domain, tracker, method), INTENT,
+                             **{DEFAULT_SLOT: str(method.id)}) for method in usable),
+                    titled(domain, tracker, "never_mind", "help")])
         else:
-            show_methods(dispatcher, svc, methods)
+            show_methods(dispatcher, tracker, domain, svc, methods)
         return used
 
 
-def show_methods(dispatcher: CollectingDispatcher, svc: Services,
-                 methods: list[PaymentMethod]) -> None:
-    add = button("Add a card or bank account", INTENT, **{ACTION_SLOT: "add"})
+def show_methods(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                 svc: Services, methods: list[PaymentMethod]) -> None:
     if not methods:
-        dispatcher.utter_message(text="You don't have a saved card or bank account yet.",
-                                 buttons=[add])
+        dispatcher.utter_message(response="utter_methods_none")
         return
     today = svc.today()
-    lines = ["Your saved payment methods:"] + [
-        f"• {payment_methods.method_label(method, on=today)}"
-        + (" (default)" if method.is_default else "") for method in methods]
-    dispatcher.utter_message(text="\n".join(lines), buttons=[
-        add, button("Remove…", INTENT, **{ACTION_SLOT: "remove"}),
-        button("Make default…", INTENT, **{ACTION_SLOT: "default"})])
+    lines = [text(domain, tracker, "utter_methods_saved")] + [
+        text(domain, tracker, "utter_methods_default_line" if method.is_default
+             else "utter_methods_line", method=method_name(domain, tracker, method, on=today))
+        for method in methods]
+    dispatcher.utter_message(text="\n".join(lines),
+                             buttons=buttons(domain, tracker, "utter_methods_saved"))
 
 
 def _own(methods: list[PaymentMethod], value: object) -> PaymentMethod | None:
@@ -97,37 +100,39 @@ def _own(methods: list[PaymentMethod], value: object) -> PaymentMethod | None:
     return next((method for method in methods if method.id == method_id), None)
 
 
-def _review_removal(dispatcher: CollectingDispatcher, tracker: Tracker,
+def _review_removal(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                     methods: list[PaymentMethod], value: object) -> list[EventType]:
     method = _own(methods, value)
     if method is None:
-        refuse_payload(dispatcher, tracker, f"payment method {value!r}", NOT_FOUND)
+        refuse_payload(dispatcher, tracker, f"payment method {value!r}",
+                       text(domain, tracker, "utter_methods_not_found"))
         return []
     dispatcher.utter_message(
-        text=f"Remove {payment_methods.method_label(method)}? Payments already made with it "
-             "stay in your history.",
-        buttons=[button("Remove", "affirm", **{CONFIRM_SLOT: str(method.id)}),
-                 button("Cancel", "cancel")])
+        text=text(domain, tracker, "utter_methods_review_removal",
+                  method=method_name(domain, tracker, method)),
+        buttons=buttons(domain, tracker, "utter_methods_review_removal", id=method.id))
     return drop_review() + [SlotSet(REVIEW_SLOT, str(method.id)),
                             SlotSet(PENDING_REVIEW, "method")]
 
 
-def _make_default(dispatcher: CollectingDispatcher, tracker: Tracker, svc: Services,
-                  member: int, value: object) -> None:
+def _make_default(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                  svc: Services, member: int, value: object) -> None:
     method_id = as_id(value)
     try:
         if method_id is None:
             raise NotFound(NOT_FOUND)
         method = payment_methods.set_default(svc, member, method_id)
     except NotFound:
-        refuse_payload(dispatcher, tracker, f"payment method {value!r}", NOT_FOUND)
+        refuse_payload(dispatcher, tracker, f"payment method {value!r}",
+                       text(domain, tracker, "utter_methods_not_found"))
         return
     except DomainError as refusal:
-        dispatcher.utter_message(text=refusal.message)
+        dispatcher.utter_message(text=refusal_text(refusal, tracker))
         return
     dispatcher.utter_message(
-        text=f"Done: {payment_methods.method_label(method)} is now your default.",
-        buttons=[button("Payment methods", INTENT), button("Make a payment", "make_payment")])
+        text=text(domain, tracker, "utter_methods_default_done",
+                  method=method_name(domain, tracker, method)),
+        buttons=buttons(domain, tracker, "utter_methods_default_done"))
 
 
 class ActionConfirmMethodRemoval(Action):
@@ -142,9 +147,7 @@ class ActionConfirmMethodRemoval(Action):
         reviewed = open_review_tapped(tracker, REVIEW_SLOT, CONFIRM_SLOT)
         used: list[EventType] = [SlotSet(CONFIRM_SLOT, None)]
         if reviewed is None:
-            dispatcher.utter_message(text="That removal is no longer waiting for you, so "
-                                          "nothing was removed.",
-                                     buttons=[button("Payment methods", INTENT)])
+            dispatcher.utter_message(response="utter_methods_removal_closed")
             return used
         svc = runtime.services()
         member = acting_member(tracker)
@@ -152,12 +155,14 @@ class ActionConfirmMethodRemoval(Action):
         try:
             payment_methods.remove_method(svc, member, int(reviewed))
         except NotFound:
-            refuse_payload(dispatcher, tracker, f"payment method {reviewed!r}", NOT_FOUND)
+            refuse_payload(dispatcher, tracker, f"payment method {reviewed!r}",
+                           text(domain, tracker, "utter_methods_not_found"))
             return used
         except DomainError as refusal:
-            dispatcher.utter_message(text=refusal.message, buttons=[
-                button("Manage autopay", "setup_autopay"), button("Payment methods", INTENT)])
+            dispatcher.utter_message(text=refusal_text(refusal, tracker), buttons=[
+                titled(domain, tracker, "manage_autopay", "setup_autopay"),
+                titled(domain, tracker, "payment_methods", INTENT)])
             return used
-        dispatcher.utter_message(text="Removed.")
-        show_methods(dispatcher, svc, payment_methods.list_methods(svc, member))
+        dispatcher.utter_message(response="utter_methods_removed")
+        show_methods(dispatcher, tracker, domain, svc, payment_methods.list_methods(svc, member))
         return used

@@ -23,6 +23,7 @@ from dialogs.actions.member_session import (
     resume_target,
     start_login,
 )
+from dialogs.actions.texts import refusal_text
 from services import accounts, lockout, sessions
 from services.errors import AttemptsPaused, LoginFailed, NotLoggedIn
 
@@ -45,10 +46,11 @@ class ValidateReauthForm(FormValidationAction):
             return {"password": None, OUTCOME_SLOT: "logged_out"}
         except AttemptsPaused as paused:
             dispatcher.utter_message(response="utter_login_throttled",
-                                     until=member_time(svc, paused.locked_until))
+                                     until=member_time(svc, paused.locked_until, tracker))
             return {"password": None, OUTCOME_SLOT: "stopped"}
         except LoginFailed as failed:
-            report_failed_try(dispatcher, failed.message, _warning(svc, tracker, channel, chat_id))
+            report_failed_try(dispatcher, refusal_text(failed, tracker),
+                              _warning(svc, tracker, channel, chat_id))
             return {"password": None}
         return {"password": None, OUTCOME_SLOT: "confirmed"}
 

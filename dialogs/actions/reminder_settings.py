@@ -18,12 +18,10 @@ from dialogs.actions.reminder_input import (
     ReminderInputError,
     check_quiet_hours,
     check_reminder_days,
-    describe_hour,
-    describe_rejected_days,
-    describe_reminder_days,
     parse_quiet_hours,
     parse_reminder_days,
 )
+from dialogs.actions.texts import refusal_text, text
 from services import accounts
 from services.errors import DomainError
 
@@ -54,7 +52,7 @@ class ValidateReminderSettingsForm(FormValidationAction):
                 days = parse_reminder_days(_as_text(value))
         except ReminderInputError as error:
             # Every day given is kept or the member hears which was not: nothing is dropped.
-            named = {"rejected_days": describe_rejected_days(error.rejected)} \
+            named = {"rejected_days": _rejected_days(domain, tracker, error.rejected)} \
                 if error.rejected else {}
             dispatcher.utter_message(response=f"utter_reminder_days_{error.reason}", **named)
             return {"reminder_days": None}
@@ -88,8 +86,8 @@ class ActionShowReminderSettings(Action):
             if account.reminders_enabled:
                 dispatcher.utter_message(
                     response="utter_current_reminder_settings",
-                    reminder_days_text=describe_reminder_days(account.reminder_offsets),
-                    quiet_hours_text=_quiet_hours_text(account.quiet_hours_start,
+                    reminder_days_text=_reminder_days(domain, tracker, account.reminder_offsets),
+                    quiet_hours_text=_quiet_hours_text(domain, tracker, account.quiet_hours_start,
                                                        account.quiet_hours_end))
             else:
                 dispatcher.utter_message(response="utter_current_reminders_off")
@@ -120,21 +118,61 @@ class ActionSubmitReminderSettings(Action):
             else:
                 accounts.update_reminder_settings(runtime.services(), account_id, enabled=False)
         except DomainError as error:
-            dispatcher.utter_message(response="utter_input_refused", reason=error.message)
+            dispatcher.utter_message(response="utter_input_refused",
+                                     reason=refusal_text(error, tracker))
             return [SlotSet(slot, None) for slot in FORM_SLOTS]
         if enabled:
             dispatcher.utter_message(
                 response="utter_reminder_settings_summary",
-                reminder_days_text=describe_reminder_days(tracker.get_slot("reminder_days")),
-                quiet_hours_text=_quiet_hours_text(start, end),
+                reminder_days_text=_reminder_days(domain, tracker,
+                                                  tracker.get_slot("reminder_days")),
+                quiet_hours_text=_quiet_hours_text(domain, tracker, start, end),
             )
         else:
             dispatcher.utter_message(response="utter_reminders_off_summary")
         return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
 
-def _quiet_hours_text(start: int, end: int) -> str:
-    return f"{describe_hour(start)} and {describe_hour(end)}"
+def _reminder_days(domain: DomainDict, tracker: Tracker, days: list[int]) -> str:
+    """[7, 3, 1] -> "7, 3 and 1 days before each due date"; 0 is the due date itself."""
+    before = [day for day in days if day > 0]
+    parts = []
+    if before:
+        parts.append(text(domain, tracker, "utter_reminders_day_before" if before == [1]
+                          else "utter_reminders_days_before",
+                          days=_join(domain, tracker, [str(day) for day in before])))
+    if 0 in days:
+        parts.append(text(domain, tracker, "utter_reminders_on_due_date"))
+    return _join(domain, tracker, parts)
+
+
+def _rejected_days(domain: DomainDict, tracker: Tracker, days: tuple[int, ...]) -> str:
+    """(45,) -> "45 days"; (31, 60) -> "31 and 60 days": the days that were not kept."""
+    return text(domain, tracker, "utter_reminders_one_day" if days == (1,)
+                else "utter_reminders_days", days=_join(domain, tracker,
+                                                        [str(day) for day in days]))
+
+
+def _quiet_hours_text(domain: DomainDict, tracker: Tracker, start: int, end: int) -> str:
+    return text(domain, tracker, "utter_reminders_between", start=_hour(domain, tracker, start),
+                end=_hour(domain, tracker, end))
+
+
+def _hour(domain: DomainDict, tracker: Tracker, hour: int) -> str:
+    """"midnight", "noon", "9pm" / "medianoche", "mediodía", "9 p. m."."""
+    if hour in (0, 12):
+        return text(domain, tracker, "utter_reminders_midnight" if hour == 0
+                    else "utter_reminders_noon")
+    return text(domain, tracker, "utter_reminders_hour_am" if hour < 12
+                else "utter_reminders_hour_pm", hour=hour % 12 or 12)
+
+
+def _join(domain: DomainDict, tracker: Tracker, items: list[str]) -> str:
+    """"7, 3 and 1" / "7, 3 y 1"."""
+    if len(items) < 2:
+        return "".join(items)
+    return text(domain, tracker, "utter_reminders_list", first=", ".join(items[:-1]),
+                last=items[-1])
 
 
 def _are_numbers(value: Any) -> bool:

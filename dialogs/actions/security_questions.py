@@ -12,8 +12,11 @@ import re
 from typing import Any
 
 from rapidfuzz import fuzz
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
+from dialogs.actions.texts import text
 from services.accounts import SECURITY_QUESTIONS
 from services.identity import normalize_security_answer
 
@@ -64,16 +67,27 @@ def question_text(number: str | None) -> str:
     return SECURITY_QUESTIONS[int(number) - 1] if number else SECURITY_QUESTIONS[0]
 
 
-def ask_for_question(dispatcher: CollectingDispatcher, response: str, *,
-                     exclude: str | None) -> None:
-    buttons = [{"title": question, "payload": f'/inform{{"{CHOICE_ENTITY}": "{number}"}}'}
+def said_in_language(domain: DomainDict, tracker: Tracker, question: str) -> str:
+    """A question of SECURITY_QUESTIONS as the member's language asks it
+    (`utter_care_security_question_<number>`). The English text stays what is stored."""
+    number = SECURITY_QUESTIONS.index(question) + 1 if question in SECURITY_QUESTIONS else None
+    name = f"utter_care_security_question_{number}"
+    return text(domain, tracker, name) if (domain.get("responses") or {}).get(name) else question
+
+
+def ask_for_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                     response: str, *, exclude: str | None) -> None:
+    buttons = [{"title": said_in_language(domain, tracker, question),
+                "payload": f'/inform{{"{CHOICE_ENTITY}": "{number}"}}'}
                for number, question in enumerate(SECURITY_QUESTIONS, 1)
                if str(number) != exclude]
     dispatcher.utter_message(response=response, buttons=buttons)
 
 
-def ask_for_answer(dispatcher: CollectingDispatcher, question: str) -> None:
-    dispatcher.utter_message(response="utter_ask_security_answer", question=question)
+def ask_for_answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                   question: str) -> None:
+    dispatcher.utter_message(response="utter_ask_security_answer",
+                             question=said_in_language(domain, tracker, question))
 
 
 def answer_or_refuse(value: Any, dispatcher: CollectingDispatcher) -> str | None:

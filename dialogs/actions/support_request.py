@@ -7,9 +7,9 @@ first how staff can reach them (`support_contact_form`: a phone number or an e-m
 checked with phonenumbers and email-validator), and may decline; a form they were in goes on
 afterwards.
 
-The conversation is read back from the tracker store, where secrets (passwords, SSNs, dates of
-birth, security answers, card numbers) were never kept in clear: the transcript has only the
-"[redacted]" markers.
+The conversation is read back from the tracker store (runtime.transcript, dialogs/engine/
+transcripts.py), where secrets (passwords, SSNs, dates of birth, security answers, card numbers)
+were never kept in clear: the transcript has only the "[redacted]" markers.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
+from dialogs.actions.care_texts import answer_within
 from dialogs.actions.member_session import acting_member
-from dialogs.engine.nlu.redaction import redact_secrets
-from dialogs.engine.tracker_store import TrackerStore
+from dialogs.actions.texts import refusal_text
 from services.errors import SupportLimitReached
-from services.support import TRANSCRIPT_LINES, find_open_request, open_support_request
+from services.support import find_open_request, open_support_request
 
 CONTACT_FORM = "support_contact_form"
 CONTACT_SLOT = "support_contact"
@@ -37,7 +37,6 @@ DECLINED = "none"
 TOPIC = "talk_to_human"
 # Phone numbers typed without a country code are read as the exchange's own (US) numbers.
 DEFAULT_REGION = "US"
-_SPEAKERS = {"user": "member", "bot": "bot"}
 
 
 class ActionOpenSupportRequest(Action):
@@ -55,7 +54,7 @@ class ActionOpenSupportRequest(Action):
             interrupted = tracker.active_loop_name
             return [SlotSet(CONTACT_SLOT, None), SlotSet(RESUME_SLOT, interrupted),
                     FollowupAction(CONTACT_FORM)]
-        hand_over(dispatcher, tracker, member, contact=None)
+        hand_over(dispatcher, tracker, domain, member, contact=None)
         return []
 
 
@@ -88,27 +87,28 @@ class ActionSubmitSupportContact(Action):
                                      exchange=svc.policy.name, phone=svc.policy.phone,
                                      tty=svc.policy.tty)
         elif contact:
-            hand_over(dispatcher, tracker, acting_member(tracker), contact=contact)
+            hand_over(dispatcher, tracker, domain, acting_member(tracker), contact=contact)
         return events + ([FollowupAction(resume)] if resume else [])
 
 
-def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, member: int | None, *,
-              contact: str | None) -> None:
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+              member: int | None, *, contact: str | None) -> None:
     """Open the member's request, or add to the one open, and tell them which it is."""
     svc = runtime.services()
     channel, chat_id = runtime.chat_of(tracker)
     try:
         handoff = open_support_request(
             svc, account_id=member, channel=channel, chat_id=chat_id, topic=TOPIC,
-            transcript=stored_transcript(channel, chat_id), contact=contact)
+            transcript=runtime.transcript(channel, chat_id), contact=contact)
     except SupportLimitReached as limit:
-        dispatcher.utter_message(text=limit.message)
+        dispatcher.utter_message(text=refusal_text(limit, tracker))
         return
     response = "utter_support_request_added_to" if handoff.added_to \
         else "utter_support_request_opened"
     dispatcher.utter_message(
         response=response, number=handoff.number,
-        answer_within=svc.policy.support_answer_within, exchange=svc.policy.name,
+        answer_within=answer_within(domain, tracker, svc.policy.support_answer_within),
+        exchange=svc.policy.name,
         phone=svc.policy.phone, tty=svc.policy.tty)
 
 
@@ -127,13 +127,3 @@ def reachable_at(text: str) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def stored_transcript(channel: str, chat_id: str) -> list[str]:
-    """The latest lines of the conversation as the tracker store keeps it (redacted). Each line
-    goes through the chat's card and SSN detector again: what an older release stored before it
-    knew a format stays out of the staff's view."""
-    events = TrackerStore(runtime.services().uow_factory).session_events(channel, chat_id)
-    lines = [f"{_SPEAKERS[event['event']]}: {redact_secrets(event['text'])}" for event in events
-             if event.get("event") in _SPEAKERS and event.get("text")]
-    return lines[-TRANSCRIPT_LINES:]

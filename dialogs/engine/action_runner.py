@@ -13,6 +13,9 @@ import rasa_sdk
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection
 
+from dialogs.actions import runtime
+from dialogs.engine.transcripts import stored_transcript
+
 ACTIONS_PACKAGE = "dialogs.actions"
 
 
@@ -45,6 +48,8 @@ def action_call(action_name: str, tracker_state: dict, domain: dict) -> dict:
 
 class InProcessActionRunner:
     def __init__(self, package: str = ACTIONS_PACKAGE):
+        # Actions run here read a support request's transcript from this process's store.
+        runtime.read_transcripts_with(stored_transcript)
         self._executor = ActionExecutor()
         self._executor.register_package(package)
         self._package = package

@@ -8,6 +8,7 @@ from rasa_sdk.executor import ActionExecutor
 
 from dialogs.actions import runtime
 from dialogs.engine.action_runner import ACTIONS_PACKAGE
+from dialogs.engine.transcripts import stored_transcript
 from services.context import Services
 
 DEFAULT_PORT = 5055
@@ -18,6 +19,7 @@ def run_action_server(port: int = DEFAULT_PORT, *, host: str = "127.0.0.1",
     """Serve until stopped. rasa-sdk's own runner binds SANIC_HOST (0.0.0.0 unless set) and
     starts worker processes that would not see `services`; this binds `host`, in one process."""
     runtime.configure(services)
+    runtime.read_transcripts_with(stored_transcript)
     executor = ActionExecutor()
     executor.register_package(ACTIONS_PACKAGE)
     app = create_app(executor)

@@ -2,8 +2,9 @@
 
 A folder holds `language.yml` (its name, Babel locale, the words that choose it, its Telegram
 command descriptions), `responses.yml` and `responses_<part>.yml` (response name -> variations,
-as in domain.yml), `nlu.yml` (Rasa training examples), and the service layer's texts
-(`notices.yml`, `errors.yml`, `answers.yml`). Adding a folder adds a language; no code changes.
+as in domain.yml), `nlu.yml` (Rasa training examples), the service layer's texts
+(`notices.yml`, `errors.yml`, `answers.yml`, `troubleshooting.yml`, read by the services) and
+the words actions read (`autopay_words.yml`). Adding a folder adds a language; no code changes.
 
 The texts join the domain through the one mechanism Rasa has for languages: a variation with
 `condition: [{type: slot, name: language, value: <code>}]`. The default language's texts are
@@ -177,24 +178,3 @@ def _identifier(codes: tuple[str, ...]):
         return None
     identifier.set_languages(known)
     return identifier
-
-
-def answers_in(english: dict, language: str | None,
-               directory: Path | str | None = None) -> dict:
-    """data/answers.yml as `language` says it: its folder's answers.yml laid over the English
-    key by key, so a text it lacks stays English."""
-    folder = Path(directory) if directory else Path(__file__).resolve().parents[2] / "data" \
-        / "languages"
-    return _overlay(english, _answers_file(folder / (language or "") / "answers.yml"))
-
-
-@lru_cache(maxsize=16)
-def _answers_file(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
-
-
-def _overlay(base: object, over: object) -> object:
-    if isinstance(base, dict) and isinstance(over, dict):
-        return {key: _overlay(base[key], over[key]) if key in base and key in over
-                else over.get(key, base.get(key)) for key in {**base, **over}}
-    return base if over is None else over

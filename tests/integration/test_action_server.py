@@ -16,6 +16,7 @@ import pytest
 
 from dialogs.actions import runtime
 from dialogs.engine.action_runner import HttpActionRunner, InProcessActionRunner
+from dialogs.engine.transcripts import stored_transcript
 from tests.conftest import build_services
 from tests.engine_fakes import build_engine
 from tests.fakes import FakeGateway
@@ -85,6 +86,7 @@ def services(engine, clock, policy, secrets):
     svc = build_services(engine, gateway=FakeGateway(), clock=clock, policy=policy,
                          secrets=secrets)
     runtime.configure(svc)
+    runtime.read_transcripts_with(stored_transcript)
     yield svc
     runtime.configure(None)
 

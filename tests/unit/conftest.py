@@ -3,6 +3,7 @@
 import pytest
 
 from dialogs.actions import runtime
+from dialogs.engine.transcripts import stored_transcript
 from tests.concurrency import ThreadSafeFakeGateway
 from tests.conftest import build_services
 
@@ -23,5 +24,6 @@ def svc(sqlite_engine, gateway, clock, policy, secrets):
 def services(svc):
     """`svc` as the dialogue actions reach it (dialogs.actions.runtime) during the test."""
     runtime.configure(svc)
+    runtime.read_transcripts_with(stored_transcript)
     yield svc
     runtime.configure(None)

@@ -9,7 +9,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from dialogs.actions.support_request import stored_transcript
+from dialogs.engine.transcripts import stored_transcript
 from services.persistence.models import ConversationEvent
 from tests.engine_fakes import KeywordInterpreter, build_engine, texts, tracker_store
 
@@ -92,7 +92,7 @@ async def test_a_support_transcript_shows_no_card_number_or_ssn_stored_by_an_old
         conversation.append([{"event": "user", "text": text} for text in older],
                             at=services.now())
 
-    lines = stored_transcript("rest", "7")
+    lines = stored_transcript(services, "rest", "7")
 
     assert lines == ["member: card [card number removed]", "member: my social is [ssn removed]",
                      "member: hi there"]

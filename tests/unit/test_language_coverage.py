@@ -11,6 +11,7 @@ import yaml
 
 from dialogs.engine import Domain
 from dialogs.engine.domain import DATA_DIR
+from services.answer_texts import answers_in
 
 LANGUAGE = "es"
 # domain.yml's responses and those the default language's folder adds (responses*.yml).
@@ -75,8 +76,6 @@ def _leaves(tree: object, path: str = "") -> dict[str, object]:
 
 
 def test_every_answer_has_spanish_with_the_same_placeholders_and_payloads():
-    from dialogs.engine.languages import answers_in
-
     english = yaml.safe_load((DATA_DIR / "answers.yml").read_text())
     spanish_only = yaml.safe_load((DATA_DIR / "languages" / LANGUAGE / "answers.yml").read_text())
     assert set(_leaves(english)) == set(_leaves(spanish_only))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import inspect
 import re
 
 import pytest
@@ -25,7 +24,6 @@ from services.persistence.models import Notification, PaymentEvent, PaymentMetho
 from services.reminders import plan_reminders
 from services.settlement import settle_payments
 from services.setup_failures import tell_setup_failed
-from services.troubleshooting import explain_decline
 from services.webhook_events import ReceivedEvent
 from tests.factories import make_paying_member
 from tests.fakes import RecordingNotifier
@@ -250,16 +248,27 @@ def test_setup_failures_and_a_saved_method_are_spanish(svc):
     assert [b["title"] for b in buttons] == ["Pagar ahora", "Otra cosa"]
 
 
-@pytest.mark.skipif("language" not in inspect.signature(explain_decline).parameters,
-                    reason="decline explanations in Spanish come with explain_decline(language=)"
-                           " (helper es-care)")
-def test_declines_and_returns_are_explained_in_spanish(svc, gateway):
+def test_an_autopay_decline_is_explained_in_spanish(svc):
     member = spanish_member(svc)
     enroll(svc, member, INSUFFICIENT)
     autopay.charge_autopay_due(svc, on(svc, 11, 20))
+    settle_payments(svc, on(svc, 11, 20))  # the job that plans payment notices
+    found = notices(svc)
+    [(text, titles)] = found["autopay_result"]
+    assert text.startswith("El pago automático")
+    assert "Fondos insuficientes." in text, text
+    assert "Hablar con una persona" in titles
+    assert_all_spanish(found)
+
+
+def test_a_returned_bank_payment_is_explained_in_spanish(svc, gateway):
+    member = spanish_member(svc)
     pay(svc, member, BANK, cents=20000)
     gateway.settle(gateway.requests[-1].idempotency_key, "declined")
     settle_payments(svc, on(svc, 11, 24))
     found = notices(svc)
-    assert {"autopay_result", "payment_result"} <= found.keys()
+    [(text, titles)] = found["payment_result"]
+    assert text.startswith("Su banco devolvió su pago de $200.00")
+    assert titles == ["Usar otro método", "Agregar tarjeta o cuenta bancaria",
+                      "Hablar con una persona"]
     assert_all_spanish(found)
