@@ -19,8 +19,8 @@ SPANISH_DIR = DATA_DIR / "languages" / "es"
 # English texts that are Spanish too: the language menu, "No", "Dental", and "Health", which a
 # Spanish text shows in a plan's name ("Harbor Health Silver 2").
 NOT_ENGLISH_ALONE = {"No", "English", "Español", "Language / Idioma", "Dental", "Health"}
-# Or only values: "{plan} — {amount}", "{day}rd".
-_ONLY_VALUES = re.compile(r"^(?:\{\w+\}|[^A-Za-z]|st|nd|rd|th)*$")
+# Or only values: "{plan} — {amount}", "{day}rd", "{hour}pm" (Spanish writes "9pm" too).
+_ONLY_VALUES = re.compile(r"^(?:\{\w+\}|[^A-Za-z]|st|nd|rd|th|am|pm)*$")
 
 
 @pytest.fixture(scope="module")

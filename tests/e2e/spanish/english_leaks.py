@@ -45,6 +45,7 @@ ENGLISH_WORDS = frozenset("""
     new open opened close closed ready done sure right wrong
     pick different question questions security answer
     manage off has expired pending autopay
+    never mind first charge midnight noon prepared refunded
 """.split())
 
 # Phrases that are English even where each word alone might not be listed.

@@ -139,10 +139,6 @@ async def _survives_a_new_session(chat, clock) -> None:
     assert "contraseña" in chat.text
 
 
-@pytest.mark.xfail(strict=True, reason="the log-in keeps no language on the account: only an "
-                   "explicit choice while logged in does (dialogs/actions/language.py), so a "
-                   "member whose language came from Telegram or detection is reminded in "
-                   "English (services/reminders.py reads Account.language)")
 async def test_a_reminder_pushed_later_is_in_the_language_the_member_logged_in_with(tg):
     await tg.start()
     await tg.log_in("alex")
