@@ -9,16 +9,14 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_time
 from rasa_sdk import Tracker
 
 from dialogs.actions import money_texts
+from dialogs.actions.member_session import member_time as clock_time  # noqa: F401 (one place)
 from dialogs.actions.money_texts import button
 from dialogs.actions.texts import language_of, text
 from services import formatting, payment_methods
-from services.context import Services
 
 _BUSINESS_DAYS = re.compile(r"(\d+) business days?", re.I)
 
@@ -37,13 +35,6 @@ def ordinal(domain: Mapping[str, Any], tracker: Tracker, number: int) -> str:
 def month_and_year(date: dt.date, tracker: Tracker) -> str:
     """"December 2026" / "diciembre de 2026"."""
     return money_texts.month(date, tracker)
-
-
-def clock_time(svc: Services, at: dt.datetime, tracker: Tracker) -> str:
-    """"3:45 PM" / "3:45 p.m." in the exchange's time zone."""
-    local = at.astimezone(ZoneInfo(svc.policy.time_zone))
-    # CLDR puts a narrow no-break space before AM/PM, which some chat fonts show as a box.
-    return format_time(local.time(), "short", locale=_locale(tracker)).replace("\u202f", " ")
 
 
 def method_name(domain: Mapping[str, Any], tracker: Tracker, method: Any, *,
