@@ -35,6 +35,11 @@ def all_words() -> dict[str, dict[str, Any]]:
     return found
 
 
+def fingerprint() -> bytes:
+    """Every words.yml's bytes: what a model trained around these words depends on."""
+    return b"\0".join(path.read_bytes() for path in sorted(LANGUAGES_DIR.glob(f"*/{WORDS_FILE}")))
+
+
 def section(language: str | None, name: str) -> dict[str, Any]:
     return words(language).get(name) or {}
 
