@@ -8,6 +8,7 @@ it names holds after its message:
 
     intent:  the intent the message was read as
     slots:   {slot: value} the slots hold afterwards (a form's answer, read right)
+    set:     {slot: value} set by the message's turn, even if a form's end cleared it since
     asks:    the slot the active form asks for next (the same prompt again after a question)
     form:    the active form afterwards, or null (left, cancelled, done)
     says:    texts that all appear in the reply (buttons' titles included), case-insensitive
@@ -263,6 +264,11 @@ def _check(expect: dict[str, Any], tracker: Tracker, reply: str,
     for slot, value in (expect.get("slots") or {}).items():
         if tracker.slots.get(slot) != value:
             problems.append(f"slot {slot}={tracker.slots.get(slot)!r} != {value!r}")
+    set_now = {e["name"]: e["value"] for e in tracker.events_since_latest_user_message()
+               if e["event"] == "slot" and e["value"] is not None}
+    for slot, value in (expect.get("set") or {}).items():
+        if set_now.get(slot) != value:
+            problems.append(f"set {slot}={set_now.get(slot)!r} != {value!r}")
     if "asks" in expect:
         asked = tracker.slots.get("requested_slot") if tracker.active_loop_name else None
         if asked != expect["asks"]:
