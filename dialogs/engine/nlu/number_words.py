@@ -80,7 +80,8 @@ def _number_words(language: str | None) -> _NumberWords | None:
         return None
     word = rf"(?:{language_words.alternation(spec['words'])})"
     joiners = language_words.alternation(spec.get("joiners") or ())
-    join = rf"(?:\s+(?:{joiners})\s+|\s+)" if joiners else r"\s+"
+    # Possessive runs of spaces: a long run is scanned once, never given back space by space.
+    join = rf"(?:\s++(?:{joiners})\s++|\s++)" if joiners else r"\s++"
     return _NumberWords(
         code=str(spec["text2num"]),
         run=re.compile(rf"(?<![\w-]){word}(?:{join}{word})*(?![\w-])"),
