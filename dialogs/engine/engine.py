@@ -45,7 +45,7 @@ from dialogs.engine.domain import (
 )
 from dialogs.engine.forms import LoopRejected
 from dialogs.engine.language_turns import CHOICE_PARSE, language_step
-from dialogs.engine.languages import LanguageChooser
+from dialogs.engine.languages import LANGUAGE_SLOT, LanguageChooser
 from dialogs.engine.nlu.redaction import contains_secret, find_secrets, redact_secrets
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
@@ -68,7 +68,8 @@ logger = logging.getLogger(__name__)
 class Interpreter(Protocol):
     """The NLU: Rasa's parse format, and the intents worth offering when it should not guess."""
 
-    def parse(self, text: str, *, today: dt.date | None = None) -> dict: ...
+    def parse(self, text: str, *, today: dt.date | None = None,
+              language: str | None = None) -> dict: ...
 
     def suggestions(self, parse: dict, n: int = 3) -> list[str] | None: ...
 
@@ -310,7 +311,8 @@ class Engine:
         # only what is none of these goes to the NLU.
         parse = payload or self._prompts.read(tracker, text)
         if parse is None:
-            parse = self._prompts.reconsider(tracker, text, self._understand(text))
+            parse = self._prompts.reconsider(
+                tracker, text, self._understand(text, tracker.slots.get(LANGUAGE_SLOT)))
         event = _user_uttered(text, parse, channel, metadata)
         turn.add(event)
         filled = extract_slots(self.domain, tracker, self._prompts.rules)
@@ -319,8 +321,9 @@ class Engine:
         turn.secret_answer = requested in sensitive or any(e["name"] in sensitive for e in filled)
         return event
 
-    def _understand(self, text: str) -> dict:
-        parse = self._interpreter.parse(text, today=self._today() if self._today else None)
+    def _understand(self, text: str, language: str | None) -> dict:
+        parse = self._interpreter.parse(text, today=self._today() if self._today else None,
+                                        language=language)
         offered = self._interpreter.suggestions(parse)
         if offered is None:
             return parse
