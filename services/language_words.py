@@ -12,32 +12,27 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from services.language_files import language_dirs, language_file, language_files
 
-LANGUAGES_DIR = Path(__file__).resolve().parent.parent / "data" / "languages"
 WORDS_FILE = "words.yml"
 
 
 def words(language: str | None) -> dict[str, Any]:
     """The words.yml of `language` (its sections by name), or {} for none."""
-    return all_words().get(language or "", {})
+    return language_file(language, WORDS_FILE)
 
 
-@lru_cache(maxsize=1)
 def all_words() -> dict[str, dict[str, Any]]:
     """Every language's words.yml, by language code."""
-    found = {}
-    for path in sorted(LANGUAGES_DIR.glob(f"*/{WORDS_FILE}")):
-        found[path.parent.name] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return found
+    return language_files(WORDS_FILE)
 
 
 def fingerprint() -> bytes:
     """Every words.yml's bytes: what a model trained around these words depends on."""
-    return b"\0".join(path.read_bytes() for path in sorted(LANGUAGES_DIR.glob(f"*/{WORDS_FILE}")))
+    return b"\0".join(path.read_bytes() for directory in language_dirs()
+                      for path in sorted(directory.glob(f"*/{WORDS_FILE}")))
 
 
 def section(language: str | None, name: str) -> dict[str, Any]:
