@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import itertools
 import multiprocessing
+import resource
 import statistics
 import tempfile
 import time
@@ -104,20 +105,34 @@ class FakeApiProcess:
 # --- the two bots --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Work:
+    """What a bot spent handling the updates: wall seconds, and the CPU seconds and voluntary
+    context switches of its process (every thread) over the same span."""
+    seconds: float
+    cpu_seconds: float
+    switches: int
+
+
+def _usage() -> tuple[float, int]:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_nvcsw
+
+
 async def measure(application: Application, updates: int,
                   start: Callable[[], Awaitable[None]],
-                  stop: Callable[[], Awaitable[None]]) -> float:
-    """Seconds from the moment the first update reaches the bot's handlers until every update
-    is handled: the processing, without start-up (getMe, setMyCommands, the first long poll),
+                  stop: Callable[[], Awaitable[None]]) -> Work:
+    """From the moment the first update reaches the bot's handlers until every update is
+    handled: the processing, without start-up (getMe, setMyCommands, the first long poll),
     which each bot pays once however long it runs."""
     handled = 0
-    first: float | None = None
+    first: tuple[float, float, int] | None = None
     done = asyncio.Event()
 
     async def begin(_update: Update, _context: CallbackContext) -> None:
         nonlocal first
         if first is None:
-            first = time.perf_counter()
+            first = (time.perf_counter(), *_usage())
 
     async def count(_update: Update, _context: CallbackContext) -> None:
         nonlocal handled
@@ -130,12 +145,13 @@ async def measure(application: Application, updates: int,
     await start()
     try:
         await asyncio.wait_for(done.wait(), timeout=600)
-        return time.perf_counter() - first
+        cpu, switches = _usage()
+        return Work(time.perf_counter() - first[0], cpu - first[1], switches - first[2])
     finally:
         await stop()
 
 
-async def run_echo_bot(base_url: str, updates: int) -> float:
+async def run_echo_bot(base_url: str, updates: int) -> Work:
     from tests.e2e.fake_bot_api import TOKEN
 
     async def echo(update: Update, _context: CallbackContext) -> None:
@@ -186,7 +202,7 @@ def build_healthpay(var_dir: Path, base_url: str, chats: int):
     return runtime
 
 
-async def run_healthpay(runtime, updates: int) -> float:
+async def run_healthpay(runtime, updates: int) -> Work:
     from bot.telegram.channel import TelegramChannel
 
     await runtime.engine.handle_message("bench", "warm-up", "hi")  # lazy imports, caches
@@ -197,8 +213,12 @@ async def run_healthpay(runtime, updates: int) -> float:
 
 @dataclass(frozen=True)
 class Run:
-    seconds: float
+    work: Work
     calls: dict[str, int]
+
+    @property
+    def seconds(self) -> float:
+        return self.work.seconds
 
 
 def run_round(messages: list[tuple[int, str]], updates: int, chats: int) -> tuple[Run, Run]:
@@ -207,12 +227,12 @@ def run_round(messages: list[tuple[int, str]], updates: int, chats: int) -> tupl
     runs = []
     for bot in ("echo", "healthpay"):
         with FakeApiProcess(messages) as fake:
-            seconds = _in_own_process(_measure_bot, bot, fake.base_url, updates, chats)
-            runs.append(Run(seconds, fake.calls()))
+            work = _in_own_process(_measure_bot, bot, fake.base_url, updates, chats)
+            runs.append(Run(work, fake.calls()))
     return runs[0], runs[1]
 
 
-def _measure_bot(bot: str, base_url: str, updates: int, chats: int) -> float:
+def _measure_bot(bot: str, base_url: str, updates: int, chats: int) -> Work:
     if bot == "echo":
         return asyncio.run(run_echo_bot(base_url, updates))
     with tempfile.TemporaryDirectory() as var_dir:
@@ -245,20 +265,31 @@ def main() -> None:
 
     print(f"{args.updates} updates from {args.chats} chats, polling a local fake Bot API "
           f"(no rate limits), one process each; {args.rounds} rounds, echo bot then HealthPay:")
-    ratios = []
+    ratios, cpu_ratios = [], []
     for number in range(1, args.rounds + 1):
         echo, healthpay = run_round(messages, args.updates, args.chats)
         echo_rate, healthpay_rate = args.updates / echo.seconds, args.updates / healthpay.seconds
         ratios.append(healthpay_rate / echo_rate)
+        cpu_ratios.append(echo.work.cpu_seconds / healthpay.work.cpu_seconds)
         print(f"  round {number}: echo bot (python-telegram-bot) {echo_rate:6.1f} updates/s "
-              f"({_per_update(echo.calls, 'sendMessage', args.updates)} messages an update), "
+              f"({_per_update(echo.calls, 'sendMessage', args.updates)} messages an update; "
+              f"{_work(echo.work, args.updates)}), "
               f"HealthPay (mixed conversation) {healthpay_rate:6.1f} updates/s "
               f"({_per_update(healthpay.calls, 'sendMessage', args.updates)} messages, "
-              f"{_per_update(healthpay.calls, None, args.updates)} Bot API calls an update): "
-              f"ratio {ratios[-1]:.2f}")
+              f"{_per_update(healthpay.calls, None, args.updates)} Bot API calls an update; "
+              f"{_work(healthpay.work, args.updates)}): ratio {ratios[-1]:.2f}")
     ratio = statistics.median(ratios)
     print(f"  median ratio {ratio:.2f} (target >= {TARGET_RATIO:.2f}: "
           f"{'met' if ratio >= TARGET_RATIO else 'NOT met'})")
+    # On a busy machine the rates follow the CPU each process is given (a process with more
+    # threads is given more); the CPU an update costs moves much less with the machine's load.
+    print(f"  median CPU ratio {statistics.median(cpu_ratios):.2f} (echo's CPU an update over "
+          f"HealthPay's: the rates' ratio when both are CPU-bound on a CPU of their own)")
+
+
+def _work(work: Work, updates: int) -> str:
+    return (f"CPU {work.cpu_seconds / updates * 1000:.2f} ms and "
+            f"{work.switches / updates:.1f} context switches an update")
 
 
 def _per_update(calls: dict[str, int], method: str | None, updates: int) -> str:

@@ -45,6 +45,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="training data (default: data/nlu.yml)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                         help="where the trained model is cached (default: VAR_DIR/cache/nlu)")
+    parser.add_argument("--language", default=None, metavar="CODE",
+                        help="the member's language, for amounts and dates in words "
+                             "(a data/languages folder, e.g. es; default: English)")
 
 
 def _at_least_two(value: str) -> int:
@@ -74,7 +77,7 @@ def run_parse(args: argparse.Namespace) -> int:
         return 2
     texts = args.texts or (line.rstrip("\r\n") for line in sys.stdin)
     for text in texts:
-        parse = interpreter.parse(text, today=args.today)
+        parse = interpreter.parse(text, today=args.today, language=args.language)
         print(json.dumps(parse, ensure_ascii=False), flush=True)
     return 0
 
@@ -90,7 +93,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         else:
-            report = evaluate(_load(args), load_nlu_data(args.file).examples)
+            report = evaluate(_load(args), load_nlu_data(args.file).examples, args.language)
             title = f"{args.file} (model trained on {args.nlu})"
     except (OSError, ValueError) as error:  # unreadable data, or more folds than examples
         print(f"healthpay nlu: {error}", file=sys.stderr)

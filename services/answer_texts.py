@@ -5,14 +5,15 @@ the dialogue engine plays no part."""
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
 
+from services.language_files import language_file, overlay
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ANSWERS_FILE = DATA_DIR / "answers.yml"
-LANGUAGES_DIR = DATA_DIR / "languages"
 
 
 @cache
@@ -26,20 +27,6 @@ def answers_for(language: str | None) -> dict:
     return answers_in(load_answers(), language)
 
 
-def answers_in(english: dict, language: str | None,
-               directory: Path | str | None = None) -> dict:
+def answers_in(english: dict, language: str | None) -> dict:
     """`english` with `language`'s answers.yml laid over it, key by key."""
-    folder = Path(directory) if directory else LANGUAGES_DIR
-    return _overlay(english, _answers_file(folder / (language or "") / "answers.yml"))
-
-
-@lru_cache(maxsize=16)
-def _answers_file(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
-
-
-def _overlay(base: object, over: object) -> object:
-    if isinstance(base, dict) and isinstance(over, dict):
-        return {key: _overlay(base[key], over[key]) if key in base and key in over
-                else over.get(key, base.get(key)) for key in {**base, **over}}
-    return base if over is None else over
+    return overlay(english, language_file(language, "answers.yml"))

@@ -20,7 +20,6 @@ import datetime as dt
 import logging
 import string
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -28,26 +27,18 @@ from babel.dates import format_time
 
 from services import formatting
 from services.errors import DomainError
+from services.language_files import (  # noqa: F401 (tests and deployments use them here)
+    LANGUAGES_DIR,
+    language_dirs,
+    language_files,
+    use_language_dirs,
+)
 
-LANGUAGES_DIR = Path(__file__).resolve().parent.parent / "data" / "languages"
 CENTS_SUFFIX = "_cents"
 TIME_SUFFIX = "_time"
 _TIME_PATTERN = "h:mm a z"  # 3:45 PM EST / 3:45 p.m. EST
 
 logger = logging.getLogger(__name__)
-_directories: tuple[Path, ...] = (LANGUAGES_DIR,)
-
-
-def use_language_dirs(*directories: Path | str) -> None:
-    """Read errors.yml from the language folders under `directories`, later ones adding to
-    (or replacing) earlier ones' keys, language by language. data/languages/ alone by default."""
-    global _directories
-    _directories = tuple(Path(d) for d in directories) or (LANGUAGES_DIR,)
-    _texts.cache_clear()
-
-
-def language_dirs() -> tuple[Path, ...]:
-    return _directories
 
 
 def load_error_texts(directories: Iterable[Path | str]) -> dict[str, dict[str, str]]:
@@ -60,9 +51,9 @@ def load_error_texts(directories: Iterable[Path | str]) -> dict[str, dict[str, s
     return found
 
 
-@lru_cache(maxsize=1)
 def _texts() -> dict[str, dict[str, str]]:
-    return load_error_texts(_directories)
+    return {code: data.get("errors") or {}
+            for code, data in language_files("errors.yml").items()}
 
 
 def error_text(error: DomainError, language: str | None) -> str:

@@ -18,37 +18,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import lru_cache
-from pathlib import Path
-
-import yaml
 
 from services import formatting
+from services.language_files import (  # noqa: F401 (use_language_dirs: tests and deployments)
+    LANGUAGES_DIR,
+    language_files,
+    on_change,
+    use_language_dirs,
+)
 from services.outbox import Buttons
 
-LANGUAGES_DIR = Path(__file__).resolve().parent.parent / "data" / "languages"
 DEFAULT_LANGUAGE = "en"
 CENTS_SUFFIX = "_cents"
 
 logger = logging.getLogger(__name__)
-_directories: tuple[Path, ...] = (LANGUAGES_DIR,)
 
 
-def use_language_dirs(*directories: Path | str) -> None:
-    """Read notices.yml from the language folders under `directories` (data/languages/ alone
-    by default); a later folder of the same language replaces an earlier one's."""
-    global _directories
-    _directories = tuple(Path(d) for d in directories) or (LANGUAGES_DIR,)
-    for cached in (_notices, _lookup, method_name):
-        cached.cache_clear()
-
-
-@lru_cache(maxsize=1)
 def _notices() -> dict[str, dict]:
-    found = {}
-    for directory in _directories:
-        for path in sorted(directory.glob("*/notices.yml")):
-            found[path.parent.name] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return found
+    return language_files("notices.yml")
 
 
 @lru_cache(maxsize=1024)  # planning words 100,000 notices from a few dozen texts
@@ -117,3 +104,8 @@ def buttons_in(language: str | None, buttons: Buttons) -> Buttons:
     """The same buttons (same payloads), titled in the language where it has a title."""
     return [{**b, "title": _lookup(language, "buttons", b["payload"]) or b["title"]}
             for b in buttons]
+
+
+# Looked-up texts are forgotten when the language folders change.
+on_change(_lookup.cache_clear)
+on_change(method_name.cache_clear)

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import yaml
 
+from services.language_files import language_file
+
 DEFAULT_TROUBLESHOOTING_FILE = (
     Path(__file__).resolve().parent.parent / "data" / "troubleshooting.yml"
 )
-LANGUAGES_DIR = DEFAULT_TROUBLESHOOTING_FILE.parent / "languages"
 DECLINE_TYPES = ("soft", "hard", "member")
 
 
@@ -82,16 +83,10 @@ def explain_decline(code: str | None, *, method_kind: str = "card",
     )
 
 
-@lru_cache(maxsize=16)
-def language_texts(language: str | None, directory: Path | str | None = None) -> dict:
+def language_texts(language: str | None) -> dict:
     """data/languages/<language>/troubleshooting.yml: {"buttons": {name: title}, "codes":
     {code: {title, explanation, next_steps, bank_account: {...}}}}; empty when it has none."""
-    if not language:
-        return {}
-    path = Path(directory or LANGUAGES_DIR) / language / "troubleshooting.yml"
-    if not path.is_file():
-        return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return language_file(language, "troubleshooting.yml")
 
 
 def is_soft_decline(code: str | None) -> bool:

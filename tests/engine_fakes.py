@@ -38,7 +38,7 @@ class KeywordInterpreter:
     def __init__(self):
         self.parsed: list[str] = []
 
-    def parse(self, text: str, *, today=None) -> dict:
+    def parse(self, text: str, *, today=None, language=None) -> dict:
         self.parsed.append(text)
         intent, confidence = next(((name, 0.95) for pattern, name in KEYWORDS
                                    if re.search(pattern, text.lower())), ("inform", 0.3))

@@ -10,33 +10,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
+from services.language_files import (  # noqa: F401 (tests use them here)
+    LANGUAGES_DIR,
+    language_files,
+    use_language_dirs,
+)
 
-LANGUAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "languages"
 DEFAULT_LANGUAGE = "en"
 
 logger = logging.getLogger(__name__)
-_directories: tuple[Path, ...] = (LANGUAGES_DIR,)
 
 
-def use_language_dirs(*directories: Path | str) -> None:
-    """Read pages.yml from the language folders under `directories` (data/languages/ alone by
-    default); a later folder of the same language replaces an earlier one's."""
-    global _directories
-    _directories = tuple(Path(d) for d in directories) or (LANGUAGES_DIR,)
-    _pages.cache_clear()
-
-
-@lru_cache(maxsize=1)
 def _pages() -> dict[str, dict[str, dict[str, str]]]:
-    found = {}
-    for directory in _directories:
-        for path in sorted(directory.glob("*/pages.yml")):
-            found[path.parent.name] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return found
+    return language_files("pages.yml")
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
+from services.language_files import language_files, on_change
 
-# The data folder by its place beside this package (actions never import the engine).
-LANGUAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "languages"
 WORDS_FILE = "autopay_words.yml"
 
 
@@ -38,10 +35,9 @@ class AutopayWords:
     answers: dict[str, dict[str, tuple[str, ...]]]  # question -> choice -> keywords
 
 
-@lru_cache(maxsize=4)
-def autopay_words(directory: Path = LANGUAGES_DIR) -> AutopayWords:
-    files = {path.parent.name: yaml.safe_load(path.read_text(encoding="utf-8"))
-             for path in sorted(Path(directory).glob(f"*/{WORDS_FILE}"))}
+@lru_cache(maxsize=1)
+def autopay_words() -> AutopayWords:
+    files = language_files(WORDS_FILE)
     english = files.get("en") or next(iter(files.values()))
     languages = [english, *(words for code, words in files.items() if code != "en")]
 
@@ -78,3 +74,6 @@ def _pause_words(words: dict) -> PauseWords:
         months={str(abbreviation).lower(): number
                 for number, abbreviation in enumerate(words["months"], 1)},
     )
+
+
+on_change(autopay_words.cache_clear)  # compiled again when the language folders change

@@ -12,15 +12,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
 from rasa_sdk import Tracker
 
 from dialogs.actions.texts import DEFAULT_LANGUAGE, language_of
+from services.language_files import language_file
 
-LANGUAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "languages"
 CHOICES_FILE = "choices.yml"
 QUESTION_STARTS = "question_starts"
 
@@ -66,11 +63,9 @@ def keyword_choice(value: object, words: dict[str, tuple[str, ...] | list[str]],
     return None
 
 
-@lru_cache(maxsize=16)
-def choice_words(language: str, directory: Path = LANGUAGES_DIR) -> dict:
+def choice_words(language: str) -> dict:
     """The language's choices.yml ({} when it has none): question -> choice -> words."""
-    path = directory / language / CHOICES_FILE
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
+    return language_file(language, CHOICES_FILE)
 
 
 def plain(text: str) -> str:

@@ -14,11 +14,8 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.core import Locale
 from babel.dates import format_skeleton
 from rasa_sdk import Tracker
@@ -29,6 +26,7 @@ from dialogs.actions.choice_words import keyword_choice
 from dialogs.actions.member_session import start_login
 from dialogs.actions.texts import DEFAULT_LANGUAGE, fill, language_of, text
 from services import formatting
+from services.language_files import language_file
 from services.persistence.models import PaymentMethod
 
 __all__ = ["keyword_choice"]  # read by the autopay form; it lives in choice_words
@@ -39,7 +37,6 @@ FORMS_WITHOUT_AN_ACCOUNT = frozenset({"create_account_form", "reset_password_for
 logger = logging.getLogger("dialogs.actions.money")
 
 _MAX_ID = 10**11  # beyond any row id: a payload with more is not one of ours
-_LANGUAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "languages"
 _TEXTS_FILE = "responses_money.yml"
 Domain = Mapping[str, Any] | None
 
@@ -55,12 +52,8 @@ def words(domain: Domain, tracker: Tracker | None, name: str, **values: Any) -> 
     return fill(variations[0]["text"], values)
 
 
-@lru_cache(maxsize=8)
 def _file_texts(language: str) -> dict[str, list[dict]]:
-    path = _LANGUAGES_DIR / language / _TEXTS_FILE
-    if not language.isalpha() or not path.is_file():
-        return {}
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
+    return language_file(language, _TEXTS_FILE).get("responses") or {}
 
 
 def _english() -> dict[str, list[dict]]:

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogs.actions import runtime
-from dialogs.actions.answers import answer, load_answers
+from dialogs.actions.answers import answer
 from dialogs.actions.choice_words import asks_a_question, choice
 from dialogs.actions.member_session import acting_member, money_guard
 from dialogs.actions.method_choice import ask_for_method, chosen_method
@@ -32,6 +32,7 @@ from dialogs.actions.money_texts import (
 )
 from dialogs.actions.texts import language_of, refusal_text
 from services import billing, payments
+from services.answer_texts import answers_for
 from services.billing import AccountSummary
 from services.errors import InvalidAmount
 from services.money import check_amount, format_cents, parse_amount
@@ -53,8 +54,8 @@ class ActionStartPayment(Action):
                 tracker, tracker.latest_message.get("text") or ""):
             # "how can i pay?" from a visitor is a question, answered without an account; the
             # log-in is offered, not forced.
-            other_ways = answer(load_answers(), "other_ways_to_pay", runtime.services(), None,
-                                language_of(tracker))
+            other_ways = answer(answers_for(language_of(tracker)), "other_ways_to_pay",
+                                runtime.services(), None, language_of(tracker))
             dispatcher.utter_message(response="utter_pay_once_logged_in", other_ways=other_ways)
             return not_started()
         guard = money_guard(tracker, resume=self.name())

@@ -3,117 +3,15 @@ hours ("9pm to 8am"), and saying them back."""
 
 from __future__ import annotations
 
-import re
-
-from text_to_num import alpha2digit
-
-MAX_REMINDER_DAYS = 5
-LATEST_REMINDER_DAY = 30  # days before the due date
-
-_DAY_FILLER = frozenset({"and", "day", "days", "before", "ahead", "early", "prior", "the",
-                         "due", "date", "on", "of", "just", "only", "also", "remind", "me",
-                         "in", "advance", "it", "its", "it's", "is", "then", "plus", "or",
-                         "pls", "please", "thanks", "thx", "ok", "too"})
-# Small numbers text2num leaves alone, and "a week" / "an hour" style articles.
-_NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "a": 1, "an": 1}
-_WEEKS = frozenset({"week", "weeks"})
-# A day named without a number: "the day before" is 1, "on the due date" / "the day of" is 0.
-_NAMED_DAYS = (
-    (re.compile(r"\b(?:on\s+)?the\s+(?:due\s+)?(?:date|day|morning)\s+(?:itself|of)\b"
-                r"|\bon\s+the\s+(?:due\s+)?(?:date|day)\b|\bsame\s+day\b"), " 0 "),
-    (re.compile(r"\b(?:the|a)\s+day\s+(?=before|ahead|prior|early)"), " 1 day "),
+from dialogs.actions.reminder_parsing import (  # noqa: F401  (read here by the actions)
+    LATEST_REMINDER_DAY,
+    MAX_REMINDER_DAYS,
+    ReminderInputError,
+    check_quiet_hours,
+    check_reminder_days,
+    parse_quiet_hours,
+    parse_reminder_days,
 )
-_SEPARATORS = re.compile(r"[,;&/+]")
-_NUMBER = re.compile(r"[0-9]{1,3}")
-_TIME = (r"(?:([0-9]{1,2})(?::([0-9]{2}))?\s*([ap])\.?\s*m?\.?"
-         r"|([0-9]{1,2})(?::([0-9]{2}))?|(midnight|noon))")
-_RANGE = re.compile(
-    rf"^(?:from\s+|between\s+)?{_TIME}\s*(?:to|until|till|and|-|–|—)\s*{_TIME}$")
-
-
-_CLOCK = r"([0-9]{1,2})(?::([0-9]{2}))?\s*(?:([ap])\.?\s*m\b\.?)?"
-_AFTER = re.compile(rf"\bafter\s+{_CLOCK}")
-_BEFORE = re.compile(rf"\bbefore\s+{_CLOCK}")
-_POLITENESS = re.compile(r"\b(?:please|pls|thanks|thank you|thx|okay|ok)\b|[!?]")
-_DAY_PART = re.compile(r"\s+(?:at\s+|in\s+the\s+)(night|evening|morning)\b")
-# "no texts between 10 pm and 6 am", "quiet from 9pm to 8am": the range after the words.
-_LEADING_WORDS = re.compile(r"^[^0-9]*?(?=(?:from\s+|between\s+)?(?:[0-9]|midnight|noon))")
-
-
-class ReminderInputError(ValueError):
-    """Why the answer cannot be used; `reason` names the response that explains it."""
-
-    def __init__(self, reason: str, rejected: tuple[int, ...] = ()):
-        super().__init__(reason)
-        self.reason = reason  # not_understood | out_of_range | too_many | empty
-        self.rejected = rejected  # out_of_range: the days that cannot be used, to say which
-
-
-def parse_reminder_days(text: str) -> list[int]:
-    """"7, 3 and 1" or "a week and 2 days" -> [7, 3, 1] or [7, 2]: days before the due date,
-    largest first, no repeats."""
-    days: list[int] = []
-    last_was_number = False
-    text = alpha2digit(text.lower(), "en")  # "twenty" -> "20", "three" -> "3"
-    for pattern, replacement in _NAMED_DAYS:
-        text = pattern.sub(replacement, text)
-    for word in _SEPARATORS.sub(" ", text).split():
-        is_number = bool(_NUMBER.fullmatch(word)) or word in _NUMBER_WORDS
-        if is_number:
-            days.append(_NUMBER_WORDS[word] if word in _NUMBER_WORDS else int(word))
-        elif word in _WEEKS and last_was_number:
-            days[-1] *= 7
-        elif word not in _DAY_FILLER:
-            raise ReminderInputError("not_understood")
-        last_was_number = is_number
-    return check_reminder_days(days)
-
-
-def check_reminder_days(days: list[int]) -> list[int]:
-    if not days:
-        raise ReminderInputError("not_understood")
-    rejected = tuple(day for day in days if not 0 <= day <= LATEST_REMINDER_DAY)
-    if rejected:
-        raise ReminderInputError("out_of_range", rejected)
-    unique = sorted(set(days), reverse=True)
-    if len(unique) > MAX_REMINDER_DAYS:
-        raise ReminderInputError("too_many")
-    return unique
-
-
-def parse_quiet_hours(text: str) -> tuple[int, int]:
-    """"9pm to 8am", "21:00-08:00" or "not after 10 at night or before 7" -> (21, 8) / (22, 7):
-    local hours, from start to end."""
-    text = _POLITENESS.sub(" ", text.lower())
-    text = alpha2digit(" ".join(text.split()), "en", threshold=0)  # "ten pm" -> "10 pm"
-    text = _DAY_PART.sub(lambda m: " pm" if m.group(1) in ("night", "evening") else " am", text)
-    after, before = _AFTER.search(text), _BEFORE.search(text)
-    if after and before:
-        # "not after 10 at night or before 7": quiet from the "after" hour to the "before" one;
-        # an hour said without am/pm is evening after and morning before.
-        return check_quiet_hours(_hour(_twelve_hour(after, "p")), _hour(_twelve_hour(before, "a")))
-    match = _RANGE.match(_LEADING_WORDS.sub("", text, count=1))
-    if not match:
-        raise ReminderInputError("not_understood")
-    groups = match.groups()
-    return check_quiet_hours(_hour(groups[:6]), _hour(groups[6:]))
-
-
-def _twelve_hour(match: re.Match, default_half: str) -> tuple:
-    hour, minutes, half = match.groups()
-    if half is None and int(hour) <= 12:
-        return hour, minutes, default_half, None, None, None
-    if half is None:
-        return None, None, None, hour, minutes, None
-    return hour, minutes, half, None, None, None
-
-
-def check_quiet_hours(start: int, end: int) -> tuple[int, int]:
-    if not (0 <= start <= 23 and 0 <= end <= 23):
-        raise ReminderInputError("not_understood")
-    if start == end:
-        raise ReminderInputError("empty")
-    return start, end
 
 
 def describe_rejected_days(days: tuple[int, ...]) -> str:
@@ -140,20 +38,6 @@ def describe_hour(hour: int) -> str:
     if hour == 12:
         return "noon"
     return f"{hour % 12 or 12}{'am' if hour < 12 else 'pm'}"
-
-
-def _hour(groups: tuple) -> int:
-    twelve_hour, twelve_minutes, half, plain, plain_minutes, named = groups
-    if named:
-        return 0 if named == "midnight" else 12
-    if (twelve_minutes or plain_minutes or "00") != "00":
-        raise ReminderInputError("not_understood")  # quiet hours start on the hour
-    if twelve_hour is not None:
-        hour = int(twelve_hour)
-        if not 1 <= hour <= 12:
-            raise ReminderInputError("not_understood")
-        return hour % 12 + (12 if half == "p" else 0)
-    return int(plain)
 
 
 def _join(items: list[str]) -> str:

@@ -15,7 +15,7 @@ from dialogs.engine.sealing import SlotSealer
 from dialogs.engine.stories import load_rules
 from dialogs.engine.tracker_store import TrackerStore
 from dialogs.engine.turn_queue import TurnQueue
-from services import formatting
+from services import formatting, language_files
 from services.context import Services
 
 
@@ -29,6 +29,8 @@ def build_engine(services: Services, *, data_dir: Path = DATA_DIR,
     each language folder's nlu.yml (cached)."""
     domain = Domain.load(data_dir / "domain.yml", data_dir / "sensitive_slots.yml",
                          language_dirs=(data_dir / "languages",))
+    if data_dir != DATA_DIR:  # a deployment's own data: the services read its languages too
+        language_files.use_language_dirs(data_dir / "languages")
     for language in domain.languages.values():  # dates and amounts read as in each language
         formatting.register_locale(language.code, language.locale)
     LanguageChooser(domain.languages).warm_up()

@@ -69,7 +69,8 @@ logger = logging.getLogger(__name__)
 class Interpreter(Protocol):
     """The NLU: Rasa's parse format, and the intents worth offering when it should not guess."""
 
-    def parse(self, text: str, *, today: dt.date | None = None) -> dict: ...
+    def parse(self, text: str, *, today: dt.date | None = None,
+              language: str | None = None) -> dict: ...
 
     def suggestions(self, parse: dict, n: int = 3) -> list[str] | None: ...
 
@@ -326,7 +327,8 @@ class Engine:
         # only what is none of these goes to the NLU.
         parse = payload or self._prompts.read(tracker, text)
         if parse is None:
-            parse = self._prompts.reconsider(tracker, text, self._understand(text))
+            parse = self._prompts.reconsider(
+                tracker, text, self._understand(text, tracker.slots.get(LANGUAGE_SLOT)))
         event = _user_uttered(text, parse, channel, metadata)
         turn.add(event)
         filled = extract_slots(self.domain, tracker, self._prompts.rules)
@@ -335,8 +337,9 @@ class Engine:
         turn.secret_answer = requested in sensitive or any(e["name"] in sensitive for e in filled)
         return event
 
-    def _understand(self, text: str) -> dict:
-        parse = self._interpreter.parse(text, today=self._today() if self._today else None)
+    def _understand(self, text: str, language: str | None) -> dict:
+        parse = self._interpreter.parse(text, today=self._today() if self._today else None,
+                                        language=language)
         offered = self._interpreter.suggestions(parse)
         if offered is None:
             return parse

@@ -3,8 +3,11 @@
 A folder holds `language.yml` (its name, Babel locale, the words that choose it, its Telegram
 command descriptions), `responses.yml` and `responses_<part>.yml` (response name -> variations,
 as in domain.yml), `nlu.yml` (Rasa training examples), the service layer's texts
-(`notices.yml`, `errors.yml`, `answers.yml`, `troubleshooting.yml`, read by the services) and
-the words actions read (`autopay_words.yml`). Adding a folder adds a language; no code changes.
+(`notices.yml`, `errors.yml`, `pages.yml`, `answers.yml`, `troubleshooting.yml`, read through
+services/language_files.py), the words actions read (`choices.yml`, `autopay_words.yml`), and
+`words.yml`: how the language writes amounts, dates, reminder days and quiet hours, and the
+words that leave a prompt (services/language_words.py; without one, those read as English).
+Adding a folder adds a language; no code changes.
 
 The texts join the domain through the one mechanism Rasa has for languages: a variation with
 `condition: [{type: slot, name: language, value: <code>}]`. The default language's texts are

@@ -14,6 +14,11 @@ decides first (data/prompt_answers.yml):
   answer (intent `inform`, the NLU's entities kept); free text that does not fit fills a shaped
   answer only when the NLU read it as an answer (`inform`, not sure, yes/no), not as a question
   or another request; a cancel word inside such an answer ("nah cancel that") cancels.
+
+Other languages add their words (escape words, fillers, question words, lead-ins) from the
+`prompts:` section of data/languages/<code>/words.yml (services/language_words.py), on top of
+the English ones: "cancelar" and "cancel" leave a form whichever language the member chose.
+Words are compared without case or accents ("olvídalo" is "olvidalo").
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -30,6 +36,7 @@ from dialogs.engine.domain import NLU_FALLBACK_INTENT, REQUESTED_SLOT
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.tracker import Tracker
 from services.accounts import USERNAME_LENGTH
+from services.language_words import all_words, plain
 
 CANCEL_INTENT = "cancel"
 ANSWER_INTENT = "inform"
@@ -79,9 +86,16 @@ class PromptRules:
     answer_intents: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path | str) -> PromptRules:
+    def load(cls, path: Path | str, languages: Iterable[dict] | None = None) -> PromptRules:
+        """data/prompt_answers.yml with every language's `prompts:` words added (`languages`:
+        those sections; by default every data/languages/<code>/words.yml's)."""
         raw = yaml.safe_load(Path(path).read_text()) or {}
         _only_words(raw, str(path))
+        if languages is None:
+            languages = [words.get("prompts") or {} for words in all_words().values()]
+        for added in languages:
+            _only_words(added, f"{path} (a language's prompts)")
+            raw = _with_language(raw, added)
         return cls(
             escape_words={intent: frozenset(_normal(w) for w in words)
                           for intent, words in (raw.get("escape_words") or {}).items()},
@@ -130,7 +144,7 @@ class PromptRules:
     def answer_part(self, slot: str, text: str) -> str:
         """The answer without what members put before it: "my username is alex" -> "alex"."""
         stripped = text.strip()
-        lowered = stripped.lower()
+        lowered = plain(stripped)
         for lead_in in self.lead_ins.get(slot, ()):
             if lowered.startswith(lead_in + " ") or lowered.startswith(lead_in + ":"):
                 answer = stripped[len(lead_in) + 1:].strip(" :")
@@ -257,12 +271,41 @@ def _button_titled(text: str, buttons: list[dict]) -> str | None:
 
 
 def looks_like_question(text: str) -> bool:
-    words = _WORD.findall(text.lower())
-    return text.rstrip().endswith("?") or (len(words) > 1 and words[0] in _QUESTION_WORDS)
+    words = _WORD.findall(plain(text))
+    return text.rstrip().endswith("?") or (len(words) > 1 and (
+        words[0] in _question_words() or " ".join(words[:2]) in _question_words()))
+
+
+@lru_cache(maxsize=1)
+def _question_words() -> frozenset[str]:
+    """English's, and every language's `prompts: question_words` ("cuanto", "por que")."""
+    return _QUESTION_WORDS | {_normal(word) for words in all_words().values()
+                              for word in (words.get("prompts") or {}).get("question_words") or ()}
+
+
+def _with_language(raw: dict, added: dict) -> dict:
+    """prompt_answers.yml's sections with a language's words added to each."""
+    merged = dict(raw)
+    merged["escape_words"] = {
+        intent: [*(raw.get("escape_words") or {}).get(intent, ()),
+                 *(added.get("escape_words") or {}).get(intent, ())]
+        for intent in {**(raw.get("escape_words") or {}), **(added.get("escape_words") or {})}}
+    for key in ("escape_fillers", "not_answers"):
+        merged[key] = [*(raw.get(key) or ()), *(added.get(key) or ())]
+    merged["lead_ins"] = {
+        slot: [*_flat((raw.get("lead_ins") or {}).get(slot, ())),
+               *(added.get("lead_ins") or {}).get(slot, ())]
+        for slot in {**(raw.get("lead_ins") or {}), **(added.get("lead_ins") or {})}}
+    # A secret request keeps the slots prompt_answers.yml gives it; a language adds words.
+    merged["secret_requests"] = {
+        intent: {**spec, "words": [*spec["words"],
+                                   *(added.get("secret_requests") or {}).get(intent, ())]}
+        for intent, spec in (raw.get("secret_requests") or {}).items()}
+    return merged
 
 
 def _normal(text: str) -> str:
-    return " ".join(_WORD.findall(str(text).lower()))
+    return " ".join(_WORD.findall(plain(str(text))))
 
 
 def _without(text: str, phrases: frozenset[str]) -> str | None:

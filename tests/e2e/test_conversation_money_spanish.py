@@ -147,3 +147,8 @@ def test_asking_to_pay_again_inside_the_form_asks_the_question_again(
     rest_chat.say("pay with the visa" if language == "english" else "pagar con la visa")
     assert ("Please check your payment" if language == "english" else "Revise su pago") \
         in rest_chat.text  # a request that names the method answers the question
+
+
+def test_a_visitor_asking_how_to_pay_is_answered_in_spanish(spanish_chat):
+    text = say(spanish_chat, "¿cómo puedo pagar?")
+    assert "cheque" in text.lower() or "teléfono" in text.lower(), text

@@ -26,7 +26,7 @@ class ServerGoesAway(KeywordInterpreter):
         self._url = database_url
         self.armed = False
 
-    def parse(self, text_: str, *, today=None) -> dict:
+    def parse(self, text_: str, *, today=None, language=None) -> dict:
         if self.armed:
             self.armed = False
             admin = create_engine(self._url, poolclass=NullPool)

@@ -30,6 +30,7 @@ from dialogs.actions.payment_confirm import paid_text
 from dialogs.engine import Domain
 from services.billing import AccountSummary, AutopayLine
 from services.grace import GraceStatus
+from services.language_files import LANGUAGES_DIR, use_language_dirs
 from services.payment_trace import PaidLine
 from services.persistence.models import PaymentMethod
 from services.policy import load_policy
@@ -182,7 +183,11 @@ def test_a_typed_method_in_spanish():
 
 
 def test_a_language_adds_its_choice_words_as_data_only():
-    words = choice_words("xx", TEST_LANGUAGES)
+    use_language_dirs(LANGUAGES_DIR, TEST_LANGUAGES)
+    try:
+        words = choice_words("xx")
+    finally:
+        use_language_dirs()
     assert keyword_choice("zorp zorp", words["payment_plan"]) == "both"
 
 

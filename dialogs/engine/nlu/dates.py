@@ -6,6 +6,10 @@ Rasa bots use: "Friday" and "this Friday" are the next Friday on or after today,
 is the Friday of next week (weeks start on Monday), "Friday after next" a week after that.
 Numeric dates are month/day, as in the US; "23/12" is read as day/month only because 23 can't
 be a month.
+
+English is always read. A language's words (the `dates:` section of its
+data/languages/<code>/words.yml: months, weekdays, "manana", "el proximo viernes", "en 3 dias",
+"23 de diciembre") add its own readings, matched without accents, resolved by the same rules.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from dialogs.engine.nlu.spans import SpanSet
+from services import language_words
 
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
@@ -169,15 +175,84 @@ _PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
 ]
 
 
-def find_dates(text: str, today: dt.date) -> list[tuple[int, int, dt.date]]:
-    """Non-overlapping (start, end, date) in `text`, the longest reading winning."""
+def find_dates(text: str, today: dt.date,
+               language: str | None = None) -> list[tuple[int, int, dt.date]]:
+    """Non-overlapping (start, end, date) in `text`, the longest reading winning; English
+    readings and `language`'s."""
     candidates = []
-    for pattern, resolve in _PATTERNS:
-        for match in pattern.finditer(text):
-            resolved = resolve(match, today)
-            if resolved is not None:
-                candidates.append((match.start(), match.end(), resolved))
+    readings = [(text, _PATTERNS)]
+    extra = _language_patterns(language)
+    if extra:
+        readings.append((language_words.plain(text), extra))
+    for scanned, patterns in readings:
+        for pattern, resolve in patterns:
+            for match in pattern.finditer(scanned):
+                resolved = resolve(match, today)
+                if resolved is not None:
+                    candidates.append((match.start(), match.end(), resolved))
     taken = SpanSet()
     longest_first = sorted(candidates, key=lambda c: (c[0] - c[1], c[0]))
     return sorted((start, end, value) for start, end, value in longest_first
                   if taken.claim(start, end))
+
+
+@lru_cache(maxsize=16)
+def _language_patterns(language: str | None) -> tuple[tuple[re.Pattern[str], Resolver], ...]:
+    """A language's readings, from its words (plain): "el 23 de diciembre [de 2026]",
+    "diciembre 23", "el 23", "el [proximo] viernes [que viene]", "manana", "en 3 dias",
+    "fin de mes"."""
+    spec = language_words.section(language, "dates")
+    if not spec:
+        return ()
+    plain, alt = language_words.plain, language_words.alternation
+
+    def words(key: str) -> dict[str, int]:
+        return {plain(str(k)): int(v) for k, v in (spec.get(key) or {}).items()}
+
+    def phrases(key: str) -> str:
+        return alt(spec.get(key) or ()) or "(?!)"
+
+    months, weekdays = words("months"), words("weekdays")
+    relative, small = words("relative_days"), words("small_numbers")
+    month = rf"(?P<month>{alt(months)})\.?"
+    year = rf"(?:,?\s+(?:(?:{phrases('day_of')})\s+)?(?P<year>(?:19|20)\d{{2}}))?"
+    lead = phrases("day_lead")
+
+    def named_month(match: re.Match[str], today: dt.date) -> dt.date | None:
+        return _month_day(today, months[match["month"]], int(match["day"]), _year(match))
+
+    def weekday(match: re.Match[str], today: dt.date) -> dt.date:
+        target = weekdays[match["weekday"]]
+        if match["next"] or match["next_after"]:
+            next_monday = today + dt.timedelta(days=7 - today.weekday())
+            resolved = next_monday + dt.timedelta(days=target)
+        else:
+            resolved = today + dt.timedelta(days=(target - today.weekday()) % 7)
+        return resolved + dt.timedelta(days=7 if match["after_next"] else 0)
+
+    def relative_day(match: re.Match[str], today: dt.date) -> dt.date:
+        return today + dt.timedelta(days=relative[" ".join(match["word"].split())])
+
+    def in_n(match: re.Match[str], today: dt.date) -> dt.date:
+        count = match["count"]
+        n = int(count) if count.isdigit() else small[count]
+        weeks = re.fullmatch(phrases("week_units"), match["unit"])
+        return today + dt.timedelta(days=n * (7 if weeks else 1))
+
+    patterns = [
+        (rf"\b(?:(?:{lead})\s+)?{_DAY}\s+(?:{phrases('day_of')})\s+{month}\b{year}\b",
+         named_month),
+        (rf"\b{month}\s+{_DAY}\b{year}\b", named_month),
+        # "el 23", "el dia 23": not "el 23 de ..." of another kind, nor a time or an amount.
+        (rf"\b(?:{lead})\s+{_DAY}\b(?![.,:/%$]?\d|\s*[%$]|\s+(?:{phrases('day_of')})\s)",
+         _ordinal_day),
+        (rf"\b(?:(?P<next>{phrases('next_before')})\s+|(?:{phrases('this_before')})\s+)?"
+         rf"(?P<weekday>{alt(weekdays)})\b(?:\s+(?P<next_after>{phrases('next_after')})\b)?"
+         rf"(?P<after_next>\s+(?:{phrases('after_next')})\b)?", weekday),
+        # "manana", not "de la manana" (the morning).
+        (rf"(?<!la )\b(?P<word>{alt(relative)})\b", relative_day),
+        (rf"\b(?:{phrases('in')})\s+(?P<count>\d{{1,3}}|{alt(small)})\s+"
+         rf"(?P<unit>{phrases('day_units')}|{phrases('week_units')})\b", in_n),
+        (rf"\b(?:{phrases('end_of_month')})\b", _end_of_month),
+    ]
+    return tuple((re.compile(regex), resolve) for regex, resolve in patterns)

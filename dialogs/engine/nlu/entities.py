@@ -5,6 +5,10 @@ Values come out normalized: amounts in integer cents (parsed as strictly as the 
 parses them), dates as ISO `YYYY-MM-DD`, references as `HC-XXXX-XXXX`, member ids as 12 digits.
 Card numbers, SSNs and phone numbers are masked first, so no part of one is ever taken for an
 amount or an id.
+
+Amounts, shares and dates read English always, and the member's language on top when its
+data/languages/<code>/words.yml says how ("cien dolares", "la mitad", "el 23 de diciembre"),
+matched without accents.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from dialogs.engine.nlu.dates import find_dates
@@ -24,6 +30,7 @@ from dialogs.engine.nlu.redaction import (
 )
 from dialogs.engine.nlu.spans import SpanSet
 from dialogs.engine.nlu.training_data import NluData, TrainingDataError
+from services import language_words
 from services.errors import InvalidAmount
 from services.money import parse_amount
 from services.references import format_reference
@@ -50,13 +57,20 @@ _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 # Whitespace runs are possessive (\s*+): what follows them never starts with a space, so
 # giving spaces back could never help a match, and each run is scanned once instead of once
 # per alternative and per way of splitting it (a member's text can be thousands of spaces).
-_AMOUNT = re.compile(
-    rf"""(?<![\w.,/:#$-])
-    (?P<prefix>(?:usd|us\$)\s*+|\$\s*+)?
-    (?P<number>{_NUMBER})
-    (?:(?P<suffix>\s*+(?:dollars?|dolars?|bucks|usd)\b|\$(?!\.?\d))|(?![.,:/-]?\d|\w|-\w))""",
-    re.IGNORECASE | re.VERBOSE,
-)
+_CURRENCY_AFTER = r"dollars?|dolars?|bucks|usd"
+
+
+def _amount_pattern(currency_after: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"""(?<![\w.,/:#$-])
+        (?P<prefix>(?:usd|us\$)\s*+|\$\s*+)?
+        (?P<number>{_NUMBER})
+        (?:(?P<suffix>\s*+(?:{currency_after})\b|\$(?!\.?\d))|(?![.,:/-]?\d|\w|-\w))""",
+        re.IGNORECASE | re.VERBOSE,
+    )
+
+
+_AMOUNT = _amount_pattern(_CURRENCY_AFTER)
 # A bare number is an amount unless it counts something else or names something.
 _NOT_MONEY_AFTER = re.compile(
     r"\s*+(?:days?|weeks?|months?|years?|yrs?|hours?|hrs?|minutes?|mins?|am|pm|a\.m\.|p\.m\."
@@ -73,7 +87,7 @@ _NOT_MONEY_BEFORE = re.compile(
 # "everything I paid in 2026": a year, not $2,026.
 _YEAR_CONTEXT = re.compile(r"\b(?:in|since|during|of|year)\s+$", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_MONEY_WORD_AFTER = re.compile(r"\s*(?:dollars?|dolars?|bucks|usd)\b", re.IGNORECASE)
+_MONEY_WORD_AFTER = re.compile(rf"\s*(?:{_CURRENCY_AFTER})\b", re.IGNORECASE)
 _CENTS_AFTER = re.compile(r"\s*(?:and\s+)?(?:(?P<digits>\d{1,2})|(?P<words>[a-z][a-z -]*?))"
                           r"\s*cents?\b", re.IGNORECASE)
 # A share of what is owed, for the form that knows the balance to turn into cents: "the full
@@ -88,6 +102,46 @@ _SHARES = (
                         re.IGNORECASE)),
 )
 _BARE_MAX_DIGITS = 6  # a bare 7+ digit number is an account, phone or id, not a premium
+
+
+@dataclass(frozen=True)
+class AmountWords:
+    """How amounts are said: English's patterns, or those with a language's words added."""
+
+    amount: re.Pattern[str]
+    money_after: re.Pattern[str]
+    not_money_after: re.Pattern[str]
+    not_money_before: re.Pattern[str]
+    shares: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+ENGLISH_AMOUNTS = AmountWords(_AMOUNT, _MONEY_WORD_AFTER, _NOT_MONEY_AFTER, _NOT_MONEY_BEFORE,
+                              _SHARES)
+
+
+@lru_cache(maxsize=16)
+def amount_words(language: str | None) -> AmountWords:
+    """English's patterns with `language`'s words.yml `amounts:` added ("100 dolares", "3 dias"
+    is no amount, "la mitad"); the text they scan is plain (no accents)."""
+    spec = language_words.section(language, "amounts")
+    if not spec:
+        return ENGLISH_AMOUNTS
+    alternation = language_words.alternation
+    currency = alternation(spec.get("currency_after") or ()) or "(?!)"
+    after = alternation(spec.get("not_money_after") or ()) or "(?!)"
+    before = alternation(spec.get("not_money_before") or ()) or "(?!)"
+    shares = spec.get("shares") or {}
+    return AmountWords(
+        amount=_amount_pattern(f"{_CURRENCY_AFTER}|{currency}"),
+        money_after=re.compile(rf"\s*(?:{_CURRENCY_AFTER}|{currency})\b", re.IGNORECASE),
+        not_money_after=re.compile(rf"{_NOT_MONEY_AFTER.pattern}|\s*+(?:{after})(?!\w)",
+                                   re.IGNORECASE),
+        not_money_before=re.compile(rf"{_NOT_MONEY_BEFORE.pattern}|\b(?:{before})\s*:?\s*$",
+                                    re.IGNORECASE),
+        shares=tuple(_SHARES) + tuple(
+            (value, _compile("|".join(f"(?:{p})" for p in patterns), f"amounts.shares.{value}"))
+            for value, patterns in shares.items() if patterns),
+    )
 
 # Never read as anything: SSNs, phone numbers, and where a card number was redacted.
 _MASKS = (
@@ -179,7 +233,10 @@ class EntityExtractor:
                     if not contains_card_number(f"{surface} {value}")}
         return cls(data.regexes, lookups, synonyms)
 
-    def extract(self, text: str, today: dt.date) -> list[dict[str, Any]]:
+    def extract(self, text: str, today: dt.date,
+                language: str | None = None) -> list[dict[str, Any]]:
+        """The entities of `text`; amounts, shares and dates read in English and in
+        `language` (the member's)."""
         taken = SpanSet()
         for start, end in card_number_spans(text):
             taken.claim(start, end)
@@ -187,7 +244,7 @@ class EntityExtractor:
             for match in mask.finditer(text):
                 taken.claim(*match.span())
         entities: list[dict[str, Any]] = []
-        for entity, start, end, value, processors in self._candidates(text, today):
+        for entity, start, end, value, processors in self._candidates(text, today, language):
             if taken.claim(start, end):
                 found = {"entity": entity, "start": start, "end": end, "value": value,
                          "extractor": BUILTIN_EXTRACTOR if entity in BUILTIN_ENTITIES
@@ -197,10 +254,11 @@ class EntityExtractor:
                 entities.append(found)
         return sorted(entities, key=lambda e: e["start"])
 
-    def entity_spans(self, text: str, today: dt.date) -> list[tuple[str, int, int]]:
-        return [(e["entity"], e["start"], e["end"]) for e in self.extract(text, today)]
+    def entity_spans(self, text: str, today: dt.date,
+                     language: str | None = None) -> list[tuple[str, int, int]]:
+        return [(e["entity"], e["start"], e["end"]) for e in self.extract(text, today, language)]
 
-    def _candidates(self, text: str, today: dt.date) -> Iterator[tuple]:
+    def _candidates(self, text: str, today: dt.date, language: str | None) -> Iterator[tuple]:
         """(entity, start, end, value, processors) in priority order: earlier ones win. The
         patterns nlu.yml declares come before the guesswork of dates and bare numbers."""
         for match in _REFERENCE.finditer(text):
@@ -217,18 +275,21 @@ class EntityExtractor:
                         yield (name, *match.span(), value, None)
         for name, pattern in self._regex_patterns:
             yield from self._custom(name, pattern, text)
-        for start, end, value in find_dates(text, today):
+        for start, end, value in find_dates(text, today, language):
             yield ("date", start, end, value.isoformat(), None)
-        for match in _AMOUNT.finditer(text):
-            cents = _amount(text, match)
+        words = amount_words(language)
+        # A language's words match without accents: the same text, one character for one.
+        scanned = text if words is ENGLISH_AMOUNTS else language_words.plain(text)
+        for match in words.amount.finditer(scanned):
+            cents = _amount(scanned, match, words)
             if cents is not None:
                 yield ("amount", *match.span(), cents, None)
-        for start, end, value in find_number_words(text):
-            found = _amount_in_words(text, start, end, value)
+        for start, end, value in find_number_words(text, language):
+            found = _amount_in_words(scanned, start, end, value, words)
             if found is not None:
                 yield ("amount", start, found[0], found[1], None)
-        for value, pattern in _SHARES:
-            for match in pattern.finditer(text):
+        for value, pattern in words.shares:
+            for match in pattern.finditer(scanned):
                 yield (SHARE_ENTITY, *match.span(), value, None)
         # Among lookup tables the longest phrase wins: "safe to use my card" is a question
         # (faq_topic) before "card" in it is a method.
@@ -244,24 +305,25 @@ class EntityExtractor:
                    ["EntitySynonymMapper"] if value != surface else None)
 
 
-def _amount(text: str, match: re.Match[str]) -> int | None:
+def _amount(text: str, match: re.Match[str], words: AmountWords = ENGLISH_AMOUNTS) -> int | None:
     number = match["number"]
     if not (match["prefix"] or match["suffix"]):
         integer_digits = number.split(".")[0]
         if (
             ("," not in integer_digits and len(integer_digits) > _BARE_MAX_DIGITS)
-            or _NOT_MONEY_AFTER.match(text, match.end())
-            or _NOT_MONEY_BEFORE.search(text[max(0, match.start() - 40):match.start()])
+            or words.not_money_after.match(text, match.end())
+            or words.not_money_before.search(text[max(0, match.start() - 40):match.start()])
             or (_YEAR.fullmatch(number) and _YEAR_CONTEXT.search(text, 0, match.start()))
         ):
             return None
     return parse_money(number)
 
 
-def _amount_in_words(text: str, start: int, end: int, value: int) -> tuple[int, int] | None:
+def _amount_in_words(text: str, start: int, end: int, value: int,
+                     words: AmountWords = ENGLISH_AMOUNTS) -> tuple[int, int] | None:
     """(end, cents) of "a hundred and fifty dollars" or a bare "fifty"; None when the words
     count something else ("three days") or are just "one" or "a" ("one question")."""
-    suffix = _MONEY_WORD_AFTER.match(text, end)
+    suffix = words.money_after.match(text, end)
     if suffix:
         if value <= 0:
             return None
@@ -272,8 +334,8 @@ def _amount_in_words(text: str, start: int, end: int, value: int) -> tuple[int, 
             if count < 100:
                 return cents.end(), value * 100 + count
         return suffix.end(), value * 100
-    if (value <= 1 or _NOT_MONEY_AFTER.match(text, end)
-            or _NOT_MONEY_BEFORE.search(text[max(0, start - 40):start])):
+    if (value <= 1 or words.not_money_after.match(text, end)
+            or words.not_money_before.search(text[max(0, start - 40):start])):
         return None
     return end, value * 100
 

@@ -68,8 +68,10 @@ class EvaluationReport:
     entities: list[EntityScore]
 
 
-def evaluate(interpreter: NluInterpreter, examples: Sequence[Example]) -> EvaluationReport:
-    parses = [interpreter.parse(example.text) for example in examples]
+def evaluate(interpreter: NluInterpreter, examples: Sequence[Example],
+             language: str | None = None) -> EvaluationReport:
+    """`language`: the members' language the examples are in, as the engine passes it."""
+    parses = [interpreter.parse(example.text, language=language) for example in examples]
     rankings = [[(r["name"], r["confidence"]) for r in p["intent_ranking"]] for p in parses]
     report = score_intents(
         [e.text for e in examples], [e.intent for e in examples], rankings,

@@ -30,6 +30,7 @@ from dialogs.engine.nlu.entities import EntityExtractor
 from dialogs.engine.nlu.main_request import request_parts, without_politeness
 from dialogs.engine.nlu.redaction import redact_card_numbers
 from dialogs.engine.nlu.training_data import NluData, load_nlu_data, merge_nlu_data
+from services import language_words
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +74,20 @@ class TrainedNlu:
                        IntentClassifier.from_arrays(arrays))
 
 
-def train_nlu(data: NluData) -> TrainedNlu:
+def train_nlu(data: NluData, languages: Sequence[str | None] = ()) -> TrainedNlu:
+    """`languages`: each example's language, when known (its entities are found as a member
+    writing in it would have them found)."""
     extractor = EntityExtractor.from_data(data)
-    texts = [training_text(extractor, example.text) for example in data.examples]
+    languages = list(languages) or [None] * len(data.examples)
+    texts = [training_text(extractor, example.text, language)
+             for example, language in zip(data.examples, languages, strict=True)]
     classifier = IntentClassifier.train(texts, [example.intent for example in data.examples])
     return TrainedNlu(extractor, classifier)
 
 
-def training_text(extractor: EntityExtractor, text: str) -> str:
+def training_text(extractor: EntityExtractor, text: str, language: str | None = None) -> str:
     clean = redact_card_numbers(text).translate(_CONTROL_TO_SPACE)
-    return featurize_text(clean, extractor.entity_spans(clean, _TRAINING_DAY))
+    return featurize_text(clean, extractor.entity_spans(clean, _TRAINING_DAY, language))
 
 
 def rank_intents(classifier: IntentClassifier, featurized: str) -> list[tuple[str, float]]:
@@ -116,12 +121,18 @@ class NluInterpreter:
         """Load the model cached for these exact training files, or train and cache it.
         `extra_nlu_paths`: more nlu.yml files trained with the first (other languages)."""
         paths = [Path(nlu_path), *map(Path, extra_nlu_paths)]
-        content = b"\0".join(path.read_bytes() for path in paths)
+        # The languages' words shape the entities the model is trained around.
+        content = b"\0".join([*(path.read_bytes() for path in paths),
+                               language_words.fingerprint()])
         cache_file = Path(cache_dir or DEFAULT_CACHE_DIR) / f"nlu-{cache_key(content)[:24]}.npz"
         trained = _read_cache(cache_file)
         from_cache = trained is not None
         if trained is None:
-            trained = train_nlu(merge_nlu_data([load_nlu_data(path) for path in paths]))
+            parts = [load_nlu_data(path) for path in paths]
+            # A language folder's examples (data/languages/<code>/nlu.yml) are in its language.
+            languages = [_language_of(path) for path, part in zip(paths, parts, strict=True)
+                         for _ in part.examples]
+            trained = train_nlu(merge_nlu_data(parts), languages)
             _write_cache(cache_file, trained)
         return cls(trained, loaded_from_cache=from_cache, cache_file=cache_file,
                    confidence_threshold=confidence_threshold, ambiguity_margin=ambiguity_margin)
@@ -130,12 +141,14 @@ class NluInterpreter:
     def intents(self) -> list[str]:
         return list(self._classifier.intents)
 
-    def parse(self, text: str, today: dt.date | None = None) -> dict[str, Any]:
+    def parse(self, text: str, today: dt.date | None = None,
+              language: str | None = None) -> dict[str, Any]:
         """Rasa's parse format. `text` comes back with card numbers redacted, and entity
-        offsets index that returned text."""
+        offsets index that returned text. `language`: the member's, for the words of amounts
+        and dates ("cien dolares", "el proximo viernes"); English is read whatever it is."""
         text = redact_card_numbers(text if isinstance(text, str) else "")
         clean = text.translate(_CONTROL_TO_SPACE)
-        entities = self._extractor.extract(clean, today or exchange_today())
+        entities = self._extractor.extract(clean, today or exchange_today(), language)
         spans = [(e["entity"], e["start"], e["end"]) for e in entities]
         ranking = self._main_request(clean, spans)
         if _only_a_reference(clean, entities) or (
@@ -189,6 +202,12 @@ class NluInterpreter:
 
     def is_unsure(self, confidences: Sequence[float]) -> bool:
         return is_unsure(confidences, self.confidence_threshold, self.ambiguity_margin)
+
+
+def _language_of(path: Path) -> str | None:
+    """The language of a language folder's nlu.yml; None for data/nlu.yml."""
+    code = path.parent.name
+    return code if language_words.words(code) else None
 
 
 _REFERENCE_FILLER = re.compile(r"^(?:(?:it'?s|its|ref(?:erence)?|number|no\.?|#)\W*)*$", re.I)
