@@ -288,9 +288,6 @@ async def test_telegrams_card_form_is_offered_and_thanked_for_in_spanish(card_fo
                        *(b["text"] for b in buttons_of(thanks))])
 
 
-@pytest.mark.xfail(strict=True, reason="reminder days typed in Spanish (\"5 y 2\") are not "
-                   "understood: dialogs/actions/reminder_input.py parse_reminder_days reads "
-                   "English only, though the Spanish prompt suggests \"7, 3 y 1\"")
 async def test_reminder_days_typed_in_spanish_are_understood(rest):
     await rest.start()
     await rest.log_in("alex")

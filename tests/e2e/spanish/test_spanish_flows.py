@@ -19,11 +19,7 @@ _FLOW_LEAKS: dict[str, str] = {}  # flow name -> the English it shows and the fi
 LEAKS: dict[tuple[str, str], str] = {(channel, flow): reason for flow, reason in _FLOW_LEAKS.items()
                                      for channel in ("rest", "telegram")}
 # Flows that do not reach their goal in Spanish yet (not only English shown): strict xfail.
-UNREACHED = {
-    "reminders": "the Spanish answer \"10pm a 7am\" to the quiet-hours question is not "
-                 "understood: dialogs/actions/reminder_input.py reads English only (\"to\", "
-                 "\"and\"), though the Spanish prompt suggests \"9pm a 8am\"",
-}
+UNREACHED: dict[str, str] = {}  # flow name -> why it misses its goal, and where
 
 
 def flows() -> list:
