@@ -21,24 +21,18 @@ from services.member_language import language_of, save_language
 from services.support import find_open_request
 from tests.e2e.conftest import DEMO_PASSWORD, RestChat
 from tests.e2e.demo_members import demo_member
+from tests.e2e.spanish.english_leaks import english_in as leaks_in
 
 NEW_PASSWORD = "Harbor-Lights-2027"
 # Words and phrases only an English sentence has. Names (HealthPay, Visa, ConnectorCare) and
 # references (HC-7K3M-9Q2D) are the same in Spanish and trip nothing here.
-ENGLISH = re.compile(
-    r"\b(the|your|you|you're|you've|please|payment|would|what|which|with|and|to|is|are|"
-    r"was|has been|ending in|autopay is|log in|day before|days before|due date|bank account|"
-    r"method|remove|cancel|never mind|change|pause|resume|history|owe|declined|support "
-    r"request|business days?)\b",
-    re.IGNORECASE)
-
-
 def english_in(chat: RestChat, replies: list[dict] | None = None) -> list[str]:
-    """The texts and button titles of `replies` (the last ones) that have an English word."""
+    """The texts and button titles of `replies` (the last ones) that have English
+    (tests/e2e/spanish/english_leaks.py, the one detector)."""
     replies = chat.replies if replies is None else replies
     said = [reply.get("text") or "" for reply in replies] + \
         [button["title"] for reply in replies for button in reply.get("buttons") or ()]
-    return [text for text in said if ENGLISH.search(text)]
+    return leaks_in(said)
 
 
 def say(chat: RestChat, text: str) -> str:
