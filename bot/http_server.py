@@ -74,6 +74,7 @@ def _serve_worker(index: int, host: str, port: int, telegram_mode: str | None,
 
     # Links in messages follow the address this server really listens on.
     runtime = build_runtime(serve_settings(Settings(), host, port))
+    runtime.pools.open_kept()
     roles = worker_roles(index, telegram_mode, runtime.settings.scheduler_enabled)
     telegram = None
     senders = []
