@@ -24,10 +24,11 @@ or starting a payment and cancelling it, all through the run (their sessions gro
 MAX_SESSION_EVENTS and the caches' bounds are for). A turn has failed when it gets no 200
 within 60 s or the engine's apology; a "busy" reply is counted apart.
 
-The soak (`--soak`) first runs a warm-up at the same rate (`--soak-warm-up`, 60 s), in which the
-workers' caches of recent conversations fill (TRACKER_CACHE_EVENTS, SESSION_CACHE_CHARS): its
-memory and connection figures are taken from the end of the warm-up, then each minute, and at
-the end; flat means within 10% of the start.
+The soak (`--soak`) first runs a warm-up at the same rate, in which the workers' caches of
+recent conversations fill (TRACKER_CACHE_EVENTS, SESSION_CACHE_CHARS): at least 60 s and until
+both caches of every worker are 90% full by their /metrics, at most `--soak-warm-up` (300 s).
+Memory and connections are taken from the end of the warm-up, then each minute, and at the
+end; flat means within 10% of the start.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from pathlib import Path
 
 import aiohttp
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -71,6 +73,8 @@ TURN_TIMEOUT = 60.0
 MAX_MEMBERS = 3000  # a bound on visitors joining when every member waits
 VISIT_TURNS = (2, 8)  # messages a visitor sends before leaving (a new one takes their place)
 FLAT_WITHIN = 0.10  # the soak's memory and connections: flat within 10% of the start
+MIN_WARM_UP = 60.0  # seconds of the soak's warm-up at least...
+WARM_FILLED = 0.9  # ...and until every worker's caches are this full (or --soak-warm-up ends)
 
 
 @dataclass
@@ -206,6 +210,20 @@ class Workers:
             fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
         return ticks / os.sysconf("SC_CLK_TCK")
+
+    def caches_filled(self) -> list[float]:
+        """How full each worker's caches of recent conversations are, the fuller of the two
+        caches left out: the emptier one's size over its limit (from /metrics)."""
+        filled = []
+        for port in self.ports:
+            text_ = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+            found = {(sample.labels["cache"], sample.labels["measure"]): sample.value
+                     for family in text_string_to_metric_families(text_)
+                     if family.name == "healthpay_conversation_cache"
+                     for sample in family.samples}
+            filled.append(min(found[cache, "size"] / found[cache, "limit"]
+                              for cache in ("trackers", "sessions")))
+        return filled
 
     def memory_mib(self) -> list[float]:
         sizes = []
@@ -361,7 +379,9 @@ class Load:
                 member = newcomer
         heapq.heappush(self.free, (ready_at, next(self.tiebreak), member))
 
-    async def open_loop(self, rate: float, seconds: float) -> tuple[Tally, int, float]:
+    async def open_loop(self, rate: float, seconds: float, *,
+                        stop: asyncio.Event | None = None) -> tuple[Tally, int, float]:
+        """Turns at `rate` for `seconds` (or until `stop` is set)."""
         tally = Tally()
         turns: list[asyncio.Task] = []
         start = time.perf_counter()
@@ -369,7 +389,7 @@ class Load:
         due = start
         while True:
             due += self.rng.expovariate(rate)
-            if due - start > seconds:
+            if due - start > seconds or (stop is not None and stop.is_set()):
                 break
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             member = self.free_member(time.perf_counter())
@@ -470,8 +490,19 @@ async def run_setup(name: str, args, tree: Path) -> None:
 async def soak(label: str, workers: Workers, load: Load, args) -> None:
     """Memory and connections over a long run at one rate, from the end of a warm-up."""
     if args.soak_warm_up > 0:
-        report(f"{label}, warm-up {args.rate:.0f}/s for {args.soak_warm_up:.0f} s (the caches "
-               f"fill; not measured)", *await load.open_loop(args.rate, args.soak_warm_up))
+        stop = asyncio.Event()
+        warming = asyncio.create_task(load.open_loop(args.rate, args.soak_warm_up, stop=stop))
+        began = time.perf_counter()
+        filled = [0.0]
+        while not warming.done():
+            await asyncio.sleep(5)
+            filled = await asyncio.to_thread(workers.caches_filled)
+            if time.perf_counter() - began >= MIN_WARM_UP and min(filled) >= WARM_FILLED:
+                stop.set()
+        report(f"{label}, warm-up {args.rate:.0f}/s until the caches were full or for "
+               f"{args.soak_warm_up:.0f} s (not measured); caches "
+               f"{' / '.join(f'{f:.0%}' for f in filled)} full after "
+               f"{time.perf_counter() - began:.0f} s", *warming.result())
     chats_before = load.chats
     samples: list[tuple[float, list[float], dict | None]] = []
 
@@ -526,8 +557,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-step", type=int, default=25)
     parser.add_argument("--soak", action="store_true")
     parser.add_argument("--soak-seconds", type=float, default=600.0)
-    parser.add_argument("--soak-warm-up", type=float, default=60.0,
-                        help="seconds at the same rate before the soak's start figures")
+    parser.add_argument("--soak-warm-up", type=float, default=300.0,
+                        help="at most this many seconds at the same rate before the soak's "
+                             "start figures, until the caches are full (0: none)")
     parser.add_argument("--closed", action="store_true")
     parser.add_argument("--per-worker", type=int, default=50)
     parser.add_argument("--seed", type=int, default=17)

@@ -104,10 +104,11 @@ class Settings(BaseSettings):
     max_session_events: int = Field(default=1000, alias="MAX_SESSION_EVENTS")
     # What a worker keeps of recent conversations, so that a turn need not read and replay its
     # session again: trackers, counted in events (about 1.5 KB each: 40,000 is ~60 MB), and
-    # stored sessions as JSON, counted in characters (32,000,000 is ~35 MB). Least recently
-    # used conversations go first; a turn of one no longer kept reads it from the database.
+    # stored sessions as JSON, counted in characters (16,000,000 is ~18 MB; about 12,000 a
+    # visitor's session). Least recently used conversations go first; a turn of one no longer
+    # kept reads it from the database.
     tracker_cache_events: int = Field(default=40_000, alias="TRACKER_CACHE_EVENTS")
-    session_cache_chars: int = Field(default=32_000_000, alias="SESSION_CACHE_CHARS")
+    session_cache_chars: int = Field(default=16_000_000, alias="SESSION_CACHE_CHARS")
     http_max_body_bytes: int = Field(default=262_144, alias="HTTP_MAX_BODY_BYTES")
 
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")

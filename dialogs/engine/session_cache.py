@@ -56,7 +56,7 @@ class CachedSession:
                              last_event_at, joined)
 
 
-DEFAULT_MAX_CHARS = 32_000_000  # about 35 MB: one byte a character, and each entry's own
+DEFAULT_MAX_CHARS = 16_000_000  # about 18 MB: one byte a character, and each entry's own
 
 
 class SessionCache:
