@@ -322,7 +322,7 @@ class Load:
         except TimeoutError:
             return "timeout"
         except aiohttp.ClientError as error:
-            return type(error).__name__
+            return f"{type(error).__name__} ({error})"[:100]
         said = " ".join(reply.get("text") or "" for reply in replies)
         if APOLOGY in said:
             return "apology"
