@@ -157,7 +157,12 @@ class Workers:
                     # This process is one client address standing for many members' devices
                     # behind a front-end: the per-address limit would refuse all but 120 a
                     # minute. The per-sender limit stays on.
-                    "REST_CLIENT_RATE_PER_MINUTE": "0"}
+                    "REST_CLIENT_RATE_PER_MINUTE": "0",
+                    # As behind a load balancer: the server keeps idle connections open longer
+                    # than the client does (3 s), so the client never sends on one the server
+                    # is closing. With uvicorn's 5 s, a client loop late by 2 s on this shared
+                    # machine did: 60 of 30,000 turns were reset in a soak.
+                    "HTTP_KEEP_ALIVE_SECONDS": "65"}
         self.count = count
         self.log_path = var_dir / "workers.log"
         self.ports: list[int] = []
@@ -299,8 +304,8 @@ class Load:
         # aiohttp costs it about a third as much a request.
         self.client = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT),
-            # Idle connections closed before uvicorn's 5 s keep-alive ends them: else a request
-            # sent on one just as the server closes it fails, a fault of neither side's code.
+            # Idle connections closed well before the server's keep-alive ends them: else a
+            # request sent on one just as the server closes it fails, a fault of neither side.
             connector=aiohttp.TCPConnector(limit=MAX_MEMBERS, keepalive_timeout=3))
         self.members: list[Member] = []
         self.free: list[tuple[float, int, Member]] = []  # (ready at, n, member): a heap

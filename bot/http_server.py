@@ -87,7 +87,8 @@ def _serve_worker(index: int, host: str, port: int, telegram_mode: str | None,
     scheduler = start_scheduler(runtime, ChannelRouter(*senders)) if roles.scheduler else None
     # log_config=None: uvicorn's records go through the root logger, as JSON and redacted.
     config = uvicorn.Config(create_app(runtime, telegram=telegram), host=host, port=port,
-                            log_config=None)
+                            log_config=None,
+                            timeout_keep_alive=runtime.settings.http_keep_alive_seconds)
     try:
         uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
     finally:

@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     tracker_cache_events: int = Field(default=40_000, alias="TRACKER_CACHE_EVENTS")
     session_cache_chars: int = Field(default=16_000_000, alias="SESSION_CACHE_CHARS")
     http_max_body_bytes: int = Field(default=262_144, alias="HTTP_MAX_BODY_BYTES")
+    # Seconds an idle keep-alive connection stays open. Behind a load balancer, more than the
+    # balancer's own idle timeout: else it may send a request on a connection the server is
+    # closing, and the member's message is lost to a reset (AWS ALB: 60 s).
+    http_keep_alive_seconds: int = Field(default=5, alias="HTTP_KEEP_ALIVE_SECONDS")
 
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: str = Field(default="json", alias="LOG_FORMAT")  # json or text
