@@ -17,9 +17,18 @@ land on both workers. Nothing but loopback addresses is used, and every run is b
 Open loop: turns start at the given rate (Poisson arrivals) whatever the answers do; each turn
 goes to a member who is not waiting for an answer and has finished thinking (1-4 s after their
 last answer), a new visitor joining when every member is busy. The mix: visitors asking general
-questions; members logged in to the demo accounts (logged in before the clock starts) asking
-their balance and history, or starting a payment and cancelling it. A turn has failed when it
-gets no 200 within 60 s or the engine's apology; a "busy" reply is counted apart.
+questions, each leaving after 2 to 8 messages, a new visitor (a new chat) taking their place, so
+that a run meets as many distinct chats as a real morning (thousands in a soak); members logged
+in to the demo accounts (logged in before the clock starts) asking their balance and history,
+or starting a payment and cancelling it, all through the run (their sessions grow long: what
+MAX_SESSION_EVENTS and the caches' bounds are for). A turn has failed when it gets no 200
+within 60 s or the engine's apology; a "busy" reply is counted apart.
+
+The soak (`--soak`) first runs a warm-up at the same rate, in which the workers' caches of
+recent conversations fill (TRACKER_CACHE_EVENTS, SESSION_CACHE_CHARS): at least 60 s and until
+both caches of every worker are 90% full by their /metrics, at most `--soak-warm-up` (300 s).
+Memory and connections are taken from the end of the warm-up, then each minute, and at the
+end; flat means within 10% of the start.
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ from pathlib import Path
 
 import aiohttp
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -61,6 +71,10 @@ BUSY = "very busy"
 HELD_P99_SECONDS = 0.5
 TURN_TIMEOUT = 60.0
 MAX_MEMBERS = 3000  # a bound on visitors joining when every member waits
+VISIT_TURNS = (2, 8)  # messages a visitor sends before leaving (a new one takes their place)
+FLAT_WITHIN = 0.10  # the soak's memory and connections: flat within 10% of the start
+MIN_WARM_UP = 60.0  # seconds of the soak's warm-up at least...
+WARM_FILLED = 0.9  # ...and until every worker's caches are this full (or --soak-warm-up ends)
 
 
 @dataclass
@@ -68,6 +82,7 @@ class Member:
     sender: str
     logged_in: bool
     paying: bool = False  # started a payment: the next turn cancels it
+    turns_left: int | None = None  # a visitor's messages before leaving; members stay
 
     def next_message(self, rng: random.Random) -> str:
         if self.paying:
@@ -138,7 +153,16 @@ class Workers:
         self.tree = tree
         self.env = {**os.environ, "PYTHONPATH": str(tree), "DATABASE_URL": database_url,
                     "HEALTHPAY_VAR_DIR": str(var_dir), "SCHEDULER_ENABLED": "false",
-                    "LOG_LEVEL": "WARNING", "REST_AUTH_TOKEN": ""}
+                    "LOG_LEVEL": "WARNING", "REST_AUTH_TOKEN": "",
+                    # This process is one client address standing for many members' devices
+                    # behind a front-end: the per-address limit would refuse all but 120 a
+                    # minute. The per-sender limit stays on.
+                    "REST_CLIENT_RATE_PER_MINUTE": "0",
+                    # As behind a load balancer: the server keeps idle connections open longer
+                    # than the client does (3 s), so the client never sends on one the server
+                    # is closing. With uvicorn's 5 s, a client loop late by 2 s on this shared
+                    # machine did: 60 of 30,000 turns were reset in a soak.
+                    "HTTP_KEEP_ALIVE_SECONDS": "65"}
         self.count = count
         self.log_path = var_dir / "workers.log"
         self.ports: list[int] = []
@@ -192,6 +216,20 @@ class Workers:
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
         return ticks / os.sysconf("SC_CLK_TCK")
 
+    def caches_filled(self) -> list[float]:
+        """How full each worker's caches of recent conversations are, the fuller of the two
+        caches left out: the emptier one's size over its limit (from /metrics)."""
+        filled = []
+        for port in self.ports:
+            text_ = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+            found = {(sample.labels["cache"], sample.labels["measure"]): sample.value
+                     for family in text_string_to_metric_families(text_)
+                     if family.name == "healthpay_conversation_cache"
+                     for sample in family.samples}
+            filled.append(min(found[cache, "size"] / found[cache, "limit"]
+                              for cache in ("trackers", "sessions")))
+        return filled
+
     def memory_mib(self) -> list[float]:
         sizes = []
         for process in self.processes:
@@ -202,14 +240,20 @@ class Workers:
         return sizes
 
     def connections(self) -> int | None:
+        by_pool = self.connections_by_pool()
+        return None if by_pool is None else sum(by_pool.values())
+
+    def connections_by_pool(self) -> dict[tuple[str, str], int] | None:
+        """The workers' database connections by application_name (the pool) and state."""
         if not self.database_url.startswith("postgresql"):
             return None
         engine = create_engine(self.database_url)
         try:
             with engine.connect() as conn:
-                return conn.execute(text(
-                    "select count(*) from pg_stat_activity where datname = current_database() "
-                    "and pid <> pg_backend_pid()")).scalar_one()
+                return {(name, state): count for name, state, count in conn.execute(text(
+                    "select application_name, coalesce(state, ''), count(*) "
+                    "from pg_stat_activity where datname = current_database() "
+                    "and pid <> pg_backend_pid() group by 1, 2 order by 1, 2"))}
         finally:
             engine.dispose()
 
@@ -260,12 +304,13 @@ class Load:
         # aiohttp costs it about a third as much a request.
         self.client = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT),
-            # Idle connections closed before uvicorn's 5 s keep-alive ends them: else a request
-            # sent on one just as the server closes it fails, a fault of neither side's code.
+            # Idle connections closed well before the server's keep-alive ends them: else a
+            # request sent on one just as the server closes it fails, a fault of neither side.
             connector=aiohttp.TCPConnector(limit=MAX_MEMBERS, keepalive_timeout=3))
         self.members: list[Member] = []
         self.free: list[tuple[float, int, Member]] = []  # (ready at, n, member): a heap
         self.tiebreak = itertools.count(MAX_MEMBERS)
+        self.chats = 0  # distinct senders so far
 
     async def say(self, member: Member, message: str) -> str:
         if self.sticky:
@@ -282,7 +327,7 @@ class Load:
         except TimeoutError:
             return "timeout"
         except aiohttp.ClientError as error:
-            return type(error).__name__
+            return f"{type(error).__name__} ({error})"[:100]
         said = " ".join(reply.get("text") or "" for reply in replies)
         if APOLOGY in said:
             return "apology"
@@ -292,8 +337,11 @@ class Load:
         """Members and visitors; the members log in (argon2, before the clock starts)."""
         run = uuid.uuid4().hex[:6]
         for n in range(members):
-            logged_in = n < members * logged_in_share
-            self.members.append(Member(f"{run}-{n}", logged_in))
+            if n < members * logged_in_share:
+                self.chats += 1
+                self.members.append(Member(f"{run}-{n}", logged_in=True))
+            else:
+                self.members.append(self.new_visitor())
         logins = [m for m in self.members if m.logged_in]
         limit = asyncio.Semaphore(4)
 
@@ -314,18 +362,31 @@ class Load:
             return heapq.heappop(self.free)[2]
         if len(self.members) >= MAX_MEMBERS:  # bounded: someone sends before thinking
             return heapq.heappop(self.free)[2] if self.free else self.rng.choice(self.members)
-        member = Member(f"visitor-{uuid.uuid4().hex[:8]}", logged_in=False)
+        member = self.new_visitor()
         self.members.append(member)
         return member
+
+    def new_visitor(self) -> Member:
+        self.chats += 1
+        return Member(f"visitor-{uuid.uuid4().hex[:8]}", logged_in=False,
+                      turns_left=self.rng.randint(*VISIT_TURNS))
 
     async def turn(self, member: Member, tally: Tally) -> None:
         started = time.perf_counter()
         outcome = await self.say(member, member.next_message(self.rng))
         tally.record(started, outcome)
         ready_at = time.perf_counter() + self.rng.uniform(1.0, 4.0)
+        if member.turns_left is not None:
+            member.turns_left -= 1
+            if member.turns_left <= 0:  # the visitor leaves; a new one comes in their place
+                newcomer = self.new_visitor()
+                self.members[self.members.index(member)] = newcomer
+                member = newcomer
         heapq.heappush(self.free, (ready_at, next(self.tiebreak), member))
 
-    async def open_loop(self, rate: float, seconds: float) -> tuple[Tally, int, float]:
+    async def open_loop(self, rate: float, seconds: float, *,
+                        stop: asyncio.Event | None = None) -> tuple[Tally, int, float]:
+        """Turns at `rate` for `seconds` (or until `stop` is set)."""
         tally = Tally()
         turns: list[asyncio.Task] = []
         start = time.perf_counter()
@@ -333,7 +394,7 @@ class Load:
         due = start
         while True:
             due += self.rng.expovariate(rate)
-            if due - start > seconds:
+            if due - start > seconds or (stop is not None and stop.is_set()):
                 break
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             member = self.free_member(time.perf_counter())
@@ -417,13 +478,7 @@ async def run_setup(name: str, args, tree: Path) -> None:
             print(f"{label}: highest rate held (p99 < {HELD_P99_SECONDS * 1000:.0f} ms, none "
                   f"failed or busy): {best if best is not None else 'none tried'}/s", flush=True)
         elif args.soak:
-            before = (workers.memory_mib(), workers.connections())
-            figures = report(f"{label}, soak {args.rate:.0f}/s for {args.soak_seconds:.0f} s",
-                             *await load.open_loop(args.rate, args.soak_seconds))
-            after = (workers.memory_mib(), workers.connections())
-            print(f"{label}: memory MiB per worker {_mib(before[0])} -> {_mib(after[0])}; "
-                  f"database connections {before[1]} -> {after[1]}; "
-                  f"failed {figures['failed']}", flush=True)
+            await soak(label, workers, load, args)
         else:
             for rate in args.rates:
                 cpu = workers.cpu_seconds()
@@ -435,6 +490,62 @@ async def run_setup(name: str, args, tree: Path) -> None:
         errors = workers.logged_errors()
         print(f"{label}: errors the workers logged: "
               f"{', '.join(f'{k!r} × {n}' for k, n in errors.items()) or 'none'}", flush=True)
+
+
+async def soak(label: str, workers: Workers, load: Load, args) -> None:
+    """Memory and connections over a long run at one rate, from the end of a warm-up."""
+    if args.soak_warm_up > 0:
+        stop = asyncio.Event()
+        warming = asyncio.create_task(load.open_loop(args.rate, args.soak_warm_up, stop=stop))
+        began = time.perf_counter()
+        filled = [0.0]
+        while not warming.done():
+            await asyncio.sleep(5)
+            filled = await asyncio.to_thread(workers.caches_filled)
+            if time.perf_counter() - began >= MIN_WARM_UP and min(filled) >= WARM_FILLED:
+                stop.set()
+        report(f"{label}, warm-up {args.rate:.0f}/s until the caches were full or for "
+               f"{args.soak_warm_up:.0f} s (not measured); caches "
+               f"{' / '.join(f'{f:.0%}' for f in filled)} full after "
+               f"{time.perf_counter() - began:.0f} s", *warming.result())
+    chats_before = load.chats
+    samples: list[tuple[float, list[float], dict | None]] = []
+
+    async def sample(at: float) -> None:
+        by_pool = await asyncio.to_thread(workers.connections_by_pool)
+        samples.append((at, workers.memory_mib(), by_pool))
+
+    await sample(0.0)
+    started = time.perf_counter()
+
+    async def each_minute() -> None:
+        while True:
+            await asyncio.sleep(60)
+            await sample(time.perf_counter() - started)
+
+    sampler = asyncio.create_task(each_minute())
+    figures = report(f"{label}, soak {args.rate:.0f}/s for {args.soak_seconds:.0f} s",
+                     *await load.open_loop(args.rate, args.soak_seconds))
+    sampler.cancel()
+    await sample(time.perf_counter() - started)
+    for at, memory, by_pool in samples:
+        pools = ", ".join(f"{name or '?'} {state or '-'} {count}"
+                          for (name, state), count in (by_pool or {}).items())
+        print(f"  {at:5.0f} s: memory MiB per worker {_mib(memory)}; connections "
+              f"{sum((by_pool or {}).values())} ({pools or 'not PostgreSQL'})", flush=True)
+    (_, memory_before, pools_before), (_, memory_after, pools_after) = samples[0], samples[-1]
+    growth = [after / before - 1
+              for before, after in zip(memory_before, memory_after, strict=True)]
+    connections = [sum(pools.values()) if pools is not None else None
+                   for pools in (pools_before, pools_after)]
+    flat = all(abs(g) <= FLAT_WITHIN for g in growth) and (
+        connections[0] is None or abs(connections[1] - connections[0]) <= FLAT_WITHIN
+        * connections[0])
+    print(f"{label}: from the end of the warm-up, memory MiB per worker {_mib(memory_before)} "
+          f"-> {_mib(memory_after)} ({', '.join(f'{g:+.1%}' for g in growth)}); database "
+          f"connections {connections[0]} -> {connections[1]}; {load.chats - chats_before} new "
+          f"chats ({load.chats} in all); failed {figures['failed']}, busy {figures['busy']}: "
+          f"{'flat' if flat else 'NOT flat'} (within {FLAT_WITHIN:.0%})", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -451,6 +562,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-step", type=int, default=25)
     parser.add_argument("--soak", action="store_true")
     parser.add_argument("--soak-seconds", type=float, default=600.0)
+    parser.add_argument("--soak-warm-up", type=float, default=300.0,
+                        help="at most this many seconds at the same rate before the soak's "
+                             "start figures, until the caches are full (0: none)")
     parser.add_argument("--closed", action="store_true")
     parser.add_argument("--per-worker", type=int, default=50)
     parser.add_argument("--seed", type=int, default=17)

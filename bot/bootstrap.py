@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -31,13 +32,27 @@ class Pools:
     def items(self) -> list[tuple[str, SqlEngine]]:
         return [("services", self.services), ("chat_state", self.chat_state)]
 
+    def open_kept(self) -> None:
+        """Open each pool's kept connections (DB_POOL_SIZE) now, at start-up: a worker holds
+        the same number of connections from its first minute to its last, rather than opening
+        them one by one as load first comes (and looking like a leak while it does). Ones
+        opened beyond them under a burst are closed when given back (SQLAlchemy's QueuePool)."""
+        for _, engine in self.items():
+            size = getattr(engine.pool, "size", None)
+            if not callable(size):  # no set size: NullPool, StaticPool, SQLite in memory
+                continue
+            with ExitStack() as held:  # all at once: one after another would reuse the first
+                for _ in range(size()):
+                    held.enter_context(engine.connect())
+
 
 def build_pools(settings: Settings) -> Pools:
     sizing = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
               "pool_timeout": settings.db_pool_timeout}
     url = settings.effective_database_url
-    return Pools(services=make_engine(url, **sizing),
-                 chat_state=make_engine(url, wait_for_disk=False, **sizing))
+    return Pools(services=make_engine(url, name="healthpay-services", **sizing),
+                 chat_state=make_engine(url, wait_for_disk=False, name="healthpay-chat-state",
+                                        **sizing))
 
 
 def check_pool_sizes(settings: Settings) -> None:

@@ -74,6 +74,7 @@ def _serve_worker(index: int, host: str, port: int, telegram_mode: str | None,
 
     # Links in messages follow the address this server really listens on.
     runtime = build_runtime(serve_settings(Settings(), host, port))
+    runtime.pools.open_kept()
     roles = worker_roles(index, telegram_mode, runtime.settings.scheduler_enabled)
     telegram = None
     senders = []
@@ -86,7 +87,8 @@ def _serve_worker(index: int, host: str, port: int, telegram_mode: str | None,
     scheduler = start_scheduler(runtime, ChannelRouter(*senders)) if roles.scheduler else None
     # log_config=None: uvicorn's records go through the root logger, as JSON and redacted.
     config = uvicorn.Config(create_app(runtime, telegram=telegram), host=host, port=port,
-                            log_config=None)
+                            log_config=None,
+                            timeout_keep_alive=runtime.settings.http_keep_alive_seconds)
     try:
         uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
     finally:

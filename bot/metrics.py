@@ -124,6 +124,11 @@ class _LoadCollector(Collector):
         turns = GaugeMetricFamily("healthpay_turn_queue",
                                   "Turns of this worker: running, waiting, and the thread and "
                                   "waiting limits", labels=["state"])
+        caches = GaugeMetricFamily("healthpay_conversation_cache",
+                                   "What the worker keeps of recent conversations: trackers "
+                                   "(size in events) and stored sessions (size in characters), "
+                                   "by measure: conversations, size, and limit",
+                                   labels=["cache", "measure"])
         runtime = self.runtime
         watched = getattr(runtime, "pools", None)
         for name, engine in watched.items() if watched is not None else ():
@@ -135,7 +140,16 @@ class _LoadCollector(Collector):
             pools.add_metric([name, "checked_out"], pool.checkedout())
             pools.add_metric([name, "idle"], pool.checkedin())
             pools.add_metric([name, "capacity"], capacity)
-        queue = getattr(getattr(runtime, "engine", None), "turn_queue", None)
+        engine = getattr(runtime, "engine", None)
+        settings = getattr(runtime, "settings", None)
+        if hasattr(engine, "cache_use") and settings is not None:
+            limits = {"trackers": settings.tracker_cache_events,
+                      "sessions": settings.session_cache_chars}
+            for cache, (conversations, size) in engine.cache_use().items():
+                caches.add_metric([cache, "conversations"], conversations)
+                caches.add_metric([cache, "size"], size)
+                caches.add_metric([cache, "limit"], limits[cache])
+        queue = getattr(engine, "turn_queue", None)
         if queue is not None:
             use = queue.use()
             for state, value in (("running", use.running), ("waiting", use.waiting),
@@ -143,6 +157,7 @@ class _LoadCollector(Collector):
                 turns.add_metric([state], value)
         yield pools
         yield turns
+        yield caches
 
 
 _LOAD = _LoadCollector()

@@ -36,5 +36,7 @@ def build_runtime(settings: Settings | None = None, *, clock: Clock | None = Non
         turn_queue=TurnQueue(settings.turn_threads, max_waiting=settings.turn_queue_limit,
                              max_wait_seconds=settings.turn_wait_limit_seconds),
         max_session_events=settings.max_session_events,
+        tracker_cache_events=settings.tracker_cache_events,
+        session_cache_chars=settings.session_cache_chars,
     )
     return Runtime(settings=settings, services=services, engine=engine, pools=pools)

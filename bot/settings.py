@@ -102,7 +102,18 @@ class Settings(BaseSettings):
     turn_queue_limit: int = Field(default=1000, alias="TURN_QUEUE_LIMIT")
     turn_wait_limit_seconds: float = Field(default=15.0, alias="TURN_WAIT_LIMIT_SECONDS")
     max_session_events: int = Field(default=1000, alias="MAX_SESSION_EVENTS")
+    # What a worker keeps of recent conversations, so that a turn need not read and replay its
+    # session again: trackers, counted in events (about 1.5 KB each: 40,000 is ~60 MB), and
+    # stored sessions as JSON, counted in characters (16,000,000 is ~18 MB; about 12,000 a
+    # visitor's session). Least recently used conversations go first; a turn of one no longer
+    # kept reads it from the database.
+    tracker_cache_events: int = Field(default=40_000, alias="TRACKER_CACHE_EVENTS")
+    session_cache_chars: int = Field(default=16_000_000, alias="SESSION_CACHE_CHARS")
     http_max_body_bytes: int = Field(default=262_144, alias="HTTP_MAX_BODY_BYTES")
+    # Seconds an idle keep-alive connection stays open. Behind a load balancer, more than the
+    # balancer's own idle timeout: else it may send a request on a connection the server is
+    # closing, and the member's message is lost to a reset (AWS ALB: 60 s).
+    http_keep_alive_seconds: int = Field(default=5, alias="HTTP_KEEP_ALIVE_SECONDS")
 
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: str = Field(default="json", alias="LOG_FORMAT")  # json or text

@@ -58,7 +58,7 @@ from dialogs.engine.sealing import SlotSealer, is_sealed
 from dialogs.engine.slot_mappings import extract_slots
 from dialogs.engine.stories import Rule
 from dialogs.engine.tracker import Tracker
-from dialogs.engine.tracker_cache import TrackerCache
+from dialogs.engine.tracker_cache import DEFAULT_MAX_EVENTS, TrackerCache
 from dialogs.engine.tracker_store import ConversationLog, TrackerStore
 from dialogs.engine.turn_queue import Busy, TurnQueue
 from services.events import emit
@@ -104,7 +104,8 @@ class Engine:
                  clock: Clock | None = None, today: Callable[[], dt.date] | None = None,
                  rng: random.Random | None = None, max_actions_per_turn: int = 10,
                  sealer: SlotSealer | None = None, prompt_rules: PromptRules | None = None,
-                 turn_queue: TurnQueue | None = None, max_session_events: int = 1000):
+                 turn_queue: TurnQueue | None = None, max_session_events: int = 1000,
+                 tracker_cache_events: int = DEFAULT_MAX_EVENTS):
         self.domain = domain
         self._prompts = PromptReader(
             prompt_rules or PromptRules.load(DATA_DIR / "prompt_answers.yml"), domain.intents,
@@ -122,7 +123,7 @@ class Engine:
         self._max_actions = max_actions_per_turn
         # Without a sealer a sensitive answer lasts one turn; with one, until its form ends.
         self._sealer = sealer
-        self._trackers = TrackerCache()
+        self._trackers = TrackerCache(tracker_cache_events)
         self._languages = LanguageChooser(domain.languages)
         self.languages = ConversationLanguages(self._languages,
                                                domain.initial_slots().get(LANGUAGE_SLOT) or "en")
@@ -156,6 +157,12 @@ class Engine:
 
     def _tracker_in(self, language: str) -> Tracker:
         return Tracker("-", self.domain, [SlotSet(LANGUAGE_SLOT, language)])
+
+    def cache_use(self) -> dict[str, tuple[int, int]]:
+        """What this worker keeps of recent conversations, each (conversations, size): the
+        trackers, sized in events (TRACKER_CACHE_EVENTS), and the stored sessions, sized in
+        characters (SESSION_CACHE_CHARS)."""
+        return {"trackers": self._trackers.size(), "sessions": self._store.cache_size()}
 
     @property
     def ready(self) -> bool:

@@ -56,14 +56,23 @@ class CachedSession:
                              last_event_at, joined)
 
 
-class SessionCache:
-    """At most `max_chars` of JSON, least recently used conversations dropped first."""
+DEFAULT_MAX_CHARS = 16_000_000  # about 18 MB: one byte a character, and each entry's own
 
-    def __init__(self, max_chars: int = 32_000_000):
+
+class SessionCache:
+    """At most `max_chars` of JSON (SESSION_CACHE_CHARS), least recently used conversations
+    dropped first."""
+
+    def __init__(self, max_chars: int = DEFAULT_MAX_CHARS):
         self._max_chars = max_chars
         self._chars = 0
         self._entries: OrderedDict[tuple[str, str], CachedSession] = OrderedDict()
         self._lock = threading.Lock()  # PostgreSQL turns read their rows on worker threads
+
+    def size(self) -> tuple[int, int]:
+        """Conversations kept, and their characters together."""
+        with self._lock:
+            return len(self._entries), self._chars
 
     def get(self, channel: str, sender_id: str) -> CachedSession | None:
         with self._lock:

@@ -10,6 +10,12 @@ redacted): the same tracker a replay of the stored session would build.
 
 Not kept: sessions with sealed answers (opening a seal depends on the time, so they are opened
 afresh every turn).
+
+Bounded by events, not by conversations: a tracker's memory grows with its session (each event
+costs about 1.3-1.7 KB here, its dict and its share of the rule history's slot copies), and one
+busy member's session of `MAX_SESSION_EVENTS` weighs as much as a hundred visitors' few turns.
+`max_events` (TRACKER_CACHE_EVENTS) keeps a worker's trackers to a known size; the least
+recently used conversations go first.
 """
 
 from __future__ import annotations
@@ -21,18 +27,26 @@ from collections import OrderedDict
 from dialogs.engine.sealing import is_sealed
 from dialogs.engine.tracker import Tracker
 
+DEFAULT_MAX_EVENTS = 40_000  # about 60 MB
+
 
 class TrackerCache:
-    def __init__(self, max_conversations: int = 256):
-        self._max = max_conversations
+    def __init__(self, max_events: int = DEFAULT_MAX_EVENTS):
+        self._max_events = max_events
+        self._events = 0  # of the kept trackers, together
         self._entries: OrderedDict[tuple[str, str], tuple[tuple, Tracker]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def size(self) -> tuple[int, int]:
+        """Conversations kept, and their events together."""
+        with self._lock:
+            return len(self._entries), self._events
 
     def take(self, channel: str, sender_id: str, version: tuple) -> Tracker | None:
         """The kept tracker of the stored session `version`, if there is one; it is no longer
         kept until `keep` gives it back (a turn that fails does not)."""
         with self._lock:
-            entry = self._entries.pop((channel, sender_id), None)
+            entry = self._drop(channel, sender_id)
         return entry[1] if entry is not None and entry[0] == version else None
 
     def keep(self, channel: str, sender_id: str, version: tuple, tracker: Tracker,
@@ -50,11 +64,21 @@ class TrackerCache:
             for event in events:
                 tracker.update(event)
         with self._lock:
+            self._drop(channel, sender_id)
+            if len(tracker.events) > self._max_events:
+                return
             self._entries[(channel, sender_id)] = (version, tracker)
-            self._entries.move_to_end((channel, sender_id))
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+            self._events += len(tracker.events)
+            while self._events > self._max_events:
+                _, (_, oldest) = self._entries.popitem(last=False)
+                self._events -= len(oldest.events)
 
     def forget(self, channel: str, sender_id: str) -> None:
         with self._lock:
-            self._entries.pop((channel, sender_id), None)
+            self._drop(channel, sender_id)
+
+    def _drop(self, channel: str, sender_id: str) -> tuple[tuple, Tracker] | None:
+        entry = self._entries.pop((channel, sender_id), None)
+        if entry is not None:
+            self._events -= len(entry[1].events)
+        return entry

@@ -109,6 +109,10 @@ class TrackerStore:
                     conn.commit()
                     raise
 
+    def cache_size(self) -> tuple[int, int]:
+        """Conversations whose stored session this process keeps, and their characters."""
+        return self._cache.size()
+
     def session_events(self, channel: str, sender_id: str, *, all_sessions: bool = False
                        ) -> list[dict]:
         """The stored events of a conversation: the current session, or every session."""

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.private_files import ensure_private_file
 
 
-def make_engine(url: str, *, wait_for_disk: bool = True, **kwargs) -> Engine:
+def make_engine(url: str, *, wait_for_disk: bool = True, name: str | None = None,
+                **kwargs) -> Engine:
     """`wait_for_disk=False` is for chat state only (the conversation tracker, Telegram
     buttons): its commits return before they reach the disk, so a power cut (not a crash of
     the process) may lose the last ones; neither database can be corrupted by it. Money is
     never written through such an engine, and a commit made through the other one flushes
-    everything written before it."""
+    everything written before it. `name`: PostgreSQL's application_name for the connections,
+    so pg_stat_activity tells which pool holds them."""
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -26,6 +28,8 @@ def make_engine(url: str, *, wait_for_disk: bool = True, **kwargs) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     if not wait_for_disk:
         kwargs.setdefault("connect_args", {})["options"] = "-c synchronous_commit=off"
+    if name:
+        kwargs.setdefault("connect_args", {})["application_name"] = name
     return create_engine(url, **kwargs)
 
 

@@ -79,7 +79,8 @@ def test_a_worker_refusing_turns_is_not_ready_and_says_busy(app_runtime):
     assert "busy" in reply.json()[0]["text"]
 
 
-def test_metrics_show_the_pools_and_the_turn_queue(app_runtime, e2e_engine, rest_chat):
+def test_metrics_show_the_pools_the_turn_queue_and_the_caches(app_runtime, e2e_engine,
+                                                             rest_chat):
     runtime = dataclasses.replace(app_runtime, pools=Pools(e2e_engine, e2e_engine))
     with TestClient(create_app(runtime)) as client:
         client.post(REST, json={"sender": "member-9", "message": "hi"})
@@ -92,3 +93,12 @@ def test_metrics_show_the_pools_and_the_turn_queue(app_runtime, e2e_engine, rest
     assert value(samples, "healthpay_turn_queue", state="threads") \
         == runtime.engine.turn_queue.use().threads
     assert value(samples, "healthpay_turn_queue", state="running") == 0
+    # The conversation of that turn is kept, within the limits the settings give.
+    for cache, limit in (("trackers", runtime.settings.tracker_cache_events),
+                         ("sessions", runtime.settings.session_cache_chars)):
+        assert value(samples, "healthpay_conversation_cache", cache=cache,
+                     measure="conversations") >= 1
+        assert 0 < value(samples, "healthpay_conversation_cache", cache=cache,
+                         measure="size") <= limit
+        assert value(samples, "healthpay_conversation_cache", cache=cache,
+                     measure="limit") == limit

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dialogs.engine.tracker import Tracker
+from dialogs.engine.tracker_cache import TrackerCache
 from tests.engine_fakes import FirstVariation, build_engine, texts, tracker_store
 
 CONVERSATION = ["hi", "remind me", "yes", "what is due?", "3 and 1", "help", "no", "thanks",
@@ -108,3 +109,40 @@ async def test_a_session_holding_a_sealed_answer_is_replayed_every_turn(sqlite_e
                             at=clock.now())
     await engine.handle_message("telegram", "5", "hi")
     assert kept(engine) is None
+
+
+def listening(engine, sender: str, events: int) -> Tracker:
+    return Tracker(f"telegram:{sender}", engine.domain,
+                   [{"event": "action", "name": "action_listen"}] * events)
+
+
+def test_the_cache_keeps_to_its_events_dropping_the_least_recently_used(engine):
+    """Bounded by events, not conversations: a long session weighs what its events weigh."""
+    cache = TrackerCache(max_events=100)
+    for sender in "abc":
+        cache.keep("telegram", sender, (sender,), listening(engine, sender, 30), stored=[])
+    assert cache.size() == (3, 90)
+    taken = cache.take("telegram", "a", ("a",))  # a turn of "a": used last when given back
+    cache.keep("telegram", "a", ("a", 2), taken, stored=[])
+    cache.keep("telegram", "d", ("d",), listening(engine, "d", 30), stored=[])
+    assert cache.size() == (3, 90)  # "b", the least recently used, went
+    assert cache.take("telegram", "b", ("b",)) is None
+    assert cache.take("telegram", "a", ("a", 2)) is taken
+    assert cache.size() == (2, 60)  # taken: no longer kept, no longer counted
+    cache.keep("telegram", "big", ("big",), listening(engine, "big", 101), stored=[])
+    assert cache.size() == (2, 60)  # larger than the whole cache: not kept, nothing dropped
+    cache.forget("telegram", "c")
+    assert cache.size() == (1, 30)
+
+
+async def test_many_conversations_keep_the_engine_within_its_tracker_limit(sqlite_engine, clock,
+                                                                          store):
+    """Thousands of chats in a morning: what the engine keeps stays within the limit."""
+    engine = build_engine(sqlite_engine, clock=clock, store=store)
+    engine._trackers = TrackerCache(max_events=60)
+    for sender in range(12):
+        await engine.handle_message("telegram", str(sender), "hi")
+        conversations, events = engine.cache_use()["trackers"]
+        assert 0 < events <= 60
+    assert conversations < 12
+    assert kept(engine, "11") is not None and kept(engine, "0") is None
