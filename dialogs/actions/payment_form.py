@@ -9,6 +9,7 @@ again at the review.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -26,6 +27,7 @@ from dialogs.actions.money_texts import (
     button_of,
     entity_value,
     money,
+    offer_log_in,
     plan_title,
     share_of,
     words,
@@ -93,21 +95,23 @@ def _named_a_paid_plan(tracker: Tracker, summary: AccountSummary | None) -> bool
             and owed_cents(summary, str(named)) == 0)
 
 
-# What `_read` read last, with the tracker of its action call: rasa-sdk builds a tracker for
-# each call, and holding this one keeps any later call's tracker from being the same object.
-_last_read: tuple[Tracker, int | None, AccountSummary | None] | None = None
+# What `_read` read last on this thread, with the tracker of its action call: rasa-sdk builds
+# a tracker for each call, and holding this one keeps any later call's tracker from being the
+# same object. Per thread: turns run on several threads at once (the turn queue), and one
+# member's bills must never be read back by another member's turn.
+_last_read = threading.local()
 
 
 def _read(tracker: Tracker) -> tuple[int | None, AccountSummary | None]:
     """The acting member (from the chat session) and their bills, read once per action call:
     rasa-sdk asks the form's required slots several times while validating one message, and
     adds slot events to the same tracker as it goes."""
-    global _last_read
-    if _last_read is None or _last_read[0] is not tracker:
+    last = getattr(_last_read, "value", None)
+    if last is None or last[0] is not tracker:
         member = acting_member(tracker)
         summary = None if member is None else billing.account_summary(runtime.services(), member)
-        _last_read = (tracker, member, summary)
-    return _last_read[1], _last_read[2]
+        last = _last_read.value = (tracker, member, summary)
+    return last[1], last[2]
 
 
 def _summary(tracker: Tracker) -> AccountSummary | None:
@@ -251,6 +255,8 @@ class ActionAskPaymentAmount(Action):
             dispatcher.utter_message(response="utter_ask_typed_amount")
             return []
         summary = _summary(tracker)
+        if summary is None:  # the session ended while the form waited (timed out, logged out)
+            return offer_log_in(dispatcher, tracker, None)
         plan = tracker.get_slot("payment_plan")
         owed = owed_cents(summary, plan)
         past_due = sum(line.past_due_cents for line in summary.plans

@@ -378,3 +378,4 @@ def test_an_expired_card_is_not_offered(rest_chat, svc, alex):
     rest_chat.say(f'/inform{{"payment_method": "{expired.id}"}}')
     assert "Your Visa ending in 1881 has expired" in rest_chat.text
     assert "Which method would you like to pay with?" in rest_chat.text
+
