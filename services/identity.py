@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from services import language_words
 from services.errors import InvalidInput
 from services.secrets import keyed_hash
 
@@ -61,12 +62,13 @@ def parse_date_of_birth(text: str, *, today: dt.date) -> dt.date:
 
     A two-digit year is the latest one not in the future. Day-first numeric dates (14/03/1985)
     are refused rather than guessed at, because 04/03 would be read either way."""
-    text = (text or "").strip().lower()
+    text = language_words.plain((text or "").strip())  # lower case, no accents ("día")
     if not text or not _DATE_CHARACTERS.match(text):
         raise InvalidInput(f"Please type your date of birth, {_DOB_EXAMPLE}.", key="dob_needed")
+    fillers, months = _date_words()
     tokens = [_ORDINAL.sub(r"\1", token) for token in _DATE_TOKENS.findall(text)
-              if token != "of"]  # "14th of March 1985"
-    year_digits, month, day = _date_parts(tokens)
+              if token not in fillers]  # "14th of March 1985", "el 14 de marzo de 1985"
+    year_digits, month, day = _date_parts(tokens, months)
     year = int(year_digits)
     if len(year_digits) == 2:
         year += 2000 if (year + 2000, month, day) <= (today.year, today.month, today.day) else 1900
@@ -87,7 +89,21 @@ def parse_date_of_birth(text: str, *, today: dt.date) -> dt.date:
     return born
 
 
-def _date_parts(tokens: list[str]) -> tuple[str, int, int]:
+def _date_words() -> tuple[frozenset[str], dict[str, int]]:
+    """The words around a date that say nothing ("of"; a language's "el", "de"), and every
+    month name: English, and each language's (words.yml `dates:`), so "14 de marzo de 1985"
+    reads as "14 March 1985" whatever language the member chose."""
+    fillers, months = {"of"}, dict(_MONTHS)
+    for words in language_words.all_words().values():
+        dates = words.get("dates") or {}
+        for phrase in [*(dates.get("day_of") or ()), *(dates.get("day_lead") or ())]:
+            fillers.update(language_words.plain(str(phrase)).split())
+        months.update({language_words.plain(str(name)): int(number)
+                       for name, number in (dates.get("months") or {}).items()})
+    return frozenset(fillers), months
+
+
+def _date_parts(tokens: list[str], months: dict[str, int] = _MONTHS) -> tuple[str, int, int]:
     """(year as typed, month, day) from the date's words and numbers; month and day may be out
     of range, which the caller reports as a date that doesn't exist."""
     unreadable = InvalidInput(f"I couldn't read that date. Please type it {_DOB_EXAMPLE}.",
@@ -100,9 +116,9 @@ def _date_parts(tokens: list[str]) -> tuple[str, int, int]:
         numbers = [digits[:4], digits[4:6], digits[6:]] if digits[:2] in ("19", "20") else [
             digits[:2], digits[2:4], digits[4:]]
     if words:
-        if len(words) != 1 or words[0] not in _MONTHS or len(numbers) != 2:
+        if len(words) != 1 or words[0] not in months or len(numbers) != 2:
             raise unreadable
-        month = _MONTHS[words[0]]
+        month = months[words[0]]
         first, second = numbers
         # "March 14 1985" or "14 March 1985": the year is the number that is not a day.
         day, year = (first, second) if len(first) <= 2 else (second, first)

@@ -60,6 +60,9 @@ def test_security_answers_ignore_case_spacing_and_punctuation():
     "1985-03-14", "1985/3/14", "19850314",
     "March 14 1985", "march 14, 1985", "Mar. 14th, 1985", "14 March 1985", "14th of March 1985",
     " MAR 14 85 ",
+    # as Spanish speakers write it (words.yml month names; "el", "día", "de" say nothing)
+    "14 de marzo de 1985", "el 14 de marzo de 1985", "el día 14 de marzo de 1985",
+    "14 MARZO 1985", "marzo 14 1985",
 ])
 def test_common_date_of_birth_formats(typed):
     assert parse_date_of_birth(typed, today=TODAY) == dt.date(1985, 3, 14)
