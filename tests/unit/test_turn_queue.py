@@ -116,3 +116,80 @@ async def test_a_turn_that_waited_too_long_is_refused_not_run():
         await stale
     assert log == ["a1", "c1"]
     assert queue.use().waiting == 0
+
+
+# --- adaptive admission: one turn at a time while turns are quick ----------------------------
+
+
+async def test_quick_turns_run_one_at_a_time_on_one_thread():
+    # admit_after far above these turns' time, even on a loaded machine
+    queue = TurnQueue(8, admit_after=5.0)
+    running, most, threads = [0], [0], set()
+    lock = threading.Lock()
+
+    def counted(name: str):
+        async def turn():
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            threads.add(threading.get_ident())
+            await asyncio.sleep(0.001)
+            with lock:
+                running[0] -= 1
+            return name
+        return turn
+
+    names = [f"{chat}-{n}" for n in range(5) for chat in "abcdefgh"]
+    results = await asyncio.gather(*(queue.run(name[0], counted(name)) for name in names))
+
+    assert results == names
+    assert most[0] == 1  # never two at once, though 8 chats waited and 8 threads were allowed
+    assert len(threads) == 1  # the thread that finished a turn took the next itself
+
+
+async def test_a_turn_busy_past_admit_after_lets_the_next_chat_start_on_another_thread():
+    queue = TurnQueue(8, admit_after=0.05)
+    gate = threading.Event()
+    log: list[str] = []
+    slow = asyncio.ensure_future(queue.run("slow", recorder(log, "slow", gate)))
+    await asyncio.sleep(0)
+
+    other = await asyncio.wait_for(queue.run("other", recorder(log, "other")), 5)
+
+    assert other == "other" and log == ["other"]  # answered while "slow" was still blocked
+    assert queue.use().running == 1
+    gate.set()
+    assert await slow == "slow"
+
+
+async def test_before_admit_after_the_next_chat_waits_for_the_running_turn():
+    queue = TurnQueue(8, admit_after=5.0)
+    gate = threading.Event()
+    log: list[str] = []
+    first = asyncio.ensure_future(queue.run("a", recorder(log, "a", gate)))
+    await asyncio.sleep(0)
+    second = asyncio.ensure_future(queue.run("b", recorder(log, "b")))
+    await asyncio.sleep(0.2)
+
+    assert log == [] and queue.use().running == 1 and queue.use().waiting == 1
+    gate.set()
+    assert await asyncio.gather(first, second) == ["a", "b"]
+    assert log == ["a", "b"]
+
+
+async def test_slow_turns_each_admit_one_more_up_to_the_thread_limit():
+    queue = TurnQueue(3, admit_after=0.02)
+    gate = threading.Event()
+    log: list[str] = []
+    runs = [asyncio.ensure_future(queue.run(n, recorder(log, str(n), gate))) for n in range(5)]
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if queue.use().running == 3:
+            break
+
+    await asyncio.sleep(0.1)
+    assert queue.use().running == 3 and queue.use().waiting == 2  # never more than 3 threads
+    gate.set()
+    await asyncio.gather(*runs)
+    assert sorted(log) == ["0", "1", "2", "3", "4"]
+    assert queue.use().running == 0 and queue.use().waiting == 0
