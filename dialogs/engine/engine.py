@@ -11,14 +11,15 @@ the member's message.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from rasa_sdk.events import (
     ActionExecuted,
@@ -94,6 +95,8 @@ class TurnResult:
     # just refused: maybe the password typed a step early), by the channel's `message_id`.
     delete_earlier: tuple = ()
     busy: bool = False  # the worker could not take the turn: nothing of it was run or stored
+    # What the caller's `then` made of the result on the turn's own thread (handle_message).
+    prepared: Any = None
 
 
 class Engine:
@@ -129,12 +132,17 @@ class Engine:
         self.warmed_up = False
 
     async def handle_message(self, channel: str, sender_id: str, text: str, *,
-                             metadata: dict | None = None) -> TurnResult:
+                             metadata: dict | None = None,
+                             then: Callable[[TurnResult], Any] | None = None) -> TurnResult:
         """The turn, run on a turn thread after this conversation's earlier turns
-        (dialogs.engine.turn_queue); a short "busy" reply when the worker cannot keep up."""
+        (dialogs.engine.turn_queue); a short "busy" reply when the worker cannot keep up.
+        `then(result)`, if given, runs on the same thread right after the turn (a channel's
+        own writes for the reply: no second thread hop), its value in `result.prepared`."""
+        turn = partial(self._turn, channel, sender_id, text, metadata)
+        if then is not None:
+            turn = partial(self._turn_then, turn, then)
         try:
-            return await self.turn_queue.run(
-                (channel, sender_id), partial(self._turn, channel, sender_id, text, metadata))
+            return await self.turn_queue.run((channel, sender_id), turn)
         except Busy:
             logger.warning("turn refused: the worker is busy", extra={"sender": sender_id})
             emit("turn_busy", channel=channel)
@@ -143,6 +151,12 @@ class Engine:
             secret = contains_secret(text)
             return TurnResult(messages=[_bot_message(busy)], delete_user_message=secret,
                               sensitive=secret, busy=True)
+
+    @staticmethod
+    async def _turn_then(turn: Callable[[], Awaitable[TurnResult]],
+                         then: Callable[[TurnResult], Any]) -> TurnResult:
+        result = await turn()
+        return dataclasses.replace(result, prepared=then(result))
 
     @property
     def ready(self) -> bool:
