@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, alias="DB_MAX_OVERFLOW")
     db_pool_timeout: float = Field(default=30.0, alias="DB_POOL_TIMEOUT")
     turn_threads: int = Field(default=8, alias="TURN_THREADS")
+    # Quick turns run one at a time; another thread only once a turn is busy this long.
+    turn_admit_after_seconds: float = Field(default=0.010, ge=0, alias="TURN_ADMIT_AFTER_SECONDS")
     turn_queue_limit: int = Field(default=1000, alias="TURN_QUEUE_LIMIT")
     turn_wait_limit_seconds: float = Field(default=15.0, alias="TURN_WAIT_LIMIT_SECONDS")
     max_session_events: int = Field(default=1000, alias="MAX_SESSION_EVENTS")
