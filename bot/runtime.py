@@ -35,7 +35,7 @@ def build_runtime(settings: Settings | None = None, *, clock: Clock | None = Non
         nlu_cache_dir=settings.var_dir / "cache" / "nlu",
         turn_queue=TurnQueue(settings.turn_threads, max_waiting=settings.turn_queue_limit,
                              max_wait_seconds=settings.turn_wait_limit_seconds,
-                             admit_after=settings.turn_admit_after_seconds),
+                             admit_after=settings.effective_turn_admit_after),
         max_session_events=settings.max_session_events,
     )
     return Runtime(settings=settings, services=services, engine=engine, pools=pools)
