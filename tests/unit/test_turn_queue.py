@@ -193,3 +193,13 @@ async def test_slow_turns_each_admit_one_more_up_to_the_thread_limit():
     await asyncio.gather(*runs)
     assert sorted(log) == ["0", "1", "2", "3", "4"]
     assert queue.use().running == 0 and queue.use().waiting == 0
+
+
+def test_admission_waits_10_ms_on_sqlite_and_not_on_postgresql_unless_set():
+    from bot.settings import Settings
+
+    assert Settings(DATABASE_URL="").effective_turn_admit_after == 0.010
+    assert Settings(DATABASE_URL="sqlite:///x.db").effective_turn_admit_after == 0.010
+    assert Settings(DATABASE_URL="postgresql+psycopg://h/db").effective_turn_admit_after == 0.0
+    assert Settings(DATABASE_URL="postgresql+psycopg://h/db",
+                    TURN_ADMIT_AFTER_SECONDS="0.05").effective_turn_admit_after == 0.05
