@@ -138,7 +138,11 @@ class Workers:
         self.tree = tree
         self.env = {**os.environ, "PYTHONPATH": str(tree), "DATABASE_URL": database_url,
                     "HEALTHPAY_VAR_DIR": str(var_dir), "SCHEDULER_ENABLED": "false",
-                    "LOG_LEVEL": "WARNING", "REST_AUTH_TOKEN": ""}
+                    "LOG_LEVEL": "WARNING", "REST_AUTH_TOKEN": "",
+                    # One load generator is one client, and its members send faster than
+                    # a person: the REST channel's per-sender and per-client limits (429)
+                    # would measure themselves, not the turns. 0: no limit.
+                    "REST_SENDER_RATE_PER_MINUTE": "0", "REST_CLIENT_RATE_PER_MINUTE": "0"}
         self.count = count
         self.log_path = var_dir / "workers.log"
         self.ports: list[int] = []
