@@ -118,7 +118,9 @@ class TurnQueue:
 
     def _admitted(self, now: float) -> int:
         """How many turns may run now: one, and one more for each running turn that has
-        been busy for `admit_after`."""
+        been busy for `admit_after` (with none, as many as there are threads)."""
+        if self._admit_after <= 0:
+            return self._threads
         slow = sum(1 for since in self._started.values() if now - since >= self._admit_after)
         return min(self._threads, 1 + slow)
 

@@ -203,3 +203,16 @@ def test_admission_waits_10_ms_on_sqlite_and_not_on_postgresql_unless_set():
     assert Settings(DATABASE_URL="postgresql+psycopg://h/db").effective_turn_admit_after == 0.0
     assert Settings(DATABASE_URL="postgresql+psycopg://h/db",
                     TURN_ADMIT_AFTER_SECONDS="0.05").effective_turn_admit_after == 0.05
+
+
+async def test_with_admit_after_0_turns_start_at_once_up_to_the_thread_limit():
+    queue = TurnQueue(3, admit_after=0)
+    gate = threading.Event()
+    log: list[str] = []
+    runs = [asyncio.ensure_future(queue.run(n, recorder(log, str(n), gate))) for n in range(5)]
+    await asyncio.sleep(0)
+
+    assert queue.use().running == 3 and queue.use().waiting == 2  # started in run(), no timer
+    gate.set()
+    await asyncio.gather(*runs)
+    assert sorted(log) == ["0", "1", "2", "3", "4"]
