@@ -233,9 +233,17 @@ def _work(queue_ref: weakref.ref, work: threading.Condition, taken: tuple | None
             finally:
                 work.acquire()
             queue._finished(number, conversation)
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(_settle, done, outcome)
-            del queue, turn, loop, done, outcome
+            del queue
+            # Outside the lock: waking the caller's loop is a system call, which lets the GIL
+            # go, and a thread that took it and wants the lock would have to wait for this one.
+            work.release()
+            try:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(_settle, done, outcome)
+            finally:
+                work.acquire()
+            # No hand-off: this thread goes on to take the next turn itself.
+            del turn, loop, done, outcome
             taken = None
 
 
