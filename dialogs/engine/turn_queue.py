@@ -87,6 +87,7 @@ class TurnQueue:
         self._handed: deque[tuple] = deque()  # turns started, for an idle thread to run
         self._workers = 0  # turn threads alive
         self._idle = 0  # of them, waiting for work
+        self._returning = 0  # of them, done with a turn and about to look for the next
         self._timer: asyncio.TimerHandle | bool | None = None  # the held-back check, when armed
         self._timer_loop: asyncio.AbstractEventLoop | None = None
 
@@ -132,7 +133,7 @@ class TurnQueue:
             taken = self._take()
             if taken is None:
                 break
-            if self._idle > len(self._handed):
+            if self._idle + self._returning > len(self._handed):
                 self._handed.append(taken)
                 self._work.notify()
             else:
@@ -233,15 +234,17 @@ def _work(queue_ref: weakref.ref, work: threading.Condition, taken: tuple | None
             finally:
                 work.acquire()
             queue._finished(number, conversation)
-            del queue
             # Outside the lock: waking the caller's loop is a system call, which lets the GIL
             # go, and a thread that took it and wants the lock would have to wait for this one.
+            # Meanwhile this thread counts as coming back for work (no new one for its place).
+            queue._returning += 1
             work.release()
             try:
                 if not loop.is_closed():
                     loop.call_soon_threadsafe(_settle, done, outcome)
             finally:
                 work.acquire()
+                queue._returning -= 1
             # No hand-off: this thread goes on to take the next turn itself.
             del turn, loop, done, outcome
             taken = None
