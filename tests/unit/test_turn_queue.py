@@ -216,3 +216,30 @@ async def test_with_admit_after_0_turns_start_at_once_up_to_the_thread_limit():
     gate.set()
     await asyncio.gather(*runs)
     assert sorted(log) == ["0", "1", "2", "3", "4"]
+
+
+async def test_a_turn_held_back_when_a_thread_finishes_starts_once_the_other_turn_is_slow():
+    # x2 becomes ready when x1 ends, while y1 has only just started: it waits, and starts on
+    # a thread of its own once y1 has been busy admit_after (y1 still blocked).
+    queue = TurnQueue(4, admit_after=0.05)
+    x_gate, y_gate, y_started = threading.Event(), threading.Event(), threading.Event()
+    log: list[str] = []
+
+    async def y1():
+        y_started.set()
+        assert y_gate.wait(10)
+        return "y1"
+
+    x1 = asyncio.ensure_future(queue.run("x", recorder(log, "x1", x_gate)))
+    x2 = asyncio.ensure_future(queue.run("x", recorder(log, "x2")))
+    y = asyncio.ensure_future(queue.run("y", y1))
+    for _ in range(500):
+        if y_started.is_set():
+            break
+        await asyncio.sleep(0.01)
+    x_gate.set()
+
+    assert await asyncio.wait_for(x2, 2) == "x2"  # idle threads look only every 5 s
+    assert not y.done()
+    y_gate.set()
+    assert await x1 == "x1" and await y == "y1"
