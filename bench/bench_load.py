@@ -154,10 +154,11 @@ class Workers:
         self.env = {**os.environ, "PYTHONPATH": str(tree), "DATABASE_URL": database_url,
                     "HEALTHPAY_VAR_DIR": str(var_dir), "SCHEDULER_ENABLED": "false",
                     "LOG_LEVEL": "WARNING", "REST_AUTH_TOKEN": "",
-                    # This process is one client address standing for many members' devices
-                    # behind a front-end: the per-address limit would refuse all but 120 a
-                    # minute. The per-sender limit stays on.
-                    "REST_CLIENT_RATE_PER_MINUTE": "0",
+                    # One load generator is one client address standing for many members'
+                    # devices behind a front-end, and its members send faster than a person:
+                    # the REST channel's per-sender and per-client limits (429) would measure
+                    # themselves, not the turns. 0: no limit.
+                    "REST_SENDER_RATE_PER_MINUTE": "0", "REST_CLIENT_RATE_PER_MINUTE": "0",
                     # As behind a load balancer: the server keeps idle connections open longer
                     # than the client does (3 s), so the client never sends on one the server
                     # is closing. With uvicorn's 5 s, a client loop late by 2 s on this shared

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, alias="DB_MAX_OVERFLOW")
     db_pool_timeout: float = Field(default=30.0, alias="DB_POOL_TIMEOUT")
     turn_threads: int = Field(default=8, alias="TURN_THREADS")
+    # Quick turns run one at a time; another thread only once a turn is busy this long. Unset:
+    # 10 ms on SQLite (one writer: overlapping turns only add GIL hand-offs), 0 on PostgreSQL
+    # (turns wait on the network, and overlapping them holds the load: bench/README.md).
+    turn_admit_after_seconds: float | None = Field(default=None, ge=0,
+                                                   alias="TURN_ADMIT_AFTER_SECONDS")
     turn_queue_limit: int = Field(default=1000, alias="TURN_QUEUE_LIMIT")
     turn_wait_limit_seconds: float = Field(default=15.0, alias="TURN_WAIT_LIMIT_SECONDS")
     max_session_events: int = Field(default=1000, alias="MAX_SESSION_EVENTS")
@@ -137,6 +142,12 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_WEBHOOK_URL must be an https:// address (Telegram posts "
                              f"updates only over HTTPS), not {url!r}")
         return url
+
+    @property
+    def effective_turn_admit_after(self) -> float:
+        if self.turn_admit_after_seconds is not None:
+            return self.turn_admit_after_seconds
+        return 0.010 if self.effective_database_url.startswith("sqlite") else 0.0
 
     @property
     def effective_database_url(self) -> str:

@@ -39,21 +39,33 @@ class Progress:
 
 
 async def send_replies(bot: Bot, svc: Services, chat_id: int | str,
-                       messages: Sequence[BotMessage], progress: Progress | None = None) -> None:
+                       messages: Sequence[BotMessage], progress: Progress | None = None, *,
+                       keys: Sequence[Sequence[str]] | None = None) -> None:
     """Send `messages` in order; the buttons of each go under its last part. With `progress`
-    of an earlier try, the parts it counts are not sent again."""
+    of an earlier try, the parts it counts are not sent again. `keys`: the keyboards already
+    opened for these messages (open_reply_keyboards, on the turn's own thread)."""
     progress = progress if progress is not None else Progress()
     pending = _all_parts(messages)[progress.sent:]
-    # A database write: off the event loop, as turns are (dialogs/engine/turn_queue.py), so a
-    # write that waits for another (SQLite has one writer) stalls only this chat.
-    keys = iter(await asyncio.to_thread(
-        callback_keys.open_keyboards, svc, chat_id,
-        [(to_html(text), buttons) for text, buttons in pending if buttons]))
+    if keys is None or progress.sent:
+        # A database write: off the event loop, as turns are (dialogs/engine/turn_queue.py),
+        # so a write that waits for another (SQLite has one writer) stalls only this chat.
+        keys = await asyncio.to_thread(open_reply_keyboards, svc, chat_id, messages,
+                                       progress.sent)
+    keys = iter(keys)
     for text, buttons in pending:
         markup = _keyboard(buttons, next(keys)) if buttons else None
         await bot.send_message(chat_id, to_html(text), parse_mode=ParseMode.HTML,
                                reply_markup=markup)
         progress.sent += 1
+
+
+def open_reply_keyboards(svc: Services, chat_id: int | str, messages: Sequence[BotMessage],
+                         sent: int = 0) -> list[list[str]]:
+    """Close the chat's keyboards and open those of `messages` (past the first `sent` parts):
+    their keys, keyboard by keyboard. A database write: call it off the event loop."""
+    return callback_keys.open_keyboards(
+        svc, chat_id, [(to_html(text), buttons)
+                       for text, buttons in _all_parts(messages)[sent:] if buttons])
 
 
 def unsent(messages: Sequence[BotMessage], progress: Progress) -> list[BotMessage]:

@@ -30,8 +30,8 @@ from telegram.ext import CallbackContext
 from bot.telegram import payments
 from bot.telegram.chat_texts import Notice, chat_language, chat_text
 from bot.telegram.context import CHANNEL, runtime_of
-from bot.telegram.replies import Progress, send_replies, unsent
-from dialogs.engine import BotMessage
+from bot.telegram.replies import Progress, open_reply_keyboards, send_replies, unsent
+from dialogs.engine import BotMessage, TurnResult
 from services.context import Services
 from services.outbox import NewNotification, enqueue
 from services.sessions import current_account_id, mark_unreachable
@@ -55,9 +55,32 @@ async def run_turn(context: CallbackContext, chat_id: int, text: str, *,
     metadata = {"message_id": message_id} if message_id is not None else {}
     if language_code:
         metadata["language_code"] = language_code
+    svc = runtime.services
+
+    def prepare_reply(result: TurnResult) -> tuple[list[BotMessage], list[list[str]]] | None:
+        """On the turn's own thread, right after it: the reply and its keyboards, opened
+        there rather than on a second thread (each thread hop costs CPU in GIL hand-offs:
+        bench/README.md note 4). Not when a message is to be deleted: the notice saying so
+        depends on Telegram's answer, after the turn."""
+        if result.delete_user_message or result.delete_earlier:
+            return None
+        try:
+            language = chat_language(runtime, chat_id)  # as this turn left the chat
+            said = [*(BotMessage(notice(language)) for notice in notices),
+                    *payments.offer_card_form(result.messages, runtime, language)]
+            return said, open_reply_keyboards(svc, chat_id, said)
+        except Exception:  # the turn is stored: its reply must not be lost for this
+            logger.exception("could not open the reply's keyboards on the turn thread")
+            return None
+
     async with typing_while_slow(context.bot, chat_id):
         result = await runtime.engine.handle_message(CHANNEL, str(chat_id), text,
-                                                     metadata=metadata or None)
+                                                     metadata=metadata or None,
+                                                     then=prepare_reply)
+    if result.prepared is not None:
+        said, keys = result.prepared
+        await reply(context, chat_id, said, keys=keys)
+        return
     language = chat_language(runtime, chat_id)
     said = [BotMessage(notice(language)) for notice in notices]
     deleted = [*result.delete_earlier,
@@ -71,13 +94,14 @@ async def run_turn(context: CallbackContext, chat_id: int, text: str, *,
     await reply(context, chat_id, said)
 
 
-async def reply(context: CallbackContext, chat_id: int, messages: Sequence[BotMessage]) -> None:
-    """Send messages to a member in the chat; a member who blocked the bot is marked
-    unreachable, so pushed messages stop."""
+async def reply(context: CallbackContext, chat_id: int, messages: Sequence[BotMessage], *,
+                keys: Sequence[Sequence[str]] | None = None) -> None:
+    """Send messages to a member in the chat (`keys`: their keyboards, if already opened); a
+    member who blocked the bot is marked unreachable, so pushed messages stop."""
     svc = runtime_of(context).services
     progress = Progress()
     try:
-        await send_replies(context.bot, svc, chat_id, messages, progress)
+        await send_replies(context.bot, svc, chat_id, messages, progress, keys=keys)
     except Forbidden:
         logger.info("chat %s blocked the bot; marked unreachable", chat_id)
         mark_unreachable(svc, channel=CHANNEL, chat_id=chat_id)

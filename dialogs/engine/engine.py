@@ -11,14 +11,15 @@ the member's message.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from rasa_sdk.events import (
     ActionExecuted,
@@ -96,6 +97,8 @@ class TurnResult:
     # just refused: maybe the password typed a step early), by the channel's `message_id`.
     delete_earlier: tuple = ()
     busy: bool = False  # the worker could not take the turn: nothing of it was run or stored
+    # What the caller's `then` made of the result on the turn's own thread (handle_message).
+    prepared: Any = None
 
 
 class Engine:
@@ -134,12 +137,17 @@ class Engine:
         self.warmed_up = False
 
     async def handle_message(self, channel: str, sender_id: str, text: str, *,
-                             metadata: dict | None = None) -> TurnResult:
+                             metadata: dict | None = None,
+                             then: Callable[[TurnResult], Any] | None = None) -> TurnResult:
         """The turn, run on a turn thread after this conversation's earlier turns
-        (dialogs.engine.turn_queue); a short "busy" reply when the worker cannot keep up."""
+        (dialogs.engine.turn_queue); a short "busy" reply when the worker cannot keep up.
+        `then(result)`, if given, runs on the same thread right after the turn (a channel's
+        own writes for the reply: no second thread hop), its value in `result.prepared`."""
+        turn = partial(self._turn, channel, sender_id, text, metadata)
+        if then is not None:
+            turn = partial(self._turn_then, turn, then)
         try:
-            return await self.turn_queue.run(
-                (channel, sender_id), partial(self._turn, channel, sender_id, text, metadata))
+            return await self.turn_queue.run((channel, sender_id), turn)
         except Busy:
             logger.warning("turn refused: the worker is busy", extra={"sender": sender_id})
             emit("turn_busy", channel=channel)
@@ -163,6 +171,12 @@ class Engine:
         trackers, sized in events (TRACKER_CACHE_EVENTS), and the stored sessions, sized in
         characters (SESSION_CACHE_CHARS)."""
         return {"trackers": self._trackers.size(), "sessions": self._store.cache_size()}
+
+    @staticmethod
+    async def _turn_then(turn: Callable[[], Awaitable[TurnResult]],
+                         then: Callable[[TurnResult], Any]) -> TurnResult:
+        result = await turn()
+        return dataclasses.replace(result, prepared=then(result))
 
     @property
     def ready(self) -> bool:

@@ -4,6 +4,7 @@ the fake Bot API, polling."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 from sqlalchemy import select
@@ -243,3 +244,21 @@ async def test_an_unknown_command_gets_help_with_its_heading_once(telegram):
     text = "\n".join(message["text"] for message in sent)
     assert text.startswith("I don't know the command /frobnicate.")
     assert text.count("Here's what I can help with") == 1, text
+
+
+async def test_a_replys_keyboards_are_opened_on_the_turns_own_thread(telegram, monkeypatch):
+    # One thread hop a turn, not two (bench/README.md note 4); taps still work after it.
+    from bot.telegram import callback_keys
+    opened_on: list[str] = []
+    open_keyboards = callback_keys.open_keyboards
+
+    def recording(*args, **kwargs):
+        opened_on.append(threading.current_thread().name)
+        return open_keyboards(*args, **kwargs)
+
+    monkeypatch.setattr(callback_keys, "open_keyboards", recording)
+    await telegram.say(CHAT, "/start")
+    await telegram.tap(CHAT, "Make a payment")
+
+    assert len(opened_on) == 2
+    assert all(name.startswith("turn-") for name in opened_on), opened_on
