@@ -22,9 +22,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from dialogs.actions import texts
 from dialogs.actions.choice_words import keyword_choice
 from dialogs.actions.member_session import start_login
-from dialogs.actions.texts import DEFAULT_LANGUAGE, fill, language_of, text
+from dialogs.actions.texts import DEFAULT_LANGUAGE, fill, text
 from services import formatting
 from services.language_files import language_file
 from services.persistence.models import PaymentMethod
@@ -60,20 +61,13 @@ def _english() -> dict[str, list[dict]]:
     return _file_texts(DEFAULT_LANGUAGE)
 
 
-def _language(tracker: Tracker | None) -> str | None:
-    return None if tracker is None else language_of(tracker)
+_language = texts.language_of
 
 
-def day(date: dt.date, tracker: Tracker | None = None) -> str:
-    """"Wed, Dec 23" / "mié, 23 de dic": for dates this year or next, where the weekday
-    helps."""
-    return formatting.short_day(date, _language(tracker))
+day = texts.short_day  # one formatter for every action
 
 
-def long_day(date: dt.date, tracker: Tracker | None = None) -> str:
-    """"December 23, 2026" / "23 de diciembre de 2026": where the year matters (deadlines,
-    history)."""
-    return formatting.long_date(date, _language(tracker))
+long_day = texts.long_date  # one formatter for every action
 
 
 def month(date: dt.date, tracker: Tracker | None = None) -> str:
@@ -81,9 +75,7 @@ def month(date: dt.date, tracker: Tracker | None = None) -> str:
     return format_skeleton("yMMMM", date, locale=formatting.locale_for(_language(tracker)))
 
 
-def month_name(date: dt.date, tracker: Tracker | None = None) -> str:
-    """"December" / "diciembre"."""
-    return formatting.month_name(date, _language(tracker))
+month_name = texts.month  # one formatter for every action
 
 
 def day_and_month(date: dt.date, tracker: Tracker | None = None) -> str:
@@ -97,8 +89,7 @@ def ordinal(number: int, domain: Domain = None, tracker: Tracker | None = None) 
     return words(domain, tracker, f"utter_day_of_month_{form}", day=number)
 
 
-def money(cents: int, tracker: Tracker | None = None) -> str:
-    return formatting.money(cents, _language(tracker))
+money = texts.money
 
 
 def plan_title(kind: str, domain: Domain = None, tracker: Tracker | None = None) -> str:

@@ -29,21 +29,17 @@ DEFAULT_LANGUAGE = "en"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def language_of(tracker: Tracker) -> str:
-    """The member's language code (a data/languages folder name)."""
-    return tracker.get_slot(LANGUAGE_SLOT) or DEFAULT_LANGUAGE
+def language_of(tracker: Tracker | None) -> str:
+    """The member's language code (a data/languages folder name); English without a chat."""
+    return (tracker.get_slot(LANGUAGE_SLOT) if tracker is not None else None) \
+        or DEFAULT_LANGUAGE
 
 
 def text(domain: Mapping[str, Any], tracker: Tracker, name: str, **values: Any) -> str:
     """Response `name`'s text in the member's language, `{placeholders}` filled from
-    `values`. The first variation whose conditions hold wins (as in Rasa, conditional ones
-    before the default); a response without a variation is a bug in the data, not something
-    to show a member, so it raises."""
-    variations = (domain.get("responses") or {}).get(name) or []
-    slots = tracker.slots
-    chosen = next((v for v in variations if v.get("condition")
-                   and all(_holds(c, slots) for c in v["condition"])), None) \
-        or next((v for v in variations if not v.get("condition")), None)
+    `values`. A response without a text is a bug in the data, not something to show a
+    member, so it raises."""
+    chosen = _variation(domain, tracker, name)
     if chosen is None or chosen.get("text") is None:
         raise KeyError(f"the domain has no text for response {name!r}")
     return fill(chosen["text"], values)
@@ -52,13 +48,18 @@ def text(domain: Mapping[str, Any], tracker: Tracker, name: str, **values: Any) 
 def buttons(domain: Mapping[str, Any], tracker: Tracker, name: str,
             **values: Any) -> list[dict[str, str]]:
     """Response `name`'s buttons in the member's language, filled like its text."""
+    return [{"title": fill(b["title"], values), "payload": fill(b["payload"], values)}
+            for b in (_variation(domain, tracker, name) or {}).get("buttons") or ()]
+
+
+def _variation(domain: Mapping[str, Any], tracker: Tracker, name: str) -> dict | None:
+    """The first variation of response `name` whose conditions hold (as in Rasa, conditional
+    ones before the default), else its first unconditional one."""
     variations = (domain.get("responses") or {}).get(name) or []
     slots = tracker.slots
-    chosen = next((v for v in variations if v.get("condition")
-                   and all(_holds(c, slots) for c in v["condition"])), None) \
+    return next((v for v in variations if v.get("condition")
+                 and all(_holds(c, slots) for c in v["condition"])), None) \
         or next((v for v in variations if not v.get("condition")), None)
-    return [{"title": fill(b["title"], values), "payload": fill(b["payload"], values)}
-            for b in (chosen or {}).get("buttons") or ()]
 
 
 def refusal_text(error: DomainError, tracker: Tracker) -> str:
@@ -72,19 +73,23 @@ def fill(template: str, values: Mapping[str, Any]) -> str:
         lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
 
 
-def money(cents: int, tracker: Tracker) -> str:
+def money(cents: int, tracker: Tracker | None = None) -> str:
+    """"$12,345.50" (en and es_US alike)."""
     return formatting.money(cents, language_of(tracker))
 
 
-def short_day(date: dt.date, tracker: Tracker) -> str:
+def short_day(date: dt.date, tracker: Tracker | None = None) -> str:
+    """"Wed, Dec 23" / "mié, 23 dic": where the weekday helps."""
     return formatting.short_day(date, language_of(tracker))
 
 
-def long_date(date: dt.date, tracker: Tracker) -> str:
+def long_date(date: dt.date, tracker: Tracker | None = None) -> str:
+    """"December 23, 2026" / "23 de diciembre de 2026": where the year matters."""
     return formatting.long_date(date, language_of(tracker))
 
 
-def month(date: dt.date, tracker: Tracker) -> str:
+def month(date: dt.date, tracker: Tracker | None = None) -> str:
+    """"December" / "diciembre"."""
     return formatting.month_name(date, language_of(tracker))
 
 
