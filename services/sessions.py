@@ -75,9 +75,10 @@ def current_account_id(svc: Services, *, channel: str, chat_id: str | int) -> in
             link = _live_link(svc, uow.session, channel, chat_id)
             uow.commit()
         return link.account_id if link is not None else None
-    # A read only: closing the unit of work ends the transaction, no commit needed.
-    with svc.uow() as uow:
-        return uow.session.scalar(_ACCOUNT_OF_CHAT, {"channel": channel, "chat_id": str(chat_id)})
+    # A read only, on a bare connection (no ORM session: nearly every turn asks this);
+    # closing the connection ends its transaction, no commit needed.
+    with svc.uow().connect() as conn:
+        return conn.scalar(_ACCOUNT_OF_CHAT, {"channel": channel, "chat_id": str(chat_id)})
 
 
 def require_member(svc: Services, *, channel: str, chat_id: str | int,

@@ -52,7 +52,12 @@ from dialogs.engine.nlu.redaction import contains_secret, find_secrets, redact_s
 from dialogs.engine.payloads import parse_payload
 from dialogs.engine.policy import RulePolicy
 from dialogs.engine.prompt_answers import PromptReader, PromptRules
-from dialogs.engine.redaction import redact_for_storage, refused_answer, unaccepted_at_prompt
+from dialogs.engine.redaction import (
+    clears_prompt,
+    redact_for_storage,
+    refused_answer,
+    unaccepted_at_prompt,
+)
 from dialogs.engine.responses import ResponseGenerator
 from dialogs.engine.seal_purge import spent_seals
 from dialogs.engine.sealing import SlotSealer, is_sealed
@@ -239,7 +244,8 @@ class Engine:
         if kept is None:
             self._trackers.forget(channel, sender_id)
         else:
-            self._trackers.keep(channel, sender_id, conversation.stored.version, kept, stored)
+            self._trackers.keep(channel, sender_id, conversation.stored.version, kept, stored,
+                                conversation.pending_json)
         seconds = time.perf_counter() - started
         intent = tracker.latest_intent
         emit("turn", channel=channel, intent=intent, seconds=seconds,
@@ -282,7 +288,8 @@ class Engine:
         answer at a credential prompt that the form has just refused (redaction)."""
         tracker = turn.tracker
         asked = tracker.slots.get(REQUESTED_SLOT) if tracker.active_loop_name else None
-        if asked in self.domain.credential_prompts or asked in self.domain.sensitive_slots:
+        if (asked in self.domain.credential_prompts or asked in self.domain.sensitive_slots) \
+                and clears_prompt(stored, asked):
             for index, event in refused_answer(conversation.events, stored, asked,
                                                self.domain.credential_prompts,
                                                self.domain.sensitive_slots,

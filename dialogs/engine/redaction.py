@@ -100,6 +100,14 @@ def _answered(slot: str, turn_events: Sequence[dict]) -> bool:
     return bool(values) and values[-1] is not None
 
 
+def clears_prompt(turn_events: Sequence[dict], prompt: str) -> bool:
+    """This turn cleared the slot `prompt` (its form refused the answer and asks again): only
+    then can an earlier answer there have been refused, so only then is the stored session
+    worth decoding (tests/unit/test_credential_prompts.py)."""
+    return any(event["event"] == "slot" and event["name"] == prompt
+               and event.get("value") is None for event in turn_events)
+
+
 def refused_answer(stored: Sequence[dict], turn_events: Sequence[dict], asked_again: str | None,
                    credential_prompts: Iterable[str], sensitive_slots: Iterable[str] = (), *,
                    seal: Callable[[Any], str] | None = None) -> dict[int, dict]:
@@ -114,8 +122,7 @@ def refused_answer(stored: Sequence[dict], turn_events: Sequence[dict], asked_ag
     credentials = frozenset(credential_prompts)
     if asked_again is None or asked_again not in credentials | frozenset(sensitive_slots):
         return {}
-    if not any(event["event"] == "slot" and event["name"] == asked_again
-               and event.get("value") is None for event in turn_events):
+    if not clears_prompt(turn_events, asked_again):
         return {}
     # The answer is the member's previous message, the one right before this turn's.
     answer_at = next((index for index in range(len(stored) - 1, -1, -1)

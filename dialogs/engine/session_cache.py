@@ -47,11 +47,17 @@ class CachedSession:
     def extended(self, events: list[dict], *, last_seq: int,
                  last_event_at: dt.datetime | None) -> CachedSession:
         """This copy with `events` stored after it."""
+        return self.extended_encoded([json.dumps(event) for event in events],
+                                     last_seq=last_seq, last_event_at=last_event_at)
+
+    def extended_encoded(self, events: list[str], *, last_seq: int,
+                         last_event_at: dt.datetime | None) -> CachedSession:
+        """This copy with `events`, each already JSON, stored after it."""
         if not events:
             return self
-        more = json.dumps(events)[1:]  # the array's items and its closing bracket
-        head = self.events_json[:-1]
-        joined = f"{head}, {more}" if head != "[" else f"[{more}"
+        more = ", ".join(events)
+        head = self.events_json[:-1]  # without the array's closing bracket
+        joined = f"{head}, {more}]" if head != "[" else f"[{more}]"
         return CachedSession(self.conversation_id, self.session_start_seq, last_seq,
                              last_event_at, joined)
 
