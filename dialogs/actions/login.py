@@ -25,6 +25,7 @@ from dialogs.actions.member_session import (
     member_time,
     resume_target,
 )
+from dialogs.actions.per_call import read_once
 from dialogs.actions.texts import refusal_text
 from services import accounts, lockout, sessions
 from services.errors import AccountLocked, AttemptsPaused, LoginFailed
@@ -38,8 +39,10 @@ class ValidateLoginForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        # Logged in already, or the attempt ended (logged in, locked, too many tries).
-        if tracker.get_slot(OUTCOME_SLOT) or acting_member(tracker) is not None:
+        # Logged in already, or the attempt ended (logged in, locked, too many tries). A log-in
+        # during this call sets the outcome, so the session need be read once a call.
+        if tracker.get_slot(OUTCOME_SLOT) or read_once(
+                tracker, "member", lambda: acting_member(tracker)) is not None:
             return []
         return domain_slots
 

@@ -71,6 +71,8 @@ def resume_target(tracker: Tracker) -> str | None:
     carry over into a new session (the language should), but a payment abandoned at the log-in
     prompt an hour ago must not start by itself when the member logs in today."""
     resume = tracker.get_slot(RESUME_SLOT)
+    if not resume:
+        return None  # nothing waits: no need to walk the session
     set_this_session = listened = False
     for event in tracker.events:  # the current session: what carried over comes first
         kind = event.get("event")

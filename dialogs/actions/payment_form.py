@@ -9,7 +9,6 @@ again at the review.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -32,6 +31,7 @@ from dialogs.actions.money_texts import (
     share_of,
     words,
 )
+from dialogs.actions.per_call import read_once
 from dialogs.actions.texts import language_of, refusal_text
 from services import billing, payments
 from services.answer_texts import answers_for
@@ -95,23 +95,14 @@ def _named_a_paid_plan(tracker: Tracker, summary: AccountSummary | None) -> bool
             and owed_cents(summary, str(named)) == 0)
 
 
-# What `_read` read last on this thread, with the tracker of its action call: rasa-sdk builds
-# a tracker for each call, and holding this one keeps any later call's tracker from being the
-# same object. Per thread: turns run on several threads at once (the turn queue), and one
-# member's bills must never be read back by another member's turn.
-_last_read = threading.local()
-
-
 def _read(tracker: Tracker) -> tuple[int | None, AccountSummary | None]:
-    """The acting member (from the chat session) and their bills, read once per action call:
-    rasa-sdk asks the form's required slots several times while validating one message, and
-    adds slot events to the same tracker as it goes."""
-    last = getattr(_last_read, "value", None)
-    if last is None or last[0] is not tracker:
+    """The acting member (from the chat session) and their bills, read once per action call
+    (dialogs/actions/per_call.py)."""
+    def read() -> tuple[int | None, AccountSummary | None]:
         member = acting_member(tracker)
-        summary = None if member is None else billing.account_summary(runtime.services(), member)
-        last = _last_read.value = (tracker, member, summary)
-    return last[1], last[2]
+        return member, (None if member is None
+                        else billing.account_summary(runtime.services(), member))
+    return read_once(tracker, "bills", read)
 
 
 def _summary(tracker: Tracker) -> AccountSummary | None:
