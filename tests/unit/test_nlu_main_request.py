@@ -20,6 +20,9 @@ def parts(text: str) -> list[str]:
      ["can i just pay here", "i waited an hour", "i waited an hour. can i just pay here"]),
     ("hi", []),
     ("yes", []),
+    # Politeness after a run of separators (the pattern starts where the run starts).
+    ("what do i owe ,  , thanks!! thank you", ["what do i owe"]),
+    ("show my balance   please   pls rn", ["show my balance"]),
 ])
 def test_parts_of_a_message(text, expected):
     assert sorted(parts(text)) == sorted(expected)

@@ -11,8 +11,10 @@ _BREAKS = re.compile(r"[.?!;\n]+|,\s*(?:so|but|and|anyway)\b|\s(?:so|but|anyway)
 # Greetings and politeness around a request: "hi! …", "… thanks", "ok so …".
 _LEADING = re.compile(r"^(?:(?:hi|hey|hello|ok|okay|so|um|uh|well|yeah|thanks|thank you)"
                       r"\b[\s,!.]*)+", re.I)
-_TRAILING = re.compile(r"(?:[\s,!.]*\b(?:thanks|thank you|thx|please|pls|rn|now|then|again)"
-                       r")+[\s,!.?]*$", re.I)
+# It starts where a run of separators starts (the lookbehind): tried from every position in a
+# long run, the run's tail would be matched again from each, quadratic in the run's length.
+_TRAILING = re.compile(r"(?<![\s,!.])(?:[\s,!.]*\b(?:thanks|thank you|thx|please|pls|rn|now"
+                       r"|then|again))+[\s,!.?]*$", re.I)
 
 
 def request_parts(text: str) -> list[tuple[int, int]]:
