@@ -68,9 +68,11 @@ class ChatSerialProcessor(BaseUpdateProcessor):
             return
         lock, users = self._chats.get(chat, (asyncio.Lock(), 0))
         self._chats[chat] = (lock, users + 1)
+        early = None
         if lock.locked() and isinstance(update, Update) and update.callback_query is not None:
             # Beside, not before, taking its place in the queue: the chat's order stays.
-            self.answered_early.add(update.callback_query.id)
+            early = update.callback_query.id
+            self.answered_early.add(early)
             answering = asyncio.create_task(self._answer_now(update))
             self._answering.add(answering)
             answering.add_done_callback(self._answering.discard)
@@ -78,6 +80,9 @@ class ChatSerialProcessor(BaseUpdateProcessor):
             async with lock:
                 await coroutine
         finally:
+            # The handler takes the id out when it answers; one that failed before did not.
+            if early is not None:
+                self.answered_early.discard(early)
             lock, users = self._chats[chat]
             if users == 1:
                 del self._chats[chat]

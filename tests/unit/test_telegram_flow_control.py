@@ -7,7 +7,7 @@ import asyncio
 import time
 
 import pytest
-from telegram import Chat, Message, PreCheckoutQuery, Update, User
+from telegram import CallbackQuery, Chat, Message, PreCheckoutQuery, Update, User
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.telegram.application import ChatSerialProcessor
@@ -107,3 +107,34 @@ async def test_a_pre_checkout_query_does_not_wait_for_a_slow_turn():
     await asyncio.gather(processor.process_update(update(1, 10), handle("turn", 0.05)),
                          processor.process_update(pre_checkout, handle("pre-checkout", 0)))
     assert log == ["pre-checkout", "turn"]
+
+
+async def test_a_tap_answered_early_is_forgotten_even_when_its_handler_fails():
+    """A tap that waited behind its chat's turn is answered at once and its id kept until its
+    handler runs; a handler that fails before answering must not leave the id behind."""
+    processor = ChatSerialProcessor(8)
+    user = User(10, "Member", is_bot=False)
+    chat = Chat(10, "private")
+    tapped = Update(2, callback_query=CallbackQuery(
+        "tap-1", user, "instance", message=Message(5, None, chat, from_user=user), data="k"))
+    answered: list[str] = []
+
+    async def answer_now(update):
+        answered.append(update.callback_query.id)
+
+    processor._answer_now = answer_now
+    seen_while_waiting: list[bool] = []
+
+    async def failing_handler():
+        seen_while_waiting.append("tap-1" in processor.answered_early)
+        raise RuntimeError("the handler failed before answering")
+
+    async def slow_turn():
+        await asyncio.sleep(0.05)
+
+    results = await asyncio.gather(processor.process_update(update(1, 10), slow_turn()),
+                                   processor.process_update(tapped, failing_handler()),
+                                   return_exceptions=True)
+    assert isinstance(results[1], RuntimeError)
+    assert answered == ["tap-1"] and seen_while_waiting == [True]
+    assert processor.answered_early == set()
