@@ -68,12 +68,17 @@ def _serve_worker(index: int, host: str, port: int, telegram_mode: str | None,
     from bot.chat_senders import ChannelRouter
     from bot.cli import serve_settings
     from bot.http.app import create_app
+    from bot.memory_arenas import cap_malloc_arenas
     from bot.runtime import build_runtime
     from bot.scheduler import start_scheduler
     from bot.settings import Settings
 
+    settings = Settings()
+    # Before the pools, the NLU and the turn threads allocate: each thread's arena is made as
+    # it first allocates.
+    cap_malloc_arenas(settings.malloc_arenas)
     # Links in messages follow the address this server really listens on.
-    runtime = build_runtime(serve_settings(Settings(), host, port))
+    runtime = build_runtime(serve_settings(settings, host, port))
     runtime.pools.open_kept()
     roles = worker_roles(index, telegram_mode, runtime.settings.scheduler_enabled)
     telegram = None

@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     # (turns wait on the network, and overlapping them holds the load: bench/README.md).
     turn_admit_after_seconds: float | None = Field(default=None, ge=0,
                                                    alias="TURN_ADMIT_AFTER_SECONDS")
+    # glibc malloc arenas a serving worker may use (bot/memory_arenas.py); 0: glibc's default.
+    malloc_arenas: int = Field(default=2, ge=0, alias="MALLOC_ARENAS")
     turn_queue_limit: int = Field(default=1000, alias="TURN_QUEUE_LIMIT")
     turn_wait_limit_seconds: float = Field(default=15.0, alias="TURN_WAIT_LIMIT_SECONDS")
     max_session_events: int = Field(default=1000, alias="MAX_SESSION_EVENTS")
