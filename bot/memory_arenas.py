@@ -3,8 +3,9 @@
 glibc gives a thread that finds the main arena busy an arena of its own, up to 8 per core, and
 an arena keeps memory that was freed in it. A worker runs its turns on `TURN_THREADS` threads
 beside the event loop, so after its caches fill it still grew about 2 MB a minute. Capped at 2
-arenas (MALLOC_ARENAS) the 10-minute soak at 100 turns a second ended +5.2% / +5.1% instead of
-+8.4% / +9.4%, at the same rate, with nothing failed (bench/README.md, "Load held").
+arenas (MALLOC_ARENAS) the 10-minute soak at 100 turns a second ended +4.9% / +5.0% and level
+from its sixth minute, instead of +8.4% / +9.4%, at the same rate, with nothing failed
+(bench/README.md, "Load held").
 """
 
 from __future__ import annotations
