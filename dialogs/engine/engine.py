@@ -244,7 +244,7 @@ class Engine:
         if kept is None:
             self._trackers.forget(channel, sender_id)
         else:
-            self._trackers.keep(channel, sender_id, conversation.stored.version, kept, stored,
+            self._trackers.keep(channel, sender_id, conversation.stored.version, kept,
                                 conversation.pending_json)
         seconds = time.perf_counter() - started
         intent = tracker.latest_intent

@@ -50,15 +50,14 @@ class TrackerCache:
         return entry[1] if entry is not None and entry[0] == version else None
 
     def keep(self, channel: str, sender_id: str, version: tuple, tracker: Tracker,
-             stored: list[dict], stored_json: str | None = None) -> None:
+             stored_json: str) -> None:
         """`tracker` (built from a stored session, not used by a turn) with the events a turn
-        then `stored` (`stored_json`: the same as the JSON array they were stored as) makes the
-        stored session `version`."""
-        if any(is_sealed(event) for event in stored):
+        then stored (`stored_json`, the JSON array they were stored as) makes the stored
+        session `version`."""
+        events = json.loads(stored_json)  # as they read back from storage
+        if any(is_sealed(event) for event in events):
             self.forget(channel, sender_id)
             return
-        # As they read back from storage.
-        events = json.loads(stored_json if stored_json is not None else json.dumps(stored))
         starts = [n for n, event in enumerate(events) if event.get("event") == "session_started"]
         if starts:  # the stored session is the new one, from its start
             tracker = Tracker(tracker.sender_id, tracker.domain, events[starts[-1]:])

@@ -225,7 +225,6 @@ _INSERT_EVENTS = insert(ConversationEvent).values(
     data=bindparam("encoded", type_=EncodedJSON()))
 
 
-
 def _new_row(channel: str, sender_id: str) -> dict:
     return {"channel": channel, "sender_id": sender_id, "created_at": dt.datetime.now(dt.UTC),
             "last_seq": 0, "session_start_seq": 1}

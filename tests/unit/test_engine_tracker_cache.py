@@ -120,16 +120,16 @@ def test_the_cache_keeps_to_its_events_dropping_the_least_recently_used(engine):
     """Bounded by events, not conversations: a long session weighs what its events weigh."""
     cache = TrackerCache(max_events=100)
     for sender in "abc":
-        cache.keep("telegram", sender, (sender,), listening(engine, sender, 30), stored=[])
+        cache.keep("telegram", sender, (sender,), listening(engine, sender, 30), stored_json="[]")
     assert cache.size() == (3, 90)
     taken = cache.take("telegram", "a", ("a",))  # a turn of "a": used last when given back
-    cache.keep("telegram", "a", ("a", 2), taken, stored=[])
-    cache.keep("telegram", "d", ("d",), listening(engine, "d", 30), stored=[])
+    cache.keep("telegram", "a", ("a", 2), taken, stored_json="[]")
+    cache.keep("telegram", "d", ("d",), listening(engine, "d", 30), stored_json="[]")
     assert cache.size() == (3, 90)  # "b", the least recently used, went
     assert cache.take("telegram", "b", ("b",)) is None
     assert cache.take("telegram", "a", ("a", 2)) is taken
     assert cache.size() == (2, 60)  # taken: no longer kept, no longer counted
-    cache.keep("telegram", "big", ("big",), listening(engine, "big", 101), stored=[])
+    cache.keep("telegram", "big", ("big",), listening(engine, "big", 101), stored_json="[]")
     assert cache.size() == (2, 60)  # larger than the whole cache: not kept, nothing dropped
     cache.forget("telegram", "c")
     assert cache.size() == (1, 30)
